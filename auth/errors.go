@@ -1,0 +1,43 @@
+package auth
+
+import "errors"
+
+// Stable codes sent to clients in a GraphQL error's extensions.code.
+const (
+	// CodeUnauthenticated is sent with every 401: the credential was present
+	// but is not valid, has expired or was revoked. The reason is logged,
+	// never sent.
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	// CodeAuthUnavailable is sent with a 503 when a credential could not be
+	// checked because a backend (such as a revocation store) failed.
+	CodeAuthUnavailable = "AUTH_UNAVAILABLE"
+)
+
+// Messages sent to clients with the codes above. They never say why.
+const (
+	// MessageUnauthenticated is the body message of every 401.
+	MessageUnauthenticated = "invalid or expired credential"
+	// MessageAuthUnavailable is the body message of a 503.
+	MessageAuthUnavailable = "authentication temporarily unavailable"
+)
+
+var (
+	// ErrUnavailable means a credential could not be checked because a
+	// backend failed. Authenticators wrap it together with ErrInvalidToken,
+	// so callers that only know the Authenticator contract still fail
+	// closed; Middleware answers 503 instead of 401 for it.
+	ErrUnavailable = errors.New("auth: credential check unavailable")
+	// ErrConfig means a constructor was given an unsafe or inconsistent
+	// configuration.
+	ErrConfig = errors.New("auth: invalid configuration")
+	// ErrNotFound is returned by RefreshStore and APIKeyStore implementations
+	// when no record matches.
+	ErrNotFound = errors.New("auth: not found")
+	// ErrConflict is returned by RefreshStore.Rotate when the token was
+	// already used or revoked, so the compare-and-set lost.
+	ErrConflict = errors.New("auth: token already used")
+	// ErrTokenReuse means a refresh token that had already been rotated was
+	// presented again; its whole family has been revoked. It is always
+	// wrapped together with ErrRevoked.
+	ErrTokenReuse = errors.New("auth: refresh token reuse detected")
+)
