@@ -1,0 +1,211 @@
+package directives
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"regexp"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/rampart-go/rampart/auth"
+)
+
+// OwnerFunc returns the id of the owner of obj, the resolved parent object of
+// an @owner field (for example *model.User for User.email). It is registered
+// per GraphQL type name in Options.Owners.
+type OwnerFunc func(ctx context.Context, obj any) (ownerID string, err error)
+
+// LookupFunc returns the owner of the object with the given id. It returns an
+// error wrapping ErrNotFound when no such object exists; any other error is
+// logged and answered with CodeInternal.
+type LookupFunc func(ctx context.Context, id string) (ownerID string, err error)
+
+// FormatFunc checks a string against a named @constraint format. It returns a
+// short, client-safe reason (such as "must be a public URL") when the value is
+// rejected. It must not panic on any input.
+type FormatFunc func(value string) error
+
+// Owned is implemented by models that know their owner. It is consulted for an
+// @owner property field when no OwnerFunc is registered for the type.
+type Owned interface {
+	OwnerID() string
+}
+
+// Options configures the directives. The zero value is the hardened default:
+// nobody bypasses ownership, no lookup or owner function is known (so every
+// @owner(lookup:) use fails Validate), the built-in formats and policies only,
+// logs discarded, time.Now as the clock.
+type Options struct {
+	// BypassRoles are roles whose holders pass every @owner check (for
+	// example "ADMIN"). Default: none. They do not bypass @auth.
+	BypassRoles []string
+	// Owners maps a GraphQL object type name to the function that returns the
+	// owner of a resolved object of that type. A type not listed here falls
+	// back to the Owned interface; a model with neither is refused (FORBIDDEN)
+	// and the misconfiguration is logged.
+	Owners map[string]OwnerFunc
+	// Lookups maps the name used in @owner(lookup: "Post") to the function
+	// that loads the owner of an object by id. Validate fails when the schema
+	// names a lookup that is not registered.
+	Lookups map[string]LookupFunc
+	// Formats adds @constraint formats (for example a PUBLIC_URL check that
+	// refuses private addresses). Names must not clash with the built-in
+	// EMAIL, URL and UUID.
+	Formats map[string]FormatFunc
+	// Policies adds @sanitize policies by name. Names must not clash with the
+	// built-in "strict" and "ugc". A policy must not be modified after New.
+	Policies map[string]*bluemonday.Policy
+	// KnownRoles, when set, is the complete list of role names; Validate then
+	// rejects any @auth(requires:) role outside it, catching typos at startup.
+	// Default: any non-empty name is accepted.
+	KnownRoles []string
+	// Logger receives denials (Info) and misconfigurations (Error). Nil
+	// discards.
+	Logger *slog.Logger
+	// Now is the clock used to treat an expired principal as anonymous.
+	// Nil means time.Now.
+	Now func() time.Time
+}
+
+// Directives implements the directives of SDL for gqlgen and the default-deny
+// field interceptor. Create it with New, assign its methods to the generated
+// DirectiveRoot, and install it on the server with srv.Use(d): Use calls
+// Validate, which checks every directive use in the schema and precomputes
+// the per-field policy. Until then every directive fails closed with
+// CodeInternal (ErrNotInstalled). It is safe for concurrent use.
+type Directives struct {
+	bypass     []string
+	owners     map[string]OwnerFunc
+	lookups    map[string]LookupFunc
+	formats    map[string]FormatFunc
+	policies   map[string]*bluemonday.Policy
+	knownRoles map[string]bool
+	log        *slog.Logger
+	now        func() time.Time
+
+	state atomic.Pointer[compiled]
+}
+
+var (
+	_ graphql.HandlerExtension = (*Directives)(nil)
+	_ graphql.FieldInterceptor = (*Directives)(nil)
+)
+
+// New checks opts and returns the directives. It copies the maps of opts.
+func New(opts Options) (*Directives, error) {
+	d := &Directives{
+		bypass:     append([]string(nil), opts.BypassRoles...),
+		owners:     maps.Clone(opts.Owners),
+		lookups:    maps.Clone(opts.Lookups),
+		formats:    builtinFormats(),
+		policies:   map[string]*bluemonday.Policy{PolicyStrict: bluemonday.StrictPolicy(), PolicyUGC: bluemonday.UGCPolicy()},
+		log:        opts.Logger,
+		now:        opts.Now,
+		knownRoles: map[string]bool{},
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	for _, r := range opts.BypassRoles {
+		if r == "" {
+			return nil, fmt.Errorf("%w: empty bypass role", ErrConfig)
+		}
+	}
+	for _, r := range opts.KnownRoles {
+		if r == "" {
+			return nil, fmt.Errorf("%w: empty known role", ErrConfig)
+		}
+		d.knownRoles[r] = true
+	}
+	for name, f := range opts.Owners {
+		if name == "" || f == nil {
+			return nil, fmt.Errorf("%w: owner function for type %q is empty", ErrConfig, name)
+		}
+	}
+	for name, f := range opts.Lookups {
+		if name == "" || f == nil {
+			return nil, fmt.Errorf("%w: lookup %q is empty", ErrConfig, name)
+		}
+	}
+	for name, f := range opts.Formats {
+		if _, builtin := d.formats[name]; builtin || name == "" || f == nil {
+			return nil, fmt.Errorf("%w: format %q is empty or shadows a built-in format", ErrConfig, name)
+		}
+		d.formats[name] = f
+	}
+	for name, p := range opts.Policies {
+		if _, builtin := d.policies[name]; builtin || name == "" || p == nil {
+			return nil, fmt.Errorf("%w: sanitize policy %q is empty or shadows a built-in policy", ErrConfig, name)
+		}
+		d.policies[name] = p
+	}
+	return d, nil
+}
+
+// ExtensionName names the extension for gqlgen.
+func (d *Directives) ExtensionName() string { return "RampartDirectives" }
+
+// Validate implements graphql.HandlerExtension: srv.Use(d) calls it and
+// panics on its error, so a bad schema stops startup. See ValidateSchema.
+func (d *Directives) Validate(es graphql.ExecutableSchema) error {
+	return d.ValidateSchema(es.Schema())
+}
+
+// ValidateSchema checks every use of the directives in schema (unknown
+// lookups, formats, policies and roles, patterns that do not compile, limits
+// that contradict each other, constraints on the wrong type, @owner on a
+// non-null property, @public inside an @auth type) and precomputes the
+// default-deny policy of every field. It replaces any earlier state, so one
+// *Directives serves one schema.
+func (d *Directives) ValidateSchema(schema *ast.Schema) error {
+	if schema == nil {
+		return fmt.Errorf("%w: nil schema", ErrConfig)
+	}
+	c, err := d.compile(schema)
+	if err != nil {
+		return err
+	}
+	d.state.Store(c)
+	return nil
+}
+
+// principal returns the caller, or nil for an anonymous caller or one whose
+// credential has expired.
+func (d *Directives) principal(ctx context.Context) *auth.Principal {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok || p.ExpiredAt(d.now()) {
+		return nil
+	}
+	return p
+}
+
+// compiled is the immutable per-schema state built by ValidateSchema.
+type compiled struct {
+	fields   map[fieldKey]fieldPolicy
+	patterns map[string]*regexp.Regexp
+}
+
+type fieldKey struct{ typ, field string }
+
+// fieldPolicy is what the field interceptor enforces for one field of an
+// object type.
+type fieldPolicy struct {
+	// anonymous: an anonymous caller may resolve the field.
+	anonymous bool
+	// typeAuth: the parent type carries @auth, enforced on every field.
+	typeAuth *requirement
+}
+
+// requirement is one @auth: any of roles, all of scopes.
+type requirement struct {
+	roles, scopes []string
+}
