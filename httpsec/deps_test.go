@@ -1,0 +1,42 @@
+package httpsec
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDeps keeps httpsec free of GraphQL and WebSocket code: it is the
+// plain-HTTP layer that gqlsec and wssec build on, so it may import auth,
+// ratelimit, rs/cors and the standard library, and nothing that would pull
+// gqlgen into a webhook server.
+func TestDeps(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	forbidden := map[string]string{
+		"github.com/99designs/gqlgen":              "httpsec is GraphQL-agnostic; GraphQL middleware lives in gqlsec",
+		"github.com/vektah/gqlparser":              "httpsec is GraphQL-agnostic",
+		"github.com/coder/websocket":               "WebSocket hardening lives in wssec",
+		"github.com/rampart-go/rampart/demo":       "no toolkit package imports demo",
+		"github.com/rampart-go/rampart/gqlsec":     "gqlsec imports httpsec, not the reverse",
+		"github.com/rampart-go/rampart/wssec":      "wssec imports httpsec, not the reverse",
+		"github.com/rampart-go/rampart/directives": "directives are GraphQL-only",
+		"github.com/rampart-go/rampart/complexity": "complexity is GraphQL-only",
+		"github.com/microcosm-cc/bluemonday":       "sanitising is not an HTTP-layer job",
+		"modernc.org/sqlite":                       "storage belongs to the demo",
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 {
+		t.Fatalf("go list -deps returned too little to trust: %q", out)
+	}
+	for _, d := range deps {
+		for prefix, why := range forbidden {
+			if d == prefix || strings.HasPrefix(d, prefix+"/") {
+				t.Errorf("httpsec depends on %s: %s", d, why)
+			}
+		}
+	}
+}

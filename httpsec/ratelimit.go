@@ -1,0 +1,200 @@
+package httpsec
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/ratelimit"
+)
+
+// Defaults of RateLimitOptions.
+const (
+	// DefaultRetryAfterUnavailable is the Retry-After sent with 503 when
+	// the limiter's backend fails.
+	DefaultRetryAfterUnavailable = 5 * time.Second
+	// DefaultRateLimitPrefix namespaces the limiter keys.
+	DefaultRateLimitPrefix = "http:"
+)
+
+// DefaultAnonymousRate is the rate of callers without a principal, keyed by
+// client IP: 60 requests per minute, burst 60.
+func DefaultAnonymousRate() ratelimit.Rate { return ratelimit.PerMinute(60) }
+
+// DefaultAuthenticatedRate is the rate of authenticated callers holding no
+// role listed in RateLimitOptions.Roles: 600 per minute, burst 600.
+func DefaultAuthenticatedRate() ratelimit.Rate { return ratelimit.PerMinute(600) }
+
+// RateLimitOptions configures RateLimit. The zero value applies
+// DefaultAnonymousRate and DefaultAuthenticatedRate.
+type RateLimitOptions struct {
+	// Anonymous is the rate per client IP for callers without a principal.
+	// Zero means DefaultAnonymousRate.
+	Anonymous ratelimit.Rate
+	// Authenticated is the rate per subject for authenticated callers.
+	// Zero means DefaultAuthenticatedRate.
+	Authenticated ratelimit.Rate
+	// Roles gives the rate of callers holding a role ("ADMIN": a higher
+	// tier). A caller holding several listed roles gets the most generous
+	// of their rates (highest Limit/Period); one holding none gets
+	// Authenticated.
+	Roles map[string]ratelimit.Rate
+	// Cost is the tokens one request spends; zero means 1.
+	Cost int
+	// KeyPrefix namespaces keys in a shared limiter; zero means
+	// DefaultRateLimitPrefix. Keys are prefix+"user:"+subject or
+	// prefix+"ip:"+address.
+	KeyPrefix string
+	// RetryAfterUnavailable is sent as Retry-After with 503 when the
+	// limiter fails; zero means DefaultRetryAfterUnavailable.
+	RetryAfterUnavailable time.Duration
+	// Auditor records each refusal; nil records nothing.
+	Auditor *Auditor
+}
+
+// RateLimit returns middleware that spends Cost tokens of the caller's
+// bucket in l before calling the next handler. It must run after
+// auth.Middleware (and after ClientIP), so that the caller is known:
+//
+//   - an authenticated caller (auth.PrincipalFrom) is keyed by its
+//     subject, at the rate of its tier (Roles, else Authenticated);
+//   - anyone else is keyed by ClientIPFrom, or by r.RemoteAddr's host when
+//     ClientIP did not run, at the Anonymous rate.
+//
+// Every response gets RateLimit-Limit, RateLimit-Remaining and
+// RateLimit-Reset (ratelimit.WriteHeaders). A refused request gets 429,
+// Retry-After and CodeRateLimited. If l fails (an error, such as one
+// wrapping ratelimit.ErrBackend), the request is refused — fail closed —
+// with 503, Retry-After and CodeRateLimitUnavailable; the client never sees
+// the error. The returned error wraps ErrInvalidConfig.
+func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) http.Handler, error) {
+	if l == nil {
+		return nil, fmt.Errorf("%w: rate limit: nil Limiter", ErrInvalidConfig)
+	}
+	anon, err := rateOrDefault("Anonymous", opts.Anonymous, DefaultAnonymousRate())
+	if err != nil {
+		return nil, err
+	}
+	authd, err := rateOrDefault("Authenticated", opts.Authenticated, DefaultAuthenticatedRate())
+	if err != nil {
+		return nil, err
+	}
+	type roleRate struct {
+		role string
+		rate ratelimit.Rate
+	}
+	roles := make([]roleRate, 0, len(opts.Roles))
+	for role, rt := range opts.Roles {
+		if role == "" {
+			return nil, fmt.Errorf("%w: rate limit: empty role name", ErrInvalidConfig)
+		}
+		if err := checkRate("Roles["+role+"]", rt); err != nil {
+			return nil, err
+		}
+		roles = append(roles, roleRate{role, rt})
+	}
+	cost := opts.Cost
+	switch {
+	case cost < 0:
+		return nil, fmt.Errorf("%w: rate limit: negative Cost", ErrInvalidConfig)
+	case cost == 0:
+		cost = 1
+	}
+	for _, r := range append([]roleRate{{"", anon}, {"", authd}}, roles...) {
+		if cost > burst(r.rate) {
+			return nil, fmt.Errorf("%w: rate limit: Cost %d exceeds a burst of %d: every request would be refused", ErrInvalidConfig, cost, burst(r.rate))
+		}
+	}
+	prefix := opts.KeyPrefix
+	if prefix == "" {
+		prefix = DefaultRateLimitPrefix
+	}
+	retry := opts.RetryAfterUnavailable
+	switch {
+	case retry < 0:
+		return nil, fmt.Errorf("%w: rate limit: negative RetryAfterUnavailable", ErrInvalidConfig)
+	case retry == 0:
+		retry = DefaultRetryAfterUnavailable
+	}
+	retryUnavailable := strconv.FormatInt(int64((retry+time.Second-1)/time.Second), 10)
+	limited := errorJSON(CodeRateLimited, "Too many requests: slow down and retry after the number of seconds in the Retry-After header.")
+	unavailable := errorJSON(CodeRateLimitUnavailable, "The service cannot check request limits right now; retry after the number of seconds in the Retry-After header.")
+	audit := opts.Auditor
+
+	rateFor := func(p *auth.Principal) ratelimit.Rate {
+		best, found := authd, false
+		for _, rr := range roles {
+			if p.HasRole(rr.role) && (!found || faster(rr.rate, best)) {
+				best, found = rr.rate, true
+			}
+		}
+		return best
+	}
+
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			var key string
+			rate := anon
+			if p, ok := auth.PrincipalFrom(ctx); ok {
+				key = prefix + "user:" + p.Subject
+				rate = rateFor(p)
+			} else if ip, ok := ClientIPFrom(ctx); ok {
+				key = prefix + "ip:" + ip.String()
+			} else {
+				key = prefix + "ip:" + peerHost(r.RemoteAddr)
+			}
+			d, err := l.Allow(ctx, key, rate, cost)
+			if err != nil {
+				audit.RejectRequest(r, CodeRateLimitUnavailable, http.StatusServiceUnavailable, "limiter error")
+				w.Header().Set("Retry-After", retryUnavailable)
+				writeError(w, http.StatusServiceUnavailable, unavailable)
+				return
+			}
+			ratelimit.WriteHeaders(w.Header(), d)
+			if !d.Allowed {
+				audit.RejectRequest(r, CodeRateLimited, http.StatusTooManyRequests,
+					"limit="+strconv.Itoa(rate.Limit)+" period="+rate.Period.String())
+				writeError(w, http.StatusTooManyRequests, limited)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}, nil
+}
+
+func rateOrDefault(name string, r, def ratelimit.Rate) (ratelimit.Rate, error) {
+	if r == (ratelimit.Rate{}) {
+		return def, nil
+	}
+	return r, checkRate(name, r)
+}
+
+func checkRate(name string, r ratelimit.Rate) error {
+	if r.Limit <= 0 || r.Period <= 0 || r.Burst < 0 {
+		return fmt.Errorf("%w: rate limit: %s needs Limit > 0, Period > 0 and Burst >= 0", ErrInvalidConfig, name)
+	}
+	return nil
+}
+
+func burst(r ratelimit.Rate) int {
+	if r.Burst == 0 {
+		return r.Limit
+	}
+	return r.Burst
+}
+
+// faster reports whether a refills faster than b (a.Limit/a.Period >
+// b.Limit/b.Period), ties broken by burst.
+func faster(a, b ratelimit.Rate) bool {
+	// Compare a.Limit*b.Period with b.Limit*a.Period in float64 to avoid
+	// overflow; exactness does not matter for choosing a tier.
+	x := float64(a.Limit) * float64(b.Period)
+	y := float64(b.Limit) * float64(a.Period)
+	if x != y {
+		return x > y
+	}
+	return burst(a) > burst(b)
+}
