@@ -57,7 +57,7 @@ func (a *Analyzer) Analyze(doc *ast.QueryDocument, operationName string, vars ma
 	if op == nil {
 		return Report{}, fmt.Errorf("%w: %q", ErrOperationNotFound, operationName)
 	}
-	w := walker{a: a, vars: vars}
+	w := walker{a: a, vars: vars, op: op}
 	if len(doc.Fragments) > 0 {
 		w.frags = make(map[string]*ast.FragmentDefinition, len(doc.Fragments))
 		for _, f := range doc.Fragments {
@@ -149,6 +149,7 @@ type memoEntry struct {
 type walker struct {
 	a             *Analyzer
 	vars          map[string]any
+	op            *ast.OperationDefinition
 	frags         map[string]*ast.FragmentDefinition
 	memo          map[memoKey]*memoEntry
 	seen          map[string]bool // fragments whose directives were counted
@@ -337,11 +338,14 @@ func (w *walker) valueAt(v *ast.Value, rest []string) (int64, bool) {
 		case ast.Variable:
 			val, ok := w.vars[v.Raw]
 			if !ok {
-				if v.VariableDefinition != nil && v.VariableDefinition.DefaultValue != nil {
-					v = v.VariableDefinition.DefaultValue
-					continue
+				// The document may be unvalidated, so v.VariableDefinition
+				// can be unset: look the default up by name.
+				vd := w.op.VariableDefinitions.ForName(v.Raw)
+				if vd == nil || vd.DefaultValue == nil || vd.DefaultValue.Kind == ast.Variable {
+					return 0, false
 				}
-				return 0, false
+				v = vd.DefaultValue
+				continue
 			}
 			return goValueAt(val, rest)
 		case ast.ObjectValue:
