@@ -1,0 +1,213 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rampart-go/rampart/auth"
+)
+
+func newRefresh(t testing.TB, clock *fakeClock, opts auth.RefreshOptions) (*auth.RefreshTokens, *auth.MemoryRefreshStore) {
+	t.Helper()
+	store := auth.NewMemoryRefreshStore(clock.Now)
+	opts.Now = clock.Now
+	r, err := auth.NewRefreshTokens(store, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, store
+}
+
+func TestRefreshRotationAndReuse(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := &fakeClock{now: t0}
+	r, store := newRefresh(t, clock, auth.RefreshOptions{})
+
+	t1, err := r.Issue(ctx, "user-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(t1) != 43 || strings.ContainsAny(t1, "+/=") {
+		t.Fatalf("token %q is not 256-bit base64url", t1)
+	}
+	// Only the hash is stored.
+	if _, err := store.Get(ctx, t1); !errors.Is(err, auth.ErrNotFound) {
+		t.Fatal("token stored in clear")
+	}
+	if _, err := store.Get(ctx, auth.HashRefreshToken(t1)); err != nil {
+		t.Fatal(err)
+	}
+
+	sub, t2, err := r.Rotate(ctx, t1)
+	if err != nil || sub != "user-1" || t2 == t1 {
+		t.Fatalf("rotate: %q %q %v", sub, t2, err)
+	}
+	sub, t3, err := r.Rotate(ctx, t2)
+	if err != nil || sub != "user-1" {
+		t.Fatalf("second rotate: %v", err)
+	}
+
+	// The attacker replays the first token: reuse detected, family revoked.
+	if _, _, err := r.Rotate(ctx, t1); !errors.Is(err, auth.ErrRevoked) || !errors.Is(err, auth.ErrTokenReuse) {
+		t.Fatalf("reuse: err = %v", err)
+	}
+	// The newest token of the family is refused too.
+	if _, _, err := r.Rotate(ctx, t3); !errors.Is(err, auth.ErrRevoked) {
+		t.Fatalf("newest token after reuse: err = %v", err)
+	}
+
+	// Another login's family is untouched.
+	other, _ := r.Issue(ctx, "user-1")
+	if _, _, err := r.Rotate(ctx, other); err != nil {
+		t.Fatalf("other family: %v", err)
+	}
+}
+
+func TestRefreshLogoutRevokesFamily(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, _ := newRefresh(t, &fakeClock{now: t0}, auth.RefreshOptions{})
+	t1, _ := r.Issue(ctx, "u")
+	_, t2, err := r.Rotate(ctx, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Revoke(ctx, t2); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Rotate(ctx, t2); !errors.Is(err, auth.ErrRevoked) {
+		t.Fatalf("after logout: %v", err)
+	}
+	if err := r.Revoke(ctx, t2); err != nil {
+		t.Fatalf("second logout: %v", err)
+	}
+	if err := r.Revoke(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("unknown token logout: %v", err)
+	}
+}
+
+func TestRefreshExpiry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := &fakeClock{now: t0}
+	r, _ := newRefresh(t, clock, auth.RefreshOptions{TTL: time.Hour, FamilyLifetime: 90 * time.Minute})
+	t1, _ := r.Issue(ctx, "u")
+	clock.Advance(time.Hour - time.Nanosecond) // just before expiry: passes
+	_, t2, err := r.Rotate(ctx, t1)
+	if err != nil {
+		t.Fatalf("just before expiry: %v", err)
+	}
+	clock.Advance(30 * time.Minute) // family lifetime reached: t2 was capped at it
+	if _, _, err := r.Rotate(ctx, t2); !errors.Is(err, auth.ErrExpired) {
+		t.Fatalf("past family lifetime: %v", err)
+	}
+	t3, _ := r.Issue(ctx, "u")
+	clock.Advance(time.Hour) // exactly at expiry: refused
+	if _, _, err := r.Rotate(ctx, t3); !errors.Is(err, auth.ErrExpired) {
+		t.Fatalf("at expiry: %v", err)
+	}
+}
+
+func TestRefreshMalformedTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, _ := newRefresh(t, &fakeClock{now: t0}, auth.RefreshOptions{})
+	good, _ := r.Issue(ctx, "u")
+	for _, tok := range []string{
+		"", "short", good + "A", good[:42], strings.Repeat("!", 43),
+		good[:42] + "=", // padding where a character belongs
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.sig", // an access token
+	} {
+		if sub, nt, err := r.Rotate(ctx, tok); !errors.Is(err, auth.ErrInvalidToken) || sub != "" || nt != "" {
+			t.Errorf("Rotate(%q) = %q %q %v", tok, sub, nt, err)
+		}
+	}
+	// A well-formed token that was never issued.
+	if _, _, err := r.Rotate(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("unknown token: %v", err)
+	}
+}
+
+// TestRefreshConcurrentRotation runs many rotations of one token at once:
+// exactly one wins; the first loser counts as reuse and revokes the family,
+// later losers find it revoked.
+func TestRefreshConcurrentRotation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, _ := newRefresh(t, &fakeClock{now: t0}, auth.RefreshOptions{})
+	tok, _ := r.Issue(ctx, "u")
+	const n = 32
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		mu      sync.Mutex
+		winners []string
+		losers  int
+		reuses  int
+	)
+	for range n {
+		wg.Go(func() {
+			<-start
+			_, nt, err := r.Rotate(ctx, tok)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				winners = append(winners, nt)
+			case errors.Is(err, auth.ErrRevoked):
+				losers++
+				if errors.Is(err, auth.ErrTokenReuse) {
+					reuses++
+				}
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if len(winners) != 1 || losers != n-1 || reuses < 1 {
+		t.Fatalf("winners = %d, losers = %d, reuses = %d; want 1, %d, >= 1", len(winners), losers, reuses, n-1)
+	}
+	if _, _, err := r.Rotate(ctx, winners[0]); !errors.Is(err, auth.ErrRevoked) {
+		t.Fatalf("winner's token after concurrent reuse: %v", err)
+	}
+}
+
+func TestMemoryRefreshStoreBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := &fakeClock{now: t0}
+	r, store := newRefresh(t, clock, auth.RefreshOptions{TTL: time.Minute, FamilyLifetime: time.Minute})
+	for range 5000 {
+		if _, err := r.Issue(ctx, "u"); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+	}
+	if n := store.Len(); n > 2048 {
+		t.Fatalf("store grew to %d records", n)
+	}
+}
+
+func TestNewRefreshTokensConfig(t *testing.T) {
+	t.Parallel()
+	store := auth.NewMemoryRefreshStore(nil)
+	if _, err := auth.NewRefreshTokens(nil, auth.RefreshOptions{}); !errors.Is(err, auth.ErrConfig) {
+		t.Fatalf("nil store: %v", err)
+	}
+	if _, err := auth.NewRefreshTokens(store, auth.RefreshOptions{TTL: 2 * time.Hour, FamilyLifetime: time.Hour}); !errors.Is(err, auth.ErrConfig) {
+		t.Fatalf("family shorter than TTL: %v", err)
+	}
+	if _, err := auth.NewRefreshTokens(store, auth.RefreshOptions{TTL: -time.Hour}); !errors.Is(err, auth.ErrConfig) {
+		t.Fatalf("negative TTL: %v", err)
+	}
+	if _, err := auth.NewRefreshTokens(store, auth.RefreshOptions{TTL: time.Hour, FamilyLifetime: time.Hour}); err != nil {
+		t.Fatalf("TTL equal to family lifetime: %v", err)
+	}
+}
