@@ -1,0 +1,97 @@
+package wssec
+
+import (
+	"errors"
+
+	"github.com/coder/websocket"
+)
+
+// Close codes sent to the client. The 44xx codes are the ones the
+// graphql-transport-ws protocol defines; the 10xx codes are RFC 6455's.
+const (
+	// CloseBadRequest (4400) closes a connection that sent a malformed
+	// message.
+	CloseBadRequest websocket.StatusCode = 4400
+	// CloseUnauthorized (4401) closes a connection that subscribed before
+	// its connection_init was acknowledged, or whose credential expired.
+	CloseUnauthorized websocket.StatusCode = 4401
+	// CloseForbidden (4403) closes a connection whose in-band credential
+	// (connection_init or Conn.Authenticate) was missing or refused.
+	CloseForbidden websocket.StatusCode = 4403
+	// CloseInitTimeout (4408) closes a connection that did not authenticate
+	// (connection_init) within Options.InitTimeout.
+	CloseInitTimeout websocket.StatusCode = 4408
+	// CloseSubscriberExists (4409) closes a connection that reused the id of
+	// an active subscription.
+	CloseSubscriberExists websocket.StatusCode = 4409
+	// CloseTooManyInitRequests (4429) closes a connection that sent a second
+	// connection_init.
+	CloseTooManyInitRequests websocket.StatusCode = 4429
+
+	// CloseRateLimited (1008, policy violation) closes a connection that
+	// exceeded its message rate. graphql-transport-ws defines no code for
+	// this, and its 4429 means "too many initialisation requests" and makes
+	// graphql-ws clients give up for good; 1008 is the RFC 6455 code for a
+	// policy violation and lets well-behaved clients reconnect with backoff.
+	CloseRateLimited = websocket.StatusPolicyViolation
+	// CloseMessageTooBig (1009) closes a connection that sent a message over
+	// Options.MaxMessageBytes.
+	CloseMessageTooBig = websocket.StatusMessageTooBig
+	// CloseTryAgainLater (1013) closes a connection refused for capacity
+	// after the upgrade (connection cap reached at in-band authentication) or
+	// because a rate-limit backend failed (fail closed).
+	CloseTryAgainLater = websocket.StatusTryAgainLater
+	// CloseIdle (1001, going away) closes a connection that showed no sign of
+	// life (no message, ping or pong) for Options.IdleTimeout.
+	CloseIdle = websocket.StatusGoingAway
+)
+
+// Stable codes written in the body of refused upgrade requests.
+const (
+	CodeOriginNotAllowed    = "WS_ORIGIN_NOT_ALLOWED"
+	CodeUnauthenticated     = "UNAUTHENTICATED"
+	CodeTooManyConnections  = "WS_TOO_MANY_CONNECTIONS"
+	CodeSubprotocolRequired = "WS_SUBPROTOCOL_REQUIRED"
+	CodeUnavailable         = "WS_UNAVAILABLE"
+)
+
+// Sentinel errors. Errors returned by this package wrap one of them; test
+// with errors.Is.
+var (
+	// ErrInvalidOptions is returned by New for a misconfiguration.
+	ErrInvalidOptions = errors.New("wssec: invalid options")
+	// ErrOriginNotAllowed means the Origin header matched no allowed origin;
+	// the request was refused with 403 before the upgrade.
+	ErrOriginNotAllowed = errors.New("wssec: origin not allowed")
+	// ErrUnauthenticated means a required credential was missing or refused.
+	// It also wraps the auth sentinel (auth.ErrInvalidToken, auth.ErrExpired,
+	// ...) when the Authenticator refused one.
+	ErrUnauthenticated = errors.New("wssec: unauthenticated")
+	// ErrSubprotocolRequired means the client offered none of the required
+	// subprotocols (AcceptOptions.RequireSubprotocol).
+	ErrSubprotocolRequired = errors.New("wssec: required subprotocol not offered")
+	// ErrTooManyConnections means a per-IP or per-caller connection cap was
+	// reached.
+	ErrTooManyConnections = errors.New("wssec: too many connections")
+	// ErrInitTimeout means the connection did not authenticate in-band
+	// within the init timeout (closed with 4408).
+	ErrInitTimeout = errors.New("wssec: init timeout")
+	// ErrRateLimited means the connection exceeded its message rate (closed
+	// with 1008).
+	ErrRateLimited = errors.New("wssec: message rate exceeded")
+	// ErrMessageTooBig means the peer sent a message over
+	// Options.MaxMessageBytes (closed with 1009).
+	ErrMessageTooBig = errors.New("wssec: message too big")
+	// ErrTokenExpired means the caller's credential expired while the
+	// connection was open (closed with 4401).
+	ErrTokenExpired = errors.New("wssec: credential expired")
+	// ErrIdleTimeout means the peer showed no sign of life for the idle
+	// timeout (closed with 1001).
+	ErrIdleTimeout = errors.New("wssec: idle timeout")
+	// ErrBackend means a rate-limit or connection-cap backend failed; the
+	// connection is refused or closed (fail closed).
+	ErrBackend = errors.New("wssec: limiter backend failed")
+	// ErrNotJSON is returned by JSONSanitizer.SanitizeJSON for input that is
+	// not one valid JSON value.
+	ErrNotJSON = errors.New("wssec: not a JSON document")
+)

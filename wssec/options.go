@@ -1,0 +1,224 @@
+package wssec
+
+import (
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/ratelimit"
+)
+
+// Unlimited turns off a numeric limit when set as its value. Prefer a large
+// limit: every limit here stops a denial-of-service attack.
+const Unlimited = -1
+
+// Defaults applied to zero fields of Options.
+const (
+	DefaultMaxMessageBytes   = 64 << 10
+	DefaultMessageRate       = 20 // messages per second
+	DefaultMessageBurst      = 40
+	DefaultInitTimeout       = 10 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+	DefaultMaxConnsPerCaller = 10
+	DefaultMaxConnsPerIP     = 100
+	DefaultCallerRate        = 50 // messages per second across all of a caller's connections
+	DefaultCallerBurst       = 100
+)
+
+// Options configures an Upgrader. The zero value (with an Authenticator) is
+// the hardened default; each field documents its default, unit and what
+// happens when a client exceeds it.
+type Options struct {
+	// OriginPatterns lists the origins allowed to open a connection besides
+	// the request's own host, as path.Match patterns matched case
+	// insensitively against the Origin's host ("app.example.com",
+	// "*.example.com") or, when the pattern contains "://", against
+	// "scheme://host". Requests without an Origin header (non-browser
+	// clients) are allowed; "null" and unparsable origins are refused. A
+	// refused origin gets 403 before the upgrade and before any
+	// authentication. A malformed pattern makes New fail.
+	OriginPatterns []string
+	// InsecureAnyOrigin turns the origin check off, exposing the endpoint to
+	// cross-site WebSocket hijacking by any web page a logged-in user visits.
+	// Only for endpoints that authenticate with credentials a browser does not
+	// attach on its own.
+	InsecureAnyOrigin bool
+
+	// Authenticator verifies the caller's credential. Required unless
+	// AllowAnonymous is set.
+	Authenticator auth.Authenticator
+	// AllowAnonymous lets callers without a credential connect; their
+	// Principal is nil. A credential that is presented and refused is still
+	// refused. Default false: authentication is required.
+	AllowAnonymous bool
+	// DeferAuth upgrades a request that carries no handshake credential; the
+	// application must then call Conn.Authenticate (with a credential read
+	// from the first message, such as graphql-transport-ws connection_init)
+	// within InitTimeout, or the connection is closed with 4408. Default
+	// false: the credential must come with the handshake or the request gets
+	// 401.
+	DeferAuth bool
+	// InitTimeout bounds in-band authentication (see DeferAuth). Default 10 s.
+	InitTimeout time.Duration
+
+	// Subprotocols lists the application subprotocols the server
+	// negotiates, in order of preference.
+	Subprotocols []string
+
+	// MaxMessageBytes is the largest message accepted, in bytes. A larger
+	// message closes the connection with 1009. Default 64 KiB; Unlimited
+	// turns it off.
+	MaxMessageBytes int64
+	// MessageRate is the per-connection token bucket for incoming messages.
+	// A connection that exceeds it is closed with 1008 (CloseRateLimited).
+	// Default 20 per second, burst 40; Limit Unlimited turns it off.
+	MessageRate ratelimit.Rate
+	// CallerLimiter, when set, also limits the messages of each caller
+	// across all its connections (and all replicas sharing the limiter),
+	// keyed by subject, or by client IP for anonymous callers. nil = off.
+	// A backend failure closes the connection with 1013 (fail closed).
+	CallerLimiter ratelimit.Limiter
+	// CallerRate is the rate CallerLimiter enforces. Default 50 per second,
+	// burst 100.
+	CallerRate ratelimit.Rate
+
+	// Slots holds the connection caps. nil = an in-memory table owned by
+	// this Upgrader (one process); use a shared implementation to cap across
+	// replicas. A backend failure refuses the upgrade with 503.
+	Slots ratelimit.Slots
+	// MaxConnsPerCaller caps the open connections of one authenticated
+	// caller. Over the cap: 429 before the upgrade, or close 1013 when the
+	// caller authenticated in-band. Default 10; Unlimited turns it off.
+	MaxConnsPerCaller int
+	// MaxConnsPerIP caps the open connections from one client IP (taken from
+	// httpsec.ClientIPFrom, else the peer address). Over the cap: 429 before
+	// the upgrade. Default 100; Unlimited turns it off.
+	MaxConnsPerIP int
+
+	// Sanitizer cleans incoming text messages; binary messages are never
+	// touched. nil = NewJSONSanitizer(nil): string values of JSON messages
+	// (and whole non-JSON texts) through bluemonday's strict policy.
+	Sanitizer Sanitizer
+	// InsecureNoSanitize turns sanitisation off for this endpoint.
+	InsecureNoSanitize bool
+
+	// IdleTimeout closes (1001) a connection from which nothing (message,
+	// ping or pong) arrived for this long. The server pings every
+	// IdleTimeout/3, so a live peer that keeps reading is never idle. Default
+	// 60 s; Unlimited turns idle detection and pings off.
+	IdleTimeout time.Duration
+
+	// Now is the clock used for token expiry and rate limits. nil = time.Now.
+	Now func() time.Time
+	// Logger receives refusals and closes at Debug/Info level, with causes.
+	// nil = discard.
+	Logger *slog.Logger
+}
+
+// withDefaults validates o and returns a copy with defaults filled in.
+func (o Options) withDefaults() (Options, error) {
+	if o.Authenticator == nil && !o.AllowAnonymous {
+		return o, fmt.Errorf("%w: Authenticator is required unless AllowAnonymous is set", ErrInvalidOptions)
+	}
+	for _, p := range o.OriginPatterns {
+		if p == "" || p == "*" {
+			return o, fmt.Errorf("%w: origin pattern %q allows any origin; use InsecureAnyOrigin", ErrInvalidOptions, p)
+		}
+		if _, err := path.Match(strings.ToLower(p), ""); err != nil {
+			return o, fmt.Errorf("%w: origin pattern %q: %w", ErrInvalidOptions, p, err)
+		}
+	}
+	o.OriginPatterns = append([]string(nil), o.OriginPatterns...)
+	o.Subprotocols = append([]string(nil), o.Subprotocols...)
+	for _, sp := range o.Subprotocols {
+		if strings.HasPrefix(strings.ToLower(sp), bearerProtocolPrefix) {
+			return o, fmt.Errorf("%w: subprotocol %q would echo a credential", ErrInvalidOptions, sp)
+		}
+	}
+	if o.InitTimeout < 0 {
+		return o, fmt.Errorf("%w: InitTimeout %v is negative", ErrInvalidOptions, o.InitTimeout)
+	}
+	if o.InitTimeout == 0 {
+		o.InitTimeout = DefaultInitTimeout
+	}
+	switch {
+	case o.MaxMessageBytes == 0:
+		o.MaxMessageBytes = DefaultMaxMessageBytes
+	case o.MaxMessageBytes < Unlimited:
+		return o, fmt.Errorf("%w: MaxMessageBytes %d", ErrInvalidOptions, o.MaxMessageBytes)
+	}
+	var err error
+	if o.MessageRate, err = rateDefaults("MessageRate", o.MessageRate, DefaultMessageRate, DefaultMessageBurst); err != nil {
+		return o, err
+	}
+	if o.CallerRate, err = rateDefaults("CallerRate", o.CallerRate, DefaultCallerRate, DefaultCallerBurst); err != nil {
+		return o, err
+	}
+	if o.MaxConnsPerCaller, err = capDefault("MaxConnsPerCaller", o.MaxConnsPerCaller, DefaultMaxConnsPerCaller); err != nil {
+		return o, err
+	}
+	if o.MaxConnsPerIP, err = capDefault("MaxConnsPerIP", o.MaxConnsPerIP, DefaultMaxConnsPerIP); err != nil {
+		return o, err
+	}
+	switch {
+	case o.IdleTimeout == 0:
+		o.IdleTimeout = DefaultIdleTimeout
+	case o.IdleTimeout < 0 && o.IdleTimeout != Unlimited:
+		return o, fmt.Errorf("%w: IdleTimeout %v", ErrInvalidOptions, o.IdleTimeout)
+	}
+	if o.Sanitizer == nil && !o.InsecureNoSanitize {
+		o.Sanitizer = NewJSONSanitizer(nil)
+	}
+	if o.InsecureNoSanitize {
+		o.Sanitizer = nil
+	}
+	if o.Slots == nil {
+		o.Slots = newMemSlots()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
+
+func rateDefaults(name string, r ratelimit.Rate, limit, burst int) (ratelimit.Rate, error) {
+	switch {
+	case r.Limit == Unlimited:
+		return r, nil
+	case r.Limit == 0 && r.Burst == 0 && r.Period == 0:
+		return ratelimit.Rate{Limit: limit, Period: time.Second, Burst: burst}, nil
+	case r.Limit < 0 || r.Burst < 0 || r.Period < 0:
+		return r, fmt.Errorf("%w: %s %+v has a negative field", ErrInvalidOptions, name, r)
+	case r.Limit == 0:
+		return r, fmt.Errorf("%w: %s %+v has no Limit (use Unlimited to turn it off)", ErrInvalidOptions, name, r)
+	}
+	if r.Period == 0 {
+		r.Period = time.Second
+	}
+	if r.Burst == 0 {
+		r.Burst = r.Limit
+	}
+	return r, nil
+}
+
+func capDefault(name string, v, def int) (int, error) {
+	switch {
+	case v == 0:
+		return def, nil
+	case v < Unlimited:
+		return v, fmt.Errorf("%w: %s %d", ErrInvalidOptions, name, v)
+	}
+	return v, nil
+}
+
+// strictPolicy is bluemonday's strict policy: every tag removed, text
+// HTML-escaped.
+func strictPolicy() *bluemonday.Policy { return bluemonday.StrictPolicy() }

@@ -1,0 +1,160 @@
+package wssec
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// Sanitizer cleans the payload of an incoming text message. It is never
+// called for binary messages. Implementations must be safe for concurrent
+// use, must not retain data, and should return data itself when nothing
+// changed.
+type Sanitizer interface {
+	Sanitize(data []byte) []byte
+}
+
+// SanitizerFunc adapts a function to the Sanitizer interface.
+type SanitizerFunc func(data []byte) []byte
+
+// Sanitize calls f(data).
+func (f SanitizerFunc) Sanitize(data []byte) []byte { return f(data) }
+
+// JSONSanitizer runs a bluemonday policy over text messages. A message that
+// is valid JSON keeps its structure: only string values are sanitised;
+// object keys, numbers, booleans and nulls are left as they are. When a value
+// changed, the message is re-encoded deterministically (object keys sorted,
+// no HTML escaping by the encoder, numbers kept verbatim); when nothing
+// changed, the original bytes are returned untouched. A text that is not JSON
+// is sanitised as a whole.
+//
+// Sanitised strings are HTML-safe text: tags the policy does not allow are
+// removed, and the characters & < > " ' come out as HTML entities
+// ("a & b" becomes "a &amp; b"), so clients must render them as HTML or
+// unescape them before displaying as plain text. Sanitising is idempotent.
+type JSONSanitizer struct {
+	policy *bluemonday.Policy
+}
+
+var _ Sanitizer = (*JSONSanitizer)(nil)
+
+// NewJSONSanitizer returns a JSONSanitizer using p, or bluemonday's strict
+// policy (no HTML at all) when p is nil.
+func NewJSONSanitizer(p *bluemonday.Policy) *JSONSanitizer {
+	if p == nil {
+		p = strictPolicy()
+	}
+	return &JSONSanitizer{policy: p}
+}
+
+// Sanitize returns data with its text cleaned; see JSONSanitizer.
+func (s *JSONSanitizer) Sanitize(data []byte) []byte {
+	if !needsSanitizing(data) {
+		return data
+	}
+	if !json.Valid(data) {
+		return []byte(s.policy.Sanitize(string(data)))
+	}
+	out, _ := s.SanitizeJSON(data)
+	return out
+}
+
+// SanitizeJSON sanitises the string values of the JSON document data. It
+// returns data itself when no value changed, and data with an error wrapping
+// ErrNotJSON when data is not one valid JSON value.
+func (s *JSONSanitizer) SanitizeJSON(data []byte) ([]byte, error) {
+	if !json.Valid(data) {
+		return data, ErrNotJSON
+	}
+	if !needsSanitizing(data) {
+		return data, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return data, err
+	}
+	v, changed := s.walk(v)
+	if !changed {
+		return data, nil
+	}
+	return encodeJSON(v)
+}
+
+// SanitizeString sanitises one string value.
+func (s *JSONSanitizer) SanitizeString(v string) string {
+	if !stringNeedsSanitizing(v) {
+		return v
+	}
+	return s.policy.Sanitize(v)
+}
+
+func (s *JSONSanitizer) walk(v any) (any, bool) {
+	switch t := v.(type) {
+	case string:
+		out := s.SanitizeString(t)
+		return out, out != t
+	case []any:
+		changed := false
+		for i, e := range t {
+			ne, c := s.walk(e)
+			if c {
+				t[i], changed = ne, true
+			}
+		}
+		return t, changed
+	case map[string]any:
+		changed := false
+		for k, e := range t {
+			ne, c := s.walk(e)
+			if c {
+				t[k], changed = ne, true
+			}
+		}
+		return t, changed
+	default:
+		return v, false
+	}
+}
+
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// needsSanitizing reports whether a raw message could contain text that a
+// bluemonday policy would change. bluemonday leaves text without markup,
+// entity or quote characters (and without carriage returns, which the HTML
+// tokenizer normalises) as it is; in JSON such characters can also hide
+// behind a backslash escape, and a double quote can only appear inside a
+// JSON string escaped. So a message without those bytes needs no work unless
+// it holds a bare double quote and is not JSON.
+func needsSanitizing(data []byte) bool {
+	quote := false
+	for _, b := range data {
+		switch b {
+		case '<', '>', '&', '\'', '\r', '\\':
+			return true
+		case '"':
+			quote = true
+		}
+	}
+	return quote && !json.Valid(data)
+}
+
+func stringNeedsSanitizing(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<', '>', '&', '\'', '"', '\r':
+			return true
+		}
+	}
+	return false
+}
