@@ -102,7 +102,7 @@ func TestRefreshExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("just before expiry: %v", err)
 	}
-	clock.Advance(30 * time.Minute) // family lifetime reached: t2 was capped at it
+	clock.Advance(30*time.Minute + time.Nanosecond) // family lifetime reached: t2 was capped at it
 	if _, _, err := r.Rotate(ctx, t2); !errors.Is(err, auth.ErrExpired) {
 		t.Fatalf("past family lifetime: %v", err)
 	}
