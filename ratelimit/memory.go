@@ -1,0 +1,282 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// DefaultMaxKeys is the default bound on the number of buckets a Memory
+// limiter keeps.
+const DefaultMaxKeys = 100_000
+
+// maxShards is the number of independently locked partitions of the key
+// table when MaxKeys is large enough.
+const maxShards = 64
+
+// idleScan is how many least recently used buckets an insert inspects, beyond
+// the one it must evict when its shard is full, to drop buckets that have
+// refilled (and so carry no information).
+const idleScan = 2
+
+// ErrInvalidOptions is returned (wrapped) by constructors given options that
+// cannot work.
+var ErrInvalidOptions = errors.New("ratelimit: invalid options")
+
+// MemoryOptions configures NewMemory. The zero value is the hardened default.
+type MemoryOptions struct {
+	// MaxKeys bounds how many keys (buckets) are kept at once. Zero means
+	// DefaultMaxKeys (100,000: roughly 25 MB). Negative is an error. See
+	// Memory for the eviction policy.
+	MaxKeys int
+	// Now returns the current time. Nil means time.Now. Tests inject a fake
+	// clock here.
+	Now func() time.Time
+}
+
+// Memory is an in-process Limiter: one golang.org/x/time/rate token bucket per
+// key, in a key table split into up to 64 independently locked shards chosen
+// by a per-instance seeded hash of the key (so callers cannot aim many keys at
+// one shard).
+//
+// The table is bounded by MaxKeys; it never grows past it and runs no
+// goroutine. Eviction is lazy and happens when a new key is inserted into a
+// shard:
+//
+//   - A bucket that has refilled to its burst carries no information (a fresh
+//     bucket would decide the same), so up to two of the least recently used
+//     buckets in the shard are dropped if they are full.
+//   - If the shard is still at its share of MaxKeys, its least recently used
+//     bucket is dropped, full or not.
+//
+// Dropping a bucket that was not full can only favour its caller (the next
+// request finds a full bucket); it never locks anyone out. An attacker able to
+// touch more than MaxKeys distinct keys within one refill period can thereby
+// reset other callers' buckets early, so size MaxKeys above the number of keys
+// you expect to be active within your longest Period, and derive keys from
+// values an attacker cannot mint freely (an authenticated subject, a client IP
+// or prefix) rather than from arbitrary input. The bound counts buckets, not
+// key bytes: keep keys short.
+//
+// When a key is used with a Rate different from the one its bucket was last
+// used with, the bucket is updated in place: the tokens it holds are kept,
+// capped at the new burst. A full bucket is the same as no bucket, so a bucket
+// that was full under the old rate is full under the new one. Redis behaves
+// the same way.
+//
+// Memory also implements Resetter. It is safe for concurrent use.
+type Memory struct {
+	shards  []shard
+	mask    uint64
+	perCap  int
+	maxKeys int
+	seed    maphash.Seed
+	now     func() time.Time
+}
+
+var (
+	_ Limiter  = (*Memory)(nil)
+	_ Resetter = (*Memory)(nil)
+)
+
+type shard struct {
+	mu sync.Mutex
+	m  map[string]*entry
+	// head is the most recently used entry, tail the least.
+	head, tail *entry
+	_          [64]byte // keep shards' locks on separate cache lines
+}
+
+type entry struct {
+	key        string
+	rate       Rate // as given by the caller; compared to detect changes
+	lim        *rate.Limiter
+	prev, next *entry
+}
+
+// NewMemory returns an in-memory Limiter. It fails only on invalid options.
+func NewMemory(opts MemoryOptions) (*Memory, error) {
+	if opts.MaxKeys < 0 {
+		return nil, fmt.Errorf("%w: MaxKeys %d must not be negative", ErrInvalidOptions, opts.MaxKeys)
+	}
+	maxKeys := opts.MaxKeys
+	if maxKeys == 0 {
+		maxKeys = DefaultMaxKeys
+	}
+	// Keep at least 16 keys per shard so that per-shard LRU approximates a
+	// global one, and never exceed MaxKeys in total.
+	n := maxShards
+	for n > 1 && maxKeys/n < 16 {
+		n /= 2
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	m := &Memory{
+		shards:  make([]shard, n),
+		mask:    uint64(n - 1),
+		perCap:  maxKeys / n,
+		maxKeys: maxKeys,
+		seed:    maphash.MakeSeed(),
+		now:     now,
+	}
+	for i := range m.shards {
+		m.shards[i].m = make(map[string]*entry)
+	}
+	return m, nil
+}
+
+// MaxKeys returns the bound on the number of buckets kept.
+func (m *Memory) MaxKeys() int { return m.maxKeys }
+
+// Len returns the number of buckets currently kept; it never exceeds MaxKeys.
+func (m *Memory) Len() int {
+	total := 0
+	for i := range m.shards {
+		s := &m.shards[i]
+		s.mu.Lock()
+		total += len(s.m)
+		s.mu.Unlock()
+	}
+	return total
+}
+
+// Allow spends n tokens from key's bucket under r if it holds at least n, and
+// reports the outcome. n == 0 spends nothing and reports the bucket's state (a
+// peek; Allowed is true). A request for more than the burst can never
+// succeed: it is refused without spending, with RetryAfter set to the time the
+// whole bucket takes to refill, so that a client backs off rather than
+// retrying at once. An invalid r or a negative n returns an error wrapping
+// ErrInvalidRate or ErrInvalidN and a refusing Decision. ctx is not used: the
+// in-memory limiter never blocks.
+func (m *Memory) Allow(_ context.Context, key string, r Rate, n int) (Decision, error) {
+	if err := r.Validate(); err != nil {
+		return Decision{}, err
+	}
+	if n < 0 {
+		return refused(r, 0), fmt.Errorf("%w: %d", ErrInvalidN, n)
+	}
+	now := m.now()
+	burst := r.burst()
+	perSecond := r.perSecond()
+	s := &m.shards[maphash.String(m.seed, key)&m.mask]
+
+	s.mu.Lock()
+	e := s.m[key]
+	if e == nil {
+		if n == 0 {
+			s.mu.Unlock()
+			// A peek at an unknown key: a fresh bucket, not worth storing.
+			return Decision{Allowed: true, Limit: burst, Remaining: burst}, nil
+		}
+		e = s.insert(key, r, now, m.perCap)
+	} else {
+		s.touch(e)
+		if e.rate != r {
+			if e.lim.TokensAt(now) >= float64(e.rate.burst()) {
+				// Full: the same as a fresh bucket, under the new rate.
+				e.lim = rate.NewLimiter(rate.Limit(perSecond), burst)
+			} else {
+				e.lim.SetLimitAt(now, rate.Limit(perSecond))
+				e.lim.SetBurstAt(now, burst)
+			}
+			e.rate = r
+		}
+	}
+	ok := e.lim.AllowN(now, n)
+	tokens := e.lim.TokensAt(now)
+	s.mu.Unlock()
+
+	d := Decision{
+		Allowed:    ok,
+		Limit:      burst,
+		Remaining:  whole(tokens, burst),
+		ResetAfter: durationFor(float64(burst)-tokens, perSecond),
+	}
+	if !ok {
+		need := float64(n) - tokens
+		if n > burst {
+			need = float64(burst)
+		}
+		d.RetryAfter = max(durationFor(need, perSecond), 1)
+	}
+	return d, nil
+}
+
+// Reset forgets key's bucket, so its next request finds it full. It
+// implements Resetter and never fails.
+func (m *Memory) Reset(_ context.Context, key string) error {
+	s := &m.shards[maphash.String(m.seed, key)&m.mask]
+	s.mu.Lock()
+	if e := s.m[key]; e != nil {
+		s.remove(e)
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// insert adds a full bucket for key, evicting as described on Memory. s.mu
+// must be held.
+func (s *shard) insert(key string, r Rate, now time.Time, perCap int) *entry {
+	for scanned := 0; s.tail != nil; {
+		if len(s.m) >= perCap {
+			s.remove(s.tail)
+			continue
+		}
+		t := s.tail
+		if scanned >= idleScan || t.lim.TokensAt(now) < float64(t.rate.burst()) {
+			break
+		}
+		scanned++
+		s.remove(t)
+	}
+	e := &entry{key: key, rate: r, lim: rate.NewLimiter(rate.Limit(r.perSecond()), r.burst())}
+	s.m[key] = e
+	s.pushFront(e)
+	return e
+}
+
+func (s *shard) pushFront(e *entry) {
+	e.prev = nil
+	e.next = s.head
+	if s.head != nil {
+		s.head.prev = e
+	}
+	s.head = e
+	if s.tail == nil {
+		s.tail = e
+	}
+}
+
+func (s *shard) unlink(e *entry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		s.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		s.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+func (s *shard) touch(e *entry) {
+	if s.head == e {
+		return
+	}
+	s.unlink(e)
+	s.pushFront(e)
+}
+
+func (s *shard) remove(e *entry) {
+	s.unlink(e)
+	delete(s.m, e.key)
+}
