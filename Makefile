@@ -1,0 +1,48 @@
+# Rampart: one command per job. `make demo` runs the demo server on its
+# embedded defaults; `make test` runs every test.
+GO      ?= go
+PKGS    := ./...
+INTEROP := wssec/gqlws/testdata/interop
+
+.PHONY: demo test vet unit interop-deps generate check-generated bench fuzz redis-check tidy
+
+## demo: run the demo server on 127.0.0.1:8080 with an embedded SQLite file.
+demo:
+	$(GO) run ./demo/server
+
+## test: go vet, then every test with the race detector (Redis-backed tests
+## start a loopback redis-server themselves; the WebSocket interoperability
+## test runs the graphql-ws npm client).
+test: vet interop-deps redis-check
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+## interop-deps: install the pinned graphql-ws client used by the interop test.
+interop-deps:
+	@if [ -f $(INTEROP)/package-lock.json ]; then \
+	  if [ ! -d $(INTEROP)/node_modules ]; then npm ci --prefix $(INTEROP) --no-audit --no-fund; fi; \
+	fi
+
+redis-check:
+	@command -v redis-server >/dev/null || [ -n "$$REDIS_URL" ] || { \
+	  echo "redis-server not found: install it (apt-get install -y redis-server) or set REDIS_URL"; exit 1; }
+
+## generate: regenerate the demo's gqlgen code (committed; a test fails when stale).
+generate:
+	$(GO) tool gqlgen generate --config gqlgen.yml
+
+## bench: every benchmark, 5 runs each; compare with benchstat.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS) | tee bench.txt
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done

@@ -1,0 +1,19 @@
+// Package graph implements the demo schema's resolvers over the SQLite store.
+// Authorization lives in the schema's directives; the resolvers trust that a
+// field they run for was allowed, and keep only the checks that depend on
+// data (who may follow whom).
+package graph
+
+import (
+	"log/slog"
+
+	"github.com/rampart-go/rampart/demo/graph/store"
+)
+
+// Resolver is the root resolver. Build it with every field set.
+type Resolver struct {
+	Store    *store.Store
+	Accounts *Accounts
+	Broker   *Broker
+	Logger   *slog.Logger
+}

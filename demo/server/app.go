@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/demo/graph"
+	"github.com/rampart-go/rampart/demo/graph/generated"
+	"github.com/rampart-go/rampart/demo/graph/model"
+	"github.com/rampart-go/rampart/demo/graph/store"
+)
+
+// JWT issuer and audience of the demo's access tokens.
+const (
+	jwtIssuer   = "rampart-demo"
+	jwtAudience = "rampart-demo-api"
+)
+
+// app is the wired demo: store, authentication, GraphQL handler.
+type app struct {
+	cfg      *config
+	log      *slog.Logger
+	store    *store.Store
+	verifier *auth.JWTVerifier
+	handler  http.Handler
+	// stop ends long-lived connections (subscriptions) at shutdown, which
+	// http.Server.Shutdown does not track.
+	stopCtx context.Context
+	stop    context.CancelFunc
+}
+
+func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: st}
+	a.stopCtx, a.stop = context.WithCancel(context.Background())
+	if err := a.wire(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) wire(ctx context.Context) error {
+	passwords, err := auth.NewPasswordHasher(auth.Argon2Params{})
+	if err != nil {
+		return err
+	}
+	revocations := auth.NewMemoryRevocations(nil)
+	jwtCfg := auth.JWTConfig{
+		Issuer:      jwtIssuer,
+		Audience:    jwtAudience,
+		Keys:        []auth.JWTKey{{ID: "demo-hs256", Algorithm: auth.AlgHS256, Secret: a.cfg.JWTSecret}},
+		Revocations: revocations,
+	}
+	issuer, err := auth.NewJWTIssuer(jwtCfg)
+	if err != nil {
+		return err
+	}
+	a.verifier, err = auth.NewJWTVerifier(jwtCfg)
+	if err != nil {
+		return err
+	}
+	refresh, err := auth.NewRefreshTokens(a.store.RefreshTokens(), auth.RefreshOptions{})
+	if err != nil {
+		return err
+	}
+	accounts := &graph.Accounts{
+		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: refresh,
+		Revoker: a.verifier, Logger: a.log,
+	}
+	if err := a.seedAdmin(ctx, passwords); err != nil {
+		return err
+	}
+
+	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Logger: a.log}
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+
+	authn := auth.Middleware(auth.MultiAuthenticator{Bearer: a.verifier}, auth.MiddlewareOptions{Logger: a.log})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok"))
+	})
+	mux.Handle("/query", authn(srv))
+	a.handler = mux
+	return nil
+}
+
+// seedAdmin creates (or promotes) the admin named by DEMO_ADMIN_EMAIL and
+// DEMO_ADMIN_PASSWORD. Without them there is no admin: no default
+// credentials exist.
+func (a *app) seedAdmin(ctx context.Context, passwords *auth.PasswordHasher) error {
+	if a.cfg.AdminEmail == "" {
+		return nil
+	}
+	if err := auth.CheckPasswordPolicy(a.cfg.AdminPassword, a.cfg.AdminEmail); err != nil {
+		return fmt.Errorf("DEMO_ADMIN_PASSWORD: %w", err)
+	}
+	u, err := a.store.UserByEmail(ctx, a.cfg.AdminEmail)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		hash, err := passwords.Hash(a.cfg.AdminPassword)
+		if err != nil {
+			return err
+		}
+		if _, err := a.store.CreateUser(ctx, a.cfg.AdminEmail, "Admin", hash, model.RoleAdmin); err != nil {
+			return fmt.Errorf("seed admin: %w", err)
+		}
+		a.log.Info("seeded admin account", "email", a.cfg.AdminEmail)
+	case err != nil:
+		return fmt.Errorf("seed admin: %w", err)
+	case u.Role != model.RoleAdmin:
+		if _, err := a.store.SetUserRole(ctx, u.ID, model.RoleAdmin); err != nil {
+			return fmt.Errorf("seed admin: %w", err)
+		}
+		a.log.Info("promoted existing account to admin", "email", a.cfg.AdminEmail)
+	}
+	return nil
+}
+
+// httpServer returns the demo's http.Server with time limits that drop
+// slow-loris clients.
+func (a *app) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		BaseContext:       func(_ net.Listener) context.Context { return context.Background() },
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// beginShutdown ends subscriptions so that Shutdown does not wait on them.
+func (a *app) beginShutdown() { a.stop() }
+
+// Close releases the database.
+func (a *app) Close() error {
+	a.stop()
+	return a.store.Close()
+}

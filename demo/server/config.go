@@ -1,0 +1,98 @@
+package main
+
+import (
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rampart-go/rampart/auth"
+)
+
+// Environments the demo knows.
+const (
+	envDevelopment = "development"
+	envProduction  = "production"
+)
+
+// config is the demo server's configuration: flags, with environment
+// variables as fallbacks.
+type config struct {
+	Addr           string
+	DB             string
+	Env            string
+	JWTSecret      []byte
+	JWTEphemeral   bool
+	RedisURL       string
+	AllowedOrigins []string
+	AdminEmail     string
+	AdminPassword  string
+	TrustedProxies []string
+}
+
+// parseConfig reads args (without the program name) and getenv into a
+// config, refusing unsafe combinations: a production server needs a
+// JWT_SECRET of at least 32 bytes.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("rampart-demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &config{}
+	def := func(key, fallback string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return fallback
+	}
+	origins := ""
+	proxies := ""
+	fs.StringVar(&c.Addr, "addr", def("ADDR", "127.0.0.1:8080"), "listen address (env ADDR)")
+	fs.StringVar(&c.DB, "db", def("DB_PATH", "rampart-demo.db"), "SQLite database file, created on first start (env DB_PATH)")
+	fs.StringVar(&c.Env, "env", def("APP_ENV", envDevelopment), "development or production (env APP_ENV)")
+	fs.StringVar(&origins, "allowed-origins", def("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed for CORS and WebSocket (env ALLOWED_ORIGINS)")
+	fs.StringVar(&proxies, "trusted-proxies", def("TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (env TRUSTED_PROXIES)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	switch c.Env {
+	case envDevelopment, envProduction:
+	default:
+		return nil, fmt.Errorf("-env must be %q or %q, not %q", envDevelopment, envProduction, c.Env)
+	}
+	c.AllowedOrigins = splitList(origins)
+	c.TrustedProxies = splitList(proxies)
+	c.RedisURL = getenv("REDIS_URL")
+	c.AdminEmail = getenv("DEMO_ADMIN_EMAIL")
+	c.AdminPassword = getenv("DEMO_ADMIN_PASSWORD")
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return nil, errors.New("DEMO_ADMIN_EMAIL and DEMO_ADMIN_PASSWORD must be set together")
+	}
+
+	secret := getenv("JWT_SECRET")
+	switch {
+	case len(secret) >= auth.MinHMACSecretBytes:
+		c.JWTSecret = []byte(secret)
+	case c.Env == envProduction && secret == "":
+		return nil, fmt.Errorf("JWT_SECRET is required in production (at least %d bytes, e.g. `openssl rand -base64 48`)", auth.MinHMACSecretBytes)
+	case secret != "":
+		return nil, fmt.Errorf("JWT_SECRET is too short: %d bytes, need at least %d", len(secret), auth.MinHMACSecretBytes)
+	default:
+		c.JWTSecret = []byte(rand.Text() + rand.Text())
+		c.JWTEphemeral = true
+	}
+	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

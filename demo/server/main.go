@@ -1,0 +1,83 @@
+// Command server runs the Rampart demo: a hardened GraphQL publishing app on
+// an embedded SQLite database.
+//
+//	go run ./demo/server                      # development, 127.0.0.1:8080
+//	JWT_SECRET=... go run ./demo/server -env production
+//
+// Flags have environment fallbacks: -addr (ADDR), -db (DB_PATH), -env
+// (APP_ENV), -allowed-origins (ALLOWED_ORIGINS), -trusted-proxies
+// (TRUSTED_PROXIES); JWT_SECRET, REDIS_URL, DEMO_ADMIN_EMAIL and
+// DEMO_ADMIN_PASSWORD are read from the environment only, so secrets never
+// appear in a process listing.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "rampart-demo:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the server and blocks until ctx is done, then shuts down
+// gracefully. When ready is non-nil it receives the listener's address once
+// the server accepts connections.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready chan<- string) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if cfg.JWTEphemeral {
+		logger.Warn("JWT_SECRET not set: using a random ephemeral secret; tokens will not survive a restart (set JWT_SECRET, at least 32 bytes, in production)")
+	}
+	app, err := newApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := app.httpServer()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("rampart demo listening", "addr", "http://"+ln.Addr().String(), "env", cfg.Env, "graphql", "/query")
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	app.beginShutdown()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
