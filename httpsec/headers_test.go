@@ -4,9 +4,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"maps"
-	"slices"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 )
