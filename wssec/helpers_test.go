@@ -226,3 +226,5 @@ func eventually(t testing.TB, what string, cond func() bool) {
 }
 
 var errBackendDown = errors.New("backend down")
+
+func newServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
