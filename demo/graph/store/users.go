@@ -130,18 +130,14 @@ func (s *Store) Follow(ctx context.Context, follower, followee string) error {
 
 // Followers returns one page of the users who follow userID.
 func (s *Store) Followers(ctx context.Context, userID string, p Page) ([]*model.User, *model.PageInfo, error) {
-	return s.listFollows(ctx, p, `SELECT f.seq, u.id, u.email, u.name, u.password_hash, u.role, u.created_at
+	return s.listUsers(ctx, p, `SELECT f.seq, u.id, u.email, u.name, u.password_hash, u.role, u.created_at
 		FROM follows f JOIN users u ON u.id = f.follower_id
 		WHERE f.followee_id = ? AND f.seq > ? ORDER BY f.seq LIMIT ?`, userID)
 }
 
 // Following returns one page of the users userID follows.
 func (s *Store) Following(ctx context.Context, userID string, p Page) ([]*model.User, *model.PageInfo, error) {
-	return s.listFollows(ctx, p, `SELECT f.seq, u.id, u.email, u.name, u.password_hash, u.role, u.created_at
+	return s.listUsers(ctx, p, `SELECT f.seq, u.id, u.email, u.name, u.password_hash, u.role, u.created_at
 		FROM follows f JOIN users u ON u.id = f.followee_id
 		WHERE f.follower_id = ? AND f.seq > ? ORDER BY f.seq LIMIT ?`, userID)
-}
-
-func (s *Store) listFollows(ctx context.Context, p Page, query, userID string) ([]*model.User, *model.PageInfo, error) {
-	return s.listUsers(ctx, p, query, userID)
 }

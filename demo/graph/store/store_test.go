@@ -1,0 +1,168 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/demo/graph/model"
+	"github.com/rampart-go/rampart/demo/graph/store"
+)
+
+func open(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.db")
+	s, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func TestMigrationsAreIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, path := open(t)
+	if _, err := s.CreateUser(ctx, "a@example.com", "A", "h", model.RoleUser); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s2.Close()
+	if _, err := s2.UserByEmail(ctx, "A@EXAMPLE.COM"); err != nil {
+		t.Fatalf("user lost across reopen (or email not case-insensitive): %v", err)
+	}
+}
+
+func TestDuplicateEmailConflicts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := open(t)
+	if _, err := s.CreateUser(ctx, "a@example.com", "A", "h", model.RoleUser); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, "A@Example.com", "A2", "h", model.RoleUser); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate email: err = %v, want ErrConflict", err)
+	}
+}
+
+func TestSQLInjectionIsData(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := open(t)
+	u, _ := s.CreateUser(ctx, "a@example.com", "A", "h", model.RoleUser)
+	evil := `x'); DROP TABLE posts; --`
+	p, err := s.CreatePost(ctx, u.ID, evil, evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.PostByID(ctx, p.ID)
+	if err != nil || got.Title != evil {
+		t.Fatalf("post round trip = %+v, %v", got, err)
+	}
+	if _, err := s.UserByEmail(ctx, `' OR '1'='1`); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("injection in lookup: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestPagination(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := open(t)
+	u, _ := s.CreateUser(ctx, "a@example.com", "A", "h", model.RoleUser)
+	for i := range 60 {
+		if _, err := s.CreatePost(ctx, u.ID, fmt.Sprint("t", i), "b"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	huge := 1000000
+	page, pi, err := s.ListPosts(ctx, "", store.Page{First: &huge})
+	if err != nil || len(page) != store.MaxPageSize || !pi.HasNextPage {
+		t.Fatalf("first: 1000000 → %d posts (hasNext %v, err %v), want the %d cap", len(page), pi.HasNextPage, err, store.MaxPageSize)
+	}
+	def, pi, _ := s.ListPosts(ctx, "", store.Page{})
+	if len(def) != store.DefaultPageSize {
+		t.Fatalf("default page = %d", len(def))
+	}
+	seen := len(def)
+	for pi.HasNextPage {
+		var next []*model.Post
+		next, pi, err = s.ListPosts(ctx, "", store.Page{After: pi.EndCursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen += len(next)
+	}
+	if seen != 60 {
+		t.Fatalf("walked %d posts, want 60", seen)
+	}
+	for _, bad := range []string{"garbage", "YzotMQ", "!!!"} {
+		if _, _, err := s.ListPosts(ctx, "", store.Page{After: &bad}); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("cursor %q: err = %v, want ErrBadCursor", bad, err)
+		}
+	}
+}
+
+func TestRefreshStoreRotateIsCompareAndSet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := open(t)
+	u, _ := s.CreateUser(ctx, "a@example.com", "A", "h", model.RoleUser)
+	rt, err := auth.NewRefreshTokens(s.RefreshTokens(), auth.RefreshOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := rt.Issue(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		wins int
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := rt.Rotate(ctx, tok); err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d concurrent rotations of one token succeeded, want exactly 1", wins)
+	}
+}
+
+func TestDeletePostCascades(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := open(t)
+	u, _ := s.CreateUser(ctx, "a@example.com", "A", "h", model.RoleUser)
+	p, _ := s.CreatePost(ctx, u.ID, "t", "b")
+	if _, err := s.CreateComment(ctx, p.ID, u.ID, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeletePost(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	cs, _, _ := s.ListComments(ctx, p.ID, store.Page{})
+	if len(cs) != 0 {
+		t.Fatalf("%d comments survive their post", len(cs))
+	}
+	if _, err := s.CreateComment(ctx, "missing", u.ID, "c"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("comment on missing post: %v, want ErrNotFound", err)
+	}
+}
