@@ -84,6 +84,9 @@ func (d *Directives) SanitizeString(policy, s string) (string, error) {
 
 func sanitizeString(p *bluemonday.Policy, s string) string {
 	out := p.Sanitize(s)
+	if out == s {
+		return out // unchanged input is already a fixed point
+	}
 	for range maxSanitizePasses - 1 {
 		again := p.Sanitize(out)
 		if again == out {

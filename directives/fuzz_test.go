@@ -1,0 +1,103 @@
+package directives_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/rampart-go/rampart/directives"
+)
+
+// FuzzSanitize: for both built-in policies, sanitizing is idempotent and the
+// output carries no script element, event-handler attribute or javascript:
+// URL.
+func FuzzSanitize(f *testing.F) {
+	for _, tt := range xssPayloads {
+		f.Add(tt.in)
+	}
+	f.Add(`<a href="JaVaScRiPt:alert(1)">x</a>`)
+	f.Add(`<<script>script>alert(1)<</script>/script>`)
+	f.Add(`<img """><script>alert(1)</script>">`)
+	d, err := directives.New(directives.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		for _, policy := range []string{directives.PolicyStrict, directives.PolicyUGC} {
+			once, err := d.SanitizeString(policy, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			twice, _ := d.SanitizeString(policy, once)
+			if once != twice {
+				t.Fatalf("%s: not idempotent:\nin:    %q\nonce:  %q\ntwice: %q", policy, in, once, twice)
+			}
+			assertInert(t, once)
+			if policy == directives.PolicyStrict && strings.ContainsAny(once, "<>") {
+				t.Fatalf("strict output %q contains a raw angle bracket", once)
+			}
+		}
+	})
+}
+
+// FuzzConstraint: arbitrary strings against every format, a pattern and the
+// length limits never panic, and every refusal is a BAD_USER_INPUT error that
+// names its constraint.
+func FuzzConstraint(f *testing.F) {
+	seeds := []string{
+		"", "a", "a.b+tag@example.co.uk", "Eve <eve@example.com>", "eve@localhost",
+		"https://example.com/a?b=c", "javascript:alert(1)", "https://trusted@evil", "http://[::1]:80/",
+		"123e4567-e89b-12d3-a456-426614174000", "1' OR '1'='1", "my-post-1", "ok\nevil",
+		"\xff\xfe", "世界世界世界世界世界x", "%00", "http://a\x00b",
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	d := exampleDirectives()
+	// exampleDirectives validated a schema without patterns; validate one
+	// that has the pattern this target uses.
+	if err := d.ValidateSchema(loadSchema(f, `type Query { a(s: String @constraint(pattern: "[a-z0-9-]+")): String @public }`)); err != nil {
+		f.Fatal(err)
+	}
+	minLen, maxLen := 1, 10
+	pattern := "[a-z0-9-]+"
+	formats := []string{directives.FormatEmail, directives.FormatURL, directives.FormatUUID}
+	f.Fuzz(func(t *testing.T, in string) {
+		next := func(context.Context) (any, error) { return in, nil }
+		check := func(v any, err error, want string) {
+			if err == nil {
+				if v != in {
+					t.Fatalf("accepted value changed: %q -> %v", in, v)
+				}
+				return
+			}
+			var gqlErr *gqlerror.Error
+			if !errors.As(err, &gqlErr) || !errors.Is(err, directives.ErrInvalidInput) ||
+				gqlErr.Extensions["code"] != directives.CodeBadUserInput || gqlErr.Extensions["constraint"] != want {
+				t.Fatalf("%q: unexpected error %v (%v)", in, err, gqlErr)
+			}
+		}
+		for _, format := range formats {
+			v, err := d.Constraint(context.Background(), nil, next, nil, nil, nil, &format, nil, nil)
+			check(v, err, "format")
+			if err == nil && (!utf8.ValidString(in) || strings.ContainsAny(in, " \n\r\t<>\"")) {
+				t.Fatalf("%s accepted %q", format, in)
+			}
+		}
+		v, err := d.Constraint(context.Background(), nil, next, nil, nil, &pattern, nil, nil, nil)
+		check(v, err, "pattern")
+		v, err = d.Constraint(context.Background(), nil, next, &minLen, &maxLen, nil, nil, nil, nil)
+		if err == nil {
+			if n := utf8.RuneCountInString(in); n < minLen || n > maxLen {
+				t.Fatalf("length %d accepted", n)
+			}
+		} else if n := utf8.RuneCountInString(in); n >= minLen && n <= maxLen {
+			t.Fatalf("length %d refused: %v", n, err)
+		}
+		_ = v
+	})
+}
