@@ -30,7 +30,10 @@
 //     a root Mutation field, 10 (DefaultMutationWeight); else @cost on the
 //     field's named return type (object, scalar or enum); else 1 for an
 //     object, interface or union and 0 for a scalar or enum. __typename
-//     costs 0.
+//     costs 0, and so do introspection fields (__schema, __type and the
+//     fields of the __* types), whose lists count once: introspection is
+//     answered from memory and bounded by the schema. Depth and field
+//     counts still include them.
 //   - argumentCost is the sum of @cost(weight) of the arguments present,
 //     plus @cost of input object fields present in literal argument values.
 //   - multiplier is 1 for a field that is not a list. For a list it is the

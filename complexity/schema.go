@@ -179,6 +179,12 @@ func (a *Analyzer) compileFields(tm *typeMeta, mutation bool) error {
 		if mutation {
 			fm.weight = DefaultMutationWeight
 		}
+		if strings.HasPrefix(tm.def.Name, "__") || strings.HasPrefix(fd.Name, "__") {
+			// Introspection is answered from memory and bounded by the
+			// schema's size: it costs nothing and its lists count once.
+			// Depth and field limits still apply to it.
+			fm.weight, fm.isList = 0, false
+		}
 		w, ok, err := costWeight(fd.Directives)
 		if err != nil {
 			return fmt.Errorf("%s: %w", fd.Name, err)

@@ -6,16 +6,18 @@ import (
 )
 
 // Deep returns a query whose deepest field is at depth n (n ≥ 2):
-// me → posts → nodes → author → posts → … → id.
+// me → posts(first: 1) → nodes → author → posts(first: 1) → … →
+// __typename. Its
+// cost grows linearly with n.
 func Deep(n int) string {
-	cycle := []string{"posts", "nodes", "author"}
+	cycle := []string{"posts(first: 1)", "nodes", "author"}
 	var b strings.Builder
 	b.WriteString("{ me { ")
 	for i := range max(n-2, 0) {
 		b.WriteString(cycle[i%3])
 		b.WriteString(" { ")
 	}
-	b.WriteString("id")
+	b.WriteString("__typename")
 	b.WriteString(strings.Repeat(" }", max(n-2, 0)+1))
 	b.WriteString(" }")
 	return b.String()
@@ -118,3 +120,8 @@ const Typical = `query Page($first: Int = 5) {
 }
 fragment UserCard on User { id name role }
 fragment PostCard on Post { id title createdAt }`
+
+// Echo returns { echo(values: [1,1,…]) } with n values: n+9 parser tokens.
+func Echo(n int) string {
+	return "{ echo(values: [" + strings.TrimSuffix(strings.Repeat("1,", n), ",") + "]) }"
+}

@@ -190,6 +190,9 @@ func (r *run) resolve(ctx context.Context, obj any, f graphql.CollectedField) (r
 			return posts(MaxListLen), nil
 		case "tags":
 			return []string{"go", "graphql"}, nil
+		case "echo":
+			vals, _ := args["values"].([]any)
+			return len(vals), nil
 		case "fail":
 			return nil, ErrInternal
 		case "publicFail":

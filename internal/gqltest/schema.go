@@ -16,6 +16,9 @@ import (
 // (assumed 10 when absent); every User, Post and Comment can reach the
 // others, so depth, alias and cost attacks have something to bite on.
 const SDL = `
+"tag is a repeatable no-op directive, so tests can put many directives on one field."
+directive @tag(name: String) repeatable on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT
+
 enum Role { USER ADMIN }
 
 type User {
@@ -62,6 +65,8 @@ type Query {
   posts(first: Int, after: String): PostConnection! @listSize(slicingArguments: ["first"], sizedFields: ["nodes"], assumedSize: 10)
   search(page: Page): [Post!]! @listSize(slicingArguments: ["page.first"])
   tags: [String!]!
+  "echo returns how many values it was given."
+  echo(values: [Int!]): Int!
   "fail returns an internal error (for error masking tests)."
   fail: String
   "publicFail returns an error meant for the client, with code NOT_FOUND."

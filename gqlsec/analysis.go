@@ -1,0 +1,65 @@
+package gqlsec
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/rampart-go/rampart/complexity"
+)
+
+const analysisKey = "RampartAnalysis"
+
+// analysis is one request's parse and measurement, shared by the
+// extensions that need it through the operation context's stats, so a
+// document is parsed and measured once however many guards read it.
+type analysis struct {
+	analyzer  *complexity.Analyzer
+	doc       *ast.QueryDocument
+	report    complexity.Report
+	err       error // from Analyze
+	parseErr  error
+	tokenHit  bool // parse stopped at the token limit
+	nestingHit bool // parse stopped at gqlparser's nesting cap
+}
+
+// analyse parses params.Query with tokenLimit (0 = none) and measures it,
+// before gqlgen parses and validates: a document that would make
+// validation slow (10,000 copies of one field take gqlparser's overlap
+// check seconds) is refused first.
+func analyse(ctx context.Context, a *complexity.Analyzer, params *graphql.RawParams, tokenLimit int) *analysis {
+	var opCtx *graphql.OperationContext
+	if graphql.HasOperationContext(ctx) {
+		opCtx = graphql.GetOperationContext(ctx)
+		if an, ok := opCtx.Stats.GetExtension(analysisKey).(*analysis); ok && an.analyzer == a {
+			return an
+		}
+	}
+	an := &analysis{analyzer: a}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, tokenLimit)
+	switch {
+	case err != nil:
+		an.parseErr = err
+		msg := err.Error()
+		an.tokenHit = strings.Contains(msg, "exceeded token limit")
+		an.nestingHit = strings.Contains(msg, "exceeded maximum nesting depth")
+	default:
+		an.doc = doc
+		an.report, an.err = a.Analyze(doc, params.OperationName, params.Variables)
+	}
+	if opCtx != nil {
+		opCtx.Stats.SetExtension(analysisKey, an)
+	}
+	return an
+}
+
+// measured reports whether the analysis produced figures worth enforcing:
+// parse errors, unknown operations and fragment cycles are left to gqlgen's
+// own parser and validator, which report them in their usual form.
+func (an *analysis) measured() bool {
+	return an.doc != nil && (an.err == nil || errors.Is(an.err, complexity.ErrTooDeep))
+}

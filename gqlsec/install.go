@@ -1,0 +1,165 @@
+package gqlsec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/complexity"
+)
+
+// Config configures Install and Handler. The zero value is the hardened
+// default of DESIGN.md: depth 15, aliases 30, root fields 20, fields 1000,
+// directives 10 per field / 50 per document, 15,000 tokens, cost 5000 (an
+// unbounded list counts 100), introspection and suggestions for nobody,
+// batching off, errors masked.
+type Config struct {
+	// Limits are the structural operation limits (see OperationLimits).
+	// Its Logger and Analysis fields are overridden by Config's.
+	Limits OperationLimits
+	// Cost is the cost limit and optional budget (see CostLimit). Its
+	// Logger and Analysis fields are overridden by Config's.
+	Cost CostLimit
+	// Introspection decides who may introspect and see "Did you mean"
+	// suggestions. Nil allows nobody; AllowRoles("ADMIN") is typical.
+	Introspection func(*auth.Principal) bool
+	// TrustedDocuments, if set, restricts execution to its documents (see
+	// TrustedDocuments). Nil accepts any document that passes the limits.
+	TrustedDocuments *TrustedDocuments
+	// ConcealLimits hides extensions.limit and extensions.observed from the
+	// callers for whom it returns true. Nil shows them to everyone.
+	ConcealLimits func(*auth.Principal) bool
+	// Analysis tunes the measurement shared by Limits and Cost.
+	Analysis complexity.Options
+	// ErrorPresenter, if set, runs on errors MaskErrors lets through
+	// (public ones); it cannot see masked detail. Nil means none.
+	ErrorPresenter graphql.ErrorPresenterFunc
+	// HTTP configures the middleware Handler adds (batching).
+	HTTP HTTPOptions
+	// Logger receives audit records of rejections and the full text of
+	// masked errors. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Install applies every guard to srv with cfg's values and safe defaults,
+// in this order: trusted documents (before parsing); operation limits,
+// introspection lockdown and the cost limit (the document parsed once and
+// measured once, before gqlgen's validation); the cost budget (after
+// validation); the
+// parser token limit; an error presenter that withholds suggestions from
+// callers who may not introspect and masks internal errors; and a recover
+// func that logs panics. It returns an error wrapping ErrConfig (or
+// complexity.ErrBadDirective) on misconfiguration and then leaves srv
+// unchanged.
+//
+// Install does not set HTTP statuses or refuse batches; wrap srv with
+// Middleware, or call Handler, which does both.
+func Install(srv *handler.Server, cfg Config) error {
+	if srv == nil {
+		return fmt.Errorf("%w: nil server", ErrConfig)
+	}
+	es := schemaOf(srv)
+	if es == nil {
+		return fmt.Errorf("%w: server has no executable schema", ErrConfig)
+	}
+	exts, err := build(es, cfg)
+	if err != nil {
+		return err
+	}
+	for _, e := range exts {
+		srv.Use(e)
+	}
+	if cfg.Limits.For == nil {
+		// Defense in depth: gqlgen's own parser stops at the same limit.
+		// With per-caller limits the extension's parse enforces them.
+		srv.SetParserTokenLimit(int(pick(cfg.Limits.Tokens, DefaultTokens)))
+	}
+	srv.SetDisableSuggestion(false) // decided per caller by SuggestionsFor
+	mask := MaskErrors(cfg.Logger)
+	presenter := mask
+	if cfg.ErrorPresenter != nil {
+		inner := cfg.ErrorPresenter
+		presenter = func(ctx context.Context, err error) *gqlerror.Error {
+			return inner(ctx, mask(ctx, err))
+		}
+	}
+	srv.SetErrorPresenter(SuggestionsFor(cfg.Introspection, presenter))
+	srv.SetRecoverFunc(Recover(cfg.Logger))
+	return nil
+}
+
+// build validates cfg against es and returns the extensions Install adds,
+// in order, sharing one Analyzer.
+func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension, error) {
+	a, err := complexity.NewAnalyzer(es.Schema(), cfg.Analysis)
+	if err != nil {
+		return nil, fmt.Errorf("gqlsec: %w", err)
+	}
+	limits := cfg.Limits
+	limits.Logger, limits.Analysis, limits.analyzer = cfg.Logger, cfg.Analysis, a
+	if limits.ConcealLimits == nil {
+		limits.ConcealLimits = cfg.ConcealLimits
+	}
+	cost := cfg.Cost
+	cost.Logger, cost.Analysis, cost.analyzer = cfg.Logger, cfg.Analysis, a
+	if cost.ConcealLimits == nil {
+		cost.ConcealLimits = cfg.ConcealLimits
+	}
+	var exts []graphql.HandlerExtension
+	if cfg.TrustedDocuments != nil {
+		td := *cfg.TrustedDocuments
+		if td.Logger == nil {
+			td.Logger = cfg.Logger
+		}
+		exts = append(exts, &td)
+	}
+	exts = append(exts, &limits, &Introspection{Allow: cfg.Introspection, Logger: cfg.Logger}, &cost)
+	for _, e := range exts {
+		if err := e.Validate(es); err != nil {
+			return nil, err
+		}
+	}
+	return exts, nil
+}
+
+// schemaOf reads srv's executable schema, which handler.Server does not
+// expose, through the one door it has: Use hands every extension the
+// schema in Validate. The probe refuses (so Use panics before adding it)
+// and the panic is recovered; srv is left unchanged.
+func schemaOf(srv *handler.Server) (es graphql.ExecutableSchema) {
+	defer func() { _ = recover() }()
+	srv.Use(probe{&es})
+	return es
+}
+
+type probe struct{ es *graphql.ExecutableSchema }
+
+func (probe) ExtensionName() string { return "RampartProbe" }
+
+func (p probe) Validate(es graphql.ExecutableSchema) error {
+	*p.es = es
+	return errProbe
+}
+
+var errProbe = errors.New("gqlsec: probe")
+
+// Handler installs cfg's guards on srv (see Install) and returns srv
+// wrapped with Middleware(cfg.HTTP): the one-call way to serve a hardened
+// gqlgen endpoint.
+func Handler(srv *handler.Server, cfg Config) (http.Handler, error) {
+	mw, err := Middleware(cfg.HTTP)
+	if err != nil {
+		return nil, err
+	}
+	if err := Install(srv, cfg); err != nil {
+		return nil, err
+	}
+	return mw(srv), nil
+}

@@ -1,0 +1,140 @@
+package gqlsec
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/rampart-go/rampart/auth"
+)
+
+// Introspection is a gqlgen extension that lets only some callers
+// introspect the schema. Use it instead of gqlgen's extension.Introspection
+// (which turns introspection on for everyone). For callers Allow accepts it
+// enables introspection for that request (opCtx.DisableIntrospection =
+// false); for everyone else an operation selecting __schema or __type is
+// refused with INTROSPECTION_DISABLED (HTTP 403 through Middleware) before
+// any resolver runs. __typename is always allowed.
+//
+// The same Allow decides who sees validation "Did you mean …?"
+// suggestions, which leak field names: see SuggestionsFor.
+type Introspection struct {
+	// Allow reports whether a caller (nil for anonymous) may introspect.
+	// Nil allows nobody. AllowRoles("ADMIN") is the usual choice.
+	Allow func(*auth.Principal) bool
+	// Logger receives one audit record per rejection. Nil discards them.
+	Logger *slog.Logger
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+	graphql.OperationContextMutator
+} = (*Introspection)(nil)
+
+// AllowRoles returns an Allow func accepting callers that hold any of roles.
+func AllowRoles(roles ...string) func(*auth.Principal) bool {
+	roles = append([]string(nil), roles...)
+	return func(p *auth.Principal) bool { return p.HasAnyRole(roles...) }
+}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (i *Introspection) ExtensionName() string { return "RampartIntrospection" }
+
+// Validate implements graphql.HandlerExtension.
+func (i *Introspection) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (i *Introspection) allowed(ctx context.Context) bool {
+	return i.Allow != nil && i.Allow(principal(ctx))
+}
+
+// MutateOperationParameters implements graphql.OperationParameterMutator.
+// When OperationLimits or CostLimit ran before it (as Install arranges)
+// their parse is reused to refuse introspection before validation;
+// otherwise MutateOperationContext refuses it after validation.
+func (i *Introspection) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if !graphql.HasOperationContext(ctx) || i.allowed(ctx) {
+		return nil
+	}
+	an, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(analysisKey).(*analysis)
+	if ok && an.doc != nil && an.report.IntrospectionFields > 0 {
+		return i.reject(ctx, params.OperationName)
+	}
+	return nil
+}
+
+func (i *Introspection) reject(ctx context.Context, op string) *gqlerror.Error {
+	return auditor{logger: i.Logger}.reject(ctx, op, rejection{code: CodeIntrospection, message: "introspection is disabled"})
+}
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (i *Introspection) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	if i.allowed(ctx) {
+		opCtx.DisableIntrospection = false
+		return nil
+	}
+	opCtx.DisableIntrospection = true
+	if opCtx.Operation != nil && selectsIntrospection(opCtx.Doc, opCtx.Operation.SelectionSet, map[string]bool{}) {
+		return i.reject(ctx, opCtx.OperationName)
+	}
+	return nil
+}
+
+// selectsIntrospection reports whether a root selection set selects
+// __schema or __type, looking through fragments (validation guarantees
+// they can only appear at the root).
+func selectsIntrospection(doc *ast.QueryDocument, ss ast.SelectionSet, seen map[string]bool) bool {
+	for _, sel := range ss {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == "__schema" || sel.Name == "__type" {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selectsIntrospection(doc, sel.SelectionSet, seen) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if seen[sel.Name] || doc == nil {
+				continue
+			}
+			seen[sel.Name] = true
+			if f := doc.Fragments.ForName(sel.Name); f != nil && selectsIntrospection(doc, f.SelectionSet, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SuggestionsFor wraps an error presenter so that callers allow rejects get
+// validation errors without "Did you mean …?" suggestions (which reveal
+// field, argument, type and enum names). gqlgen's own switch
+// (SetDisableSuggestion) is server-wide; this one is per caller. Nil allow
+// withholds suggestions from everyone; a nil next means
+// graphql.DefaultErrorPresenter.
+func SuggestionsFor(allow func(*auth.Principal) bool, next graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	if next == nil {
+		next = graphql.DefaultErrorPresenter
+	}
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := next(ctx, err)
+		if out == nil || (allow != nil && allow(principal(ctx))) {
+			return out
+		}
+		if out.Rule == "" && out.Extensions["code"] != errcode.ValidationFailed {
+			return out
+		}
+		if i := strings.Index(out.Message, " Did you mean "); i >= 0 {
+			c := *out
+			c.Message = out.Message[:i]
+			return &c
+		}
+		return out
+	}
+}
