@@ -25,7 +25,6 @@ func gqlgenLike() http.Handler {
 	})
 }
 
-
 func fmtInt(n int) string {
 	if n == 0 {
 		return "0"

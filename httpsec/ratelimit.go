@@ -173,8 +173,8 @@ func rateOrDefault(name string, r, def ratelimit.Rate) (ratelimit.Rate, error) {
 }
 
 func checkRate(name string, r ratelimit.Rate) error {
-	if r.Limit <= 0 || r.Period <= 0 || r.Burst < 0 {
-		return fmt.Errorf("%w: rate limit: %s needs Limit > 0, Period > 0 and Burst >= 0", ErrInvalidConfig, name)
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("%w: rate limit: %s: %w", ErrInvalidConfig, name, err)
 	}
 	return nil
 }

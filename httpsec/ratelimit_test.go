@@ -162,4 +162,3 @@ func TestRateLimitConfig(t *testing.T) {
 		t.Fatalf("cost at the burst refused: %v", err)
 	}
 }
-
