@@ -189,8 +189,14 @@ func (m *Memory) Allow(_ context.Context, key string, r Rate, n int) (Decision, 
 			e.rate = r
 		}
 	}
-	ok := e.lim.AllowN(now, n)
+	// Check first: x/time rounds a deficit shorter than a nanosecond down to
+	// no wait, which at more than a token per nanosecond would allow n
+	// tokens out of n-1. The shard lock makes check-then-spend atomic.
 	tokens := e.lim.TokensAt(now)
+	ok := tokens >= float64(n) && e.lim.AllowN(now, n)
+	if ok {
+		tokens -= float64(n)
+	}
 	s.mu.Unlock()
 
 	d := Decision{

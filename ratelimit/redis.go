@@ -71,7 +71,8 @@ type RedisOptions struct {
 // bucket is the same as no bucket: the key expires (or is deleted) when the
 // bucket is full again.
 //
-// KEYS[1] bucket; ARGV limit, period (µs), burst, n.
+// KEYS[1] bucket; ARGV limit, period (µs), burst, n, clock offset (µs; zero
+// except in this package's tests).
 // Returns {allowed, remaining, retry_after_µs, reset_after_µs}.
 var gcraScript = redis.NewScript(`
 local limit = tonumber(ARGV[1])
@@ -79,7 +80,7 @@ local period = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2]) + tonumber(ARGV[5])
 local interval = period / limit
 local tolerance = interval * burst
 
@@ -146,6 +147,7 @@ type Redis struct {
 	mode       FailureMode
 	log        *slog.Logger
 	ctxHonored bool
+	offset     atomic.Int64 // µs added to the server's clock; set only by tests
 	lastLog    atomic.Int64 // unix nanoseconds of the last failure log
 	suppressed atomic.Int64 // failures not logged since then
 }
@@ -208,7 +210,7 @@ func (r *Redis) Allow(ctx context.Context, key string, rt Rate, n int) (Decision
 	burst := rt.burst()
 	res, err := r.run(ctx, func(ctx context.Context) ([]int64, error) {
 		return gcraScript.Run(ctx, r.client, []string{r.prefix + key},
-			rt.Limit, rt.Period.Microseconds(), burst, n).Int64Slice()
+			rt.Limit, rt.Period.Microseconds(), burst, n, r.offset.Load()).Int64Slice()
 	})
 	if err == nil && len(res) != 4 {
 		err = fmt.Errorf("unexpected script reply of %d values", len(res))
