@@ -33,6 +33,9 @@ type Accounts struct {
 	Revoker interface {
 		Revoke(ctx context.Context, p *auth.Principal) error
 	}
+	// Guard throttles login, registration and refresh by client IP and by
+	// account. Nil means no throttling (tests only).
+	Guard  *BruteForceGuard
 	Logger *slog.Logger
 }
 
@@ -54,6 +57,12 @@ func errInvalidRefresh() error {
 
 // Register creates a USER account (the role cannot be chosen) and logs it in.
 func (a *Accounts) Register(ctx context.Context, in model.RegisterInput) (*model.AuthPayload, error) {
+	// Every registration attempt counts against the client: sign-up is a
+	// business flow bots abuse (OWASP API6), successful or not.
+	if err := a.Guard.check(ctx, "register", ""); err != nil {
+		return nil, err
+	}
+	a.Guard.failure(ctx, "register", "")
 	email := strings.TrimSpace(in.Email)
 	name := strings.TrimSpace(in.Name)
 	if len(email) > maxEmailBytes {
@@ -94,11 +103,25 @@ func passwordMessage(err error) string {
 // Login checks an email and password. Unknown emails and wrong passwords get
 // the same answer after the same work.
 func (a *Accounts) Login(ctx context.Context, email, password string) (*model.AuthPayload, error) {
+	email = strings.TrimSpace(email)
+	if err := a.Guard.check(ctx, "login", email); err != nil {
+		return nil, err
+	}
+	payload, err := a.login(ctx, email, password)
+	if isInvalidCredentials(err) {
+		a.Guard.failure(ctx, "login", email)
+	} else if err == nil {
+		a.Guard.success(ctx, "login", email)
+	}
+	return payload, err
+}
+
+func (a *Accounts) login(ctx context.Context, email, password string) (*model.AuthPayload, error) {
 	if len(email) > maxEmailBytes || len(password) > 1024 {
 		a.Passwords.VerifyDummy(password)
 		return nil, errInvalidCredentials()
 	}
-	u, err := a.Store.UserByEmail(ctx, strings.TrimSpace(email))
+	u, err := a.Store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		a.Passwords.VerifyDummy(password)
 		return nil, errInvalidCredentials()
@@ -124,8 +147,12 @@ func (a *Accounts) Login(ctx context.Context, email, password string) (*model.Au
 // Refresh rotates a refresh token and issues a new access token. Reusing a
 // rotated token revokes its whole family.
 func (a *Accounts) Refresh(ctx context.Context, token string) (*model.AuthPayload, error) {
+	if err := a.Guard.check(ctx, "refresh", ""); err != nil {
+		return nil, err
+	}
 	subject, next, err := a.Tokens.Rotate(ctx, token)
 	if err != nil {
+		a.Guard.failure(ctx, "refresh", "")
 		if !errors.Is(err, auth.ErrInvalidToken) && !errors.Is(err, auth.ErrExpired) && !errors.Is(err, auth.ErrRevoked) {
 			return nil, err
 		}

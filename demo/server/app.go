@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -17,6 +16,8 @@ import (
 	"github.com/rampart-go/rampart/demo/graph/generated"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
+	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart/ratelimit"
 )
 
 // JWT issuer and audience of the demo's access tokens.
@@ -76,9 +77,18 @@ func (a *app) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	audit := httpsec.NewAuditor(a.log)
+	limiter, err := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+	if err != nil {
+		return err
+	}
+	guard, err := newBruteForceGuard(limiter, audit, a.log)
+	if err != nil {
+		return err
+	}
 	accounts := &graph.Accounts{
 		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: refresh,
-		Revoker: a.verifier, Logger: a.log,
+		Revoker: a.verifier, Guard: guard, Logger: a.log,
 	}
 	if err := a.seedAdmin(ctx, passwords); err != nil {
 		return err
@@ -91,15 +101,89 @@ func (a *app) wire(ctx context.Context) error {
 	srv.AddTransport(transport.POST{})
 
 	authn := auth.Middleware(auth.MultiAuthenticator{Bearer: a.verifier}, auth.MiddlewareOptions{Logger: a.log})
+	query, err := a.guardQuery(srv, authn, limiter, audit)
+	if err != nil {
+		return err
+	}
+	outer, err := a.outerChain()
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok"))
 	})
-	mux.Handle("/query", authn(srv))
-	a.handler = mux
+	mux.Handle("/query", query)
+	a.handler = outer(mux)
 	return nil
+}
+
+// outerChain runs on every request: a request id, the client address
+// (X-Forwarded-For believed only from -trusted-proxies) and security headers.
+func (a *app) outerChain() (func(http.Handler) http.Handler, error) {
+	clientIP, err := httpsec.ClientIP(httpsec.ClientIPOptions{TrustedProxies: a.cfg.TrustedProxies})
+	if err != nil {
+		return nil, fmt.Errorf("-trusted-proxies: %w", err)
+	}
+	headers, err := httpsec.SecureHeaders(httpsec.SecureHeadersOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return chain(httpsec.RequestID(httpsec.RequestIDOptions{}), clientIP, headers), nil
+}
+
+// guardQuery wraps the GraphQL endpoint: CORS from -allowed-origins, the body
+// limit, CSRF prevention, authentication, then the rate limit by caller.
+func (a *app) guardQuery(gql http.Handler, authn func(http.Handler) http.Handler, limiter ratelimit.Limiter, audit *httpsec.Auditor) (http.Handler, error) {
+	cors, err := httpsec.CORS(httpsec.CORSOptions{AllowedOrigins: a.cfg.AllowedOrigins, Auditor: audit})
+	if err != nil {
+		return nil, fmt.Errorf("-allowed-origins: %w", err)
+	}
+	body, err := httpsec.BodyLimit(httpsec.BodyLimitOptions{Auditor: audit})
+	if err != nil {
+		return nil, err
+	}
+	csrf, err := httpsec.CSRF(httpsec.CSRFOptions{Auditor: audit})
+	if err != nil {
+		return nil, err
+	}
+	rl, err := httpsec.RateLimit(limiter, httpsec.RateLimitOptions{
+		Anonymous:     ratelimit.PerMinute(120),
+		Authenticated: ratelimit.PerMinute(600),
+		Roles:         map[string]ratelimit.Rate{string(model.RoleAdmin): ratelimit.PerMinute(3000)},
+		Auditor:       audit,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return chain(cors, body, csrf, authn, rl)(gql), nil
+}
+
+// chain applies middleware so that the first one runs first.
+func chain(mw ...func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		for i := len(mw) - 1; i >= 0; i-- {
+			h = mw[i](h)
+		}
+		return h
+	}
+}
+
+// newBruteForceGuard limits failed logins to 5 per account and 20 per client
+// IP in 15 minutes, registrations to 20 per IP in 10 minutes, and failed
+// refreshes to 20 per IP in 15 minutes.
+func newBruteForceGuard(l ratelimit.Limiter, audit *httpsec.Auditor, log *slog.Logger) (*graph.BruteForceGuard, error) {
+	perAccount, err := ratelimit.NewLockout(l, ratelimit.LockoutOptions{MaxFailures: 5, Window: 15 * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	perIP, err := ratelimit.NewLockout(l, ratelimit.LockoutOptions{MaxFailures: 20, Window: 15 * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	return &graph.BruteForceGuard{PerIP: perIP, PerAccount: perAccount, Auditor: audit, Logger: log}, nil
 }
 
 // seedAdmin creates (or promotes) the admin named by DEMO_ADMIN_EMAIL and
@@ -137,16 +221,14 @@ func (a *app) seedAdmin(ctx context.Context, passwords *auth.PasswordHasher) err
 // httpServer returns the demo's http.Server with time limits that drop
 // slow-loris clients.
 func (a *app) httpServer() *http.Server {
-	return &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		BaseContext:       func(_ net.Listener) context.Context { return context.Background() },
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-	}
+	return httpsec.HardenServer(&http.Server{
+		Handler:        a.handler,
+		ReadTimeout:    15 * time.Second,
+		WriteTimeout:   30 * time.Second,
+		IdleTimeout:    60 * time.Second,
+		MaxHeaderBytes: 16 << 10,
+		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	})
 }
 
 // beginShutdown ends subscriptions so that Shutdown does not wait on them.

@@ -23,6 +23,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/rampart-go/rampart/httpsec"
 )
 
 func main() {
@@ -42,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(httpsec.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if cfg.JWTEphemeral {
 		logger.Warn("JWT_SECRET not set: using a random ephemeral secret; tokens will not survive a restart (set JWT_SECRET, at least 32 bytes, in production)")
 	}
