@@ -49,6 +49,12 @@ type AcceptOptions struct {
 	RequireSubprotocol bool
 	// ResponseHeader is added to the 101 response.
 	ResponseHeader http.Header
+	// RequireInit arms the init timer even when the handshake authenticated
+	// the caller: the application must call Conn.Authenticate (with a zero
+	// Credential when the message carries none) within InitTimeout or the
+	// connection is closed with 4408. graphql-transport-ws needs this: its
+	// connection_init is mandatory.
+	RequireInit bool
 }
 
 // Accept checks the upgrade request r and, if every check passes, upgrades
@@ -144,7 +150,7 @@ func (u *Upgrader) AcceptWith(w http.ResponseWriter, r *http.Request, ao AcceptO
 		c.cancel()
 		return nil, fmt.Errorf("wssec: %w", err)
 	}
-	c.start(ws, cred.Value == "" && o.DeferAuth && !o.AllowAnonymous)
+	c.start(ws, ao.RequireInit || cred.Value == "" && o.DeferAuth && !o.AllowAnonymous)
 	return c, nil
 }
 
