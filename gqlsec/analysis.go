@@ -18,12 +18,12 @@ const analysisKey = "RampartAnalysis"
 // extensions that need it through the operation context's stats, so a
 // document is parsed and measured once however many guards read it.
 type analysis struct {
-	analyzer  *complexity.Analyzer
-	doc       *ast.QueryDocument
-	report    complexity.Report
-	err       error // from Analyze
-	parseErr  error
-	tokenHit  bool // parse stopped at the token limit
+	analyzer   *complexity.Analyzer
+	doc        *ast.QueryDocument
+	report     complexity.Report
+	err        error // from Analyze
+	parseErr   error
+	tokenHit   bool // parse stopped at the token limit
 	nestingHit bool // parse stopped at gqlparser's nesting cap
 }
 

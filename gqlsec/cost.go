@@ -184,8 +184,8 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	if !d.Allowed {
 		return aud.reject(ctx, opCtx.OperationName, rejection{
 			code: CodeThrottled, message: "cost budget exhausted",
-			detail:     fmt.Sprintf("operation cost %d exceeds the %d points available", stats.RequestedQueryCost, d.Remaining),
-			limit:      int64(d.Remaining), observed: stats.RequestedQueryCost, hasFigures: true,
+			detail: fmt.Sprintf("operation cost %d exceeds the %d points available", stats.RequestedQueryCost, d.Remaining),
+			limit:  int64(d.Remaining), observed: stats.RequestedQueryCost, hasFigures: true,
 			retryAfter: max(d.RetryAfter, time.Second),
 		})
 	}

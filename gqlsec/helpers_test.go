@@ -19,6 +19,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/complexity"
 	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/internal/gqltest"
@@ -154,3 +155,6 @@ func golden(t *testing.T, name string, r response) {
 	}
 }
 
+func complexityOptions(listSize int) complexity.Options {
+	return complexity.Options{DefaultListSize: listSize}
+}

@@ -245,4 +245,3 @@ func (s *statusWriter) Flush() {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-

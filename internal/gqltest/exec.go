@@ -65,15 +65,15 @@ func (e *Executable) Exec(ctx context.Context) graphql.ResponseHandler {
 	default:
 		root = e.schema.Query
 	}
-	var buf bytes.Buffer
-	r := &run{e: e, opCtx: opCtx}
-	r.object(ctx, &buf, nil, root, rootObj{}, opCtx.Operation.SelectionSet)
 	done := false
 	return func(ctx context.Context) *graphql.Response {
 		if done {
 			return nil
 		}
 		done = true
+		var buf bytes.Buffer
+		r := &run{e: e, opCtx: opCtx}
+		r.object(ctx, &buf, nil, root, rootObj{}, opCtx.Operation.SelectionSet)
 		return &graphql.Response{Data: buf.Bytes()}
 	}
 }
