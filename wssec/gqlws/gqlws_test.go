@@ -145,7 +145,10 @@ func TestCloseCodes(t *testing.T) {
 		{"malformed_json_after_ack_4400", func(c *client) { acked(c); c.sendRaw(`not json`) }, wssec.CloseBadRequest},
 		{"unknown_type_4400", func(c *client) { acked(c); c.sendRaw(`{"type":"start","id":"1"}`) }, wssec.CloseBadRequest},
 		{"server_type_from_client_4400", func(c *client) { acked(c); c.sendRaw(`{"type":"next","id":"1"}`) }, wssec.CloseBadRequest},
-		{"subscribe_without_id_4400", func(c *client) { acked(c); c.sendRaw(`{"type":"subscribe","payload":{"query":"subscription{whoami}"}}`) }, wssec.CloseBadRequest},
+		{"subscribe_without_id_4400", func(c *client) {
+			acked(c)
+			c.sendRaw(`{"type":"subscribe","payload":{"query":"subscription{whoami}"}}`)
+		}, wssec.CloseBadRequest},
 		{"binary_message_4400", func(c *client) {
 			_ = c.c.Write(context.Background(), websocket.MessageBinary, []byte(`{"type":"ping"}`))
 		}, wssec.CloseBadRequest},
