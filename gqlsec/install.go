@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/rampart-go/rampart/auth"
@@ -48,6 +48,18 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Server is the part of gqlgen's *handler.Server that Install uses; pass
+// a *handler.Server. (An interface keeps gqlsec free of gqlgen's transport
+// package and the WebSocket library it pulls in.)
+type Server interface {
+	http.Handler
+	Use(graphql.HandlerExtension)
+	SetErrorPresenter(graphql.ErrorPresenterFunc)
+	SetRecoverFunc(graphql.RecoverFunc)
+	SetParserTokenLimit(int)
+	SetDisableSuggestion(bool)
+}
+
 // Install applies every guard to srv with cfg's values and safe defaults,
 // in this order: trusted documents (before parsing); operation limits,
 // introspection lockdown and the cost limit (the document parsed once and
@@ -61,8 +73,8 @@ type Config struct {
 //
 // Install does not set HTTP statuses or refuse batches; wrap srv with
 // Middleware, or call Handler, which does both.
-func Install(srv *handler.Server, cfg Config) error {
-	if srv == nil {
+func Install(srv Server, cfg Config) error {
+	if v := reflect.ValueOf(srv); srv == nil || (v.Kind() == reflect.Pointer && v.IsNil()) {
 		return fmt.Errorf("%w: nil server", ErrConfig)
 	}
 	es := schemaOf(srv)
@@ -133,7 +145,7 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 // expose, through the one door it has: Use hands every extension the
 // schema in Validate. The probe refuses (so Use panics before adding it)
 // and the panic is recovered; srv is left unchanged.
-func schemaOf(srv *handler.Server) (es graphql.ExecutableSchema) {
+func schemaOf(srv Server) (es graphql.ExecutableSchema) {
 	defer func() { _ = recover() }()
 	srv.Use(probe{&es})
 	return es
@@ -153,7 +165,7 @@ var errProbe = errors.New("gqlsec: probe")
 // Handler installs cfg's guards on srv (see Install) and returns srv
 // wrapped with Middleware(cfg.HTTP): the one-call way to serve a hardened
 // gqlgen endpoint.
-func Handler(srv *handler.Server, cfg Config) (http.Handler, error) {
+func Handler(srv Server, cfg Config) (http.Handler, error) {
 	mw, err := Middleware(cfg.HTTP)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,34 @@
+// Package gqlsec guards a gqlgen GraphQL endpoint: operation limits, a
+// cost limit and per-caller cost budgets, introspection lockdown,
+// per-caller suppression of "Did you mean" suggestions, trusted documents
+// (persisted queries), error masking, and refusal of batched requests.
+//
+// Handler (or Install plus Middleware) applies everything with the
+// defaults of DESIGN.md; each extension is also usable alone with
+// srv.Use.
+//
+// # Where the guards run
+//
+// gqlgen validates a document before any OperationContextMutator runs, and
+// its validation is not linear: 10,000 copies of one field (about 10,000
+// tokens, well under the token limit) keep gqlparser's overlapping-fields
+// rule busy for seconds. So OperationLimits, CostLimit and the
+// introspection check run as OperationParameterMutators, before gqlgen
+// parses: they parse the document once with the token limit, measure it
+// once with package complexity (shared through the operation context) and
+// refuse it before validation and before any resolver. gqlgen then parses
+// and validates the documents that passed, so a document is parsed twice;
+// see README.md for what that costs.
+//
+// # Rejections
+//
+// Every rejection is a GraphQL error with a stable extensions.code (the
+// Code constants), a safe message and, for callers allowed to know (all by
+// default; see ConcealLimits), extensions.limit and extensions.observed.
+// Each one writes one slog audit record: code, caller subject, client IP,
+// operation name, request id — never the document or variables. Through
+// Middleware the HTTP status is 400 (limits, trusted documents, batching),
+// 403 (INTROSPECTION_DISABLED) or 429 with Retry-After (THROTTLED); gqlgen
+// alone would answer 200. gqlgen's own parse and validation errors keep
+// gqlgen's status (422 for application/json).
+package gqlsec
