@@ -169,3 +169,24 @@ func FuzzCheckPasswordPolicy(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseAuthorization: no panic; an accepted value yields a bearer
+// credential that is a suffix of the input and has b64token syntax.
+func FuzzParseAuthorization(f *testing.F) {
+	for _, s := range []string{"Bearer abc", "bearer abc", "Bearer", "Bearer ", "Basic x", "Bearer a b", "Bearer ab==", "Bearer =", "BeArEr  x.y.z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		c, err := auth.ParseAuthorization(v)
+		if err != nil {
+			if c != (auth.Credential{}) || !errors.Is(err, auth.ErrInvalidToken) {
+				t.Fatalf("credential %+v err %v", c, err)
+			}
+			return
+		}
+		if c.Kind != auth.CredentialBearer || c.Value == "" || !strings.HasSuffix(v, c.Value) ||
+			!strings.EqualFold(v[:7], "bearer ") || strings.ContainsAny(c.Value, " \t\r\n,;\"") {
+			t.Fatalf("ParseAuthorization(%q) = %+v", v, c)
+		}
+	})
+}

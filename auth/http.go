@@ -47,7 +47,16 @@ func CredentialFromRequest(r *http.Request) (Credential, error) {
 		}
 		return Credential{Kind: CredentialAPIKey, Value: v}, nil
 	}
-	v := authz[0]
+	return ParseAuthorization(authz[0])
+}
+
+// ParseAuthorization parses one Authorization header value of the form
+// "Bearer <token>" (scheme matched case-insensitively, token in RFC 6750
+// b64token syntax, at most MaxCredentialBytes in all). WebSocket
+// transports use it for an "Authorization" value sent in a
+// connection_init payload, so that they parse exactly as HTTP does. Any
+// other value is an error wrapping ErrInvalidToken.
+func ParseAuthorization(v string) (Credential, error) {
 	if len(v) > MaxCredentialBytes {
 		return Credential{}, errHTTP("Authorization too long")
 	}
