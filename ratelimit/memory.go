@@ -49,8 +49,9 @@ type MemoryOptions struct {
 // shard:
 //
 //   - A bucket that has refilled to its burst carries no information (a fresh
-//     bucket would decide the same), so up to two of the least recently used
-//     buckets in the shard are dropped if they are full.
+//     bucket would decide the same). Once the shard is at least half full,
+//     up to two of its least recently used buckets are dropped if they are
+//     full, so the table shrinks back after a burst of keys.
 //   - If the shard is still at its share of MaxKeys, its least recently used
 //     bucket is dropped, full or not.
 //
@@ -230,17 +231,20 @@ func (m *Memory) Reset(_ context.Context, key string) error {
 // insert adds a full bucket for key, evicting as described on Memory. s.mu
 // must be held.
 func (s *shard) insert(key string, r Rate, now time.Time, perCap int) *entry {
-	for scanned := 0; s.tail != nil; {
-		if len(s.m) >= perCap {
-			s.remove(s.tail)
-			continue
+	// Below half the shard's share the table is cheap; dropping refilled
+	// buckets there would only make active callers with fast-refilling
+	// buckets churn (evicted, then re-inserted on their next request).
+	if 2*len(s.m) >= perCap {
+		for range idleScan {
+			t := s.tail
+			if t == nil || t.lim.TokensAt(now) < float64(t.rate.burst()) {
+				break
+			}
+			s.remove(t)
 		}
-		t := s.tail
-		if scanned >= idleScan || t.lim.TokensAt(now) < float64(t.rate.burst()) {
-			break
-		}
-		scanned++
-		s.remove(t)
+	}
+	for len(s.m) >= perCap {
+		s.remove(s.tail)
 	}
 	e := &entry{key: key, rate: r, lim: rate.NewLimiter(rate.Limit(r.perSecond()), r.burst())}
 	s.m[key] = e

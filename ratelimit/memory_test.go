@@ -120,6 +120,19 @@ func TestMemoryEvictionPolicy(t *testing.T) {
 			t.Errorf("Len() = %d, want 9 (two idle buckets dropped, one added)", n)
 		}
 	})
+	t.Run("refilled_buckets_kept_below_half", func(t *testing.T) {
+		t.Parallel()
+		clk := newFakeClock()
+		m := newMemory(t, ratelimit.MemoryOptions{MaxKeys: 16, Now: clk.Now})
+		for i := range 7 {
+			mustAllow(t, m, "k"+strconv.Itoa(i), slow, 1)
+		}
+		clk.Advance(time.Hour)
+		mustAllow(t, m, "new", slow, 1)
+		if n := m.Len(); n != 8 {
+			t.Errorf("Len() = %d, want 8 (nothing dropped below half of MaxKeys)", n)
+		}
+	})
 	t.Run("limited_buckets_kept_below_max", func(t *testing.T) {
 		t.Parallel()
 		clk := newFakeClock()

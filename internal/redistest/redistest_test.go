@@ -1,0 +1,99 @@
+package redistest_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampart-go/rampart/internal/redistest"
+)
+
+func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
+
+func TestSharedClient(t *testing.T) {
+	t.Parallel()
+	c := redistest.Client(t)
+	ctx := context.Background()
+	key := redistest.Prefix(t) + "k"
+	if err := c.Set(ctx, key, "v", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// A second client reaches the same shared server.
+	if v, err := redistest.Client(t).Get(ctx, key).Result(); err != nil || v != "v" {
+		t.Fatalf("second client: %q, %v", v, err)
+	}
+	if !redistest.Options(t).ContextTimeoutEnabled {
+		t.Error("Options: ContextTimeoutEnabled is off")
+	}
+}
+
+func TestPrefixUnique(t *testing.T) {
+	t.Parallel()
+	a, b := redistest.Prefix(t), redistest.Prefix(t)
+	if a == b || !strings.HasPrefix(a, "test:TestPrefixUnique:") {
+		t.Errorf("Prefix = %q, %q", a, b)
+	}
+}
+
+func TestServerStopRestartPauseResume(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	c := srv.Client(t)
+	ping := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		return c.Ping(ctx).Err()
+	}
+	if err := ping(); err != nil {
+		t.Fatalf("fresh server: %v", err)
+	}
+	srv.Stop(t)
+	if err := ping(); err == nil {
+		t.Fatal("stopped server answered PING")
+	}
+	srv.Restart(t)
+	if err := ping(); err != nil {
+		t.Fatalf("restarted server: %v", err)
+	}
+	srv.Pause(t)
+	if err := ping(); err == nil {
+		t.Fatal("paused server answered PING")
+	}
+	srv.Resume(t)
+	deadline := time.Now().Add(5 * time.Second)
+	err := ping()
+	for err != nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		err = ping()
+	}
+	if err != nil {
+		t.Fatalf("resumed server: %v", err)
+	}
+}
+
+// TestNoRedisFailsWithHelp runs this test binary with no redis-server on PATH
+// and no REDIS_URL: the test must fail (not skip) and say how to get Redis.
+func TestNoRedisFailsWithHelp(t *testing.T) {
+	if os.Getenv("REDISTEST_CHILD") == "1" {
+		redistest.Client(t)
+		return
+	}
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoRedisFailsWithHelp$", "-test.v")
+	cmd.Env = append(os.Environ(), "REDISTEST_CHILD=1", "PATH=/nonexistent", "REDIS_URL=")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("child passed without Redis:\n%s", out)
+	}
+	for _, want := range []string{"--- FAIL", "apt-get install -y redis-server", "REDIS_URL"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("child output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "SKIP") {
+		t.Errorf("child skipped:\n%s", out)
+	}
+}
