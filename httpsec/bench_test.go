@@ -58,7 +58,9 @@ func BenchmarkCORS(b *testing.B) {
 	runBench(b, must(CORS(CORSOptions{AllowedOrigins: []string{"https://app.example.com"}}))(bareHandler()))
 }
 
-func BenchmarkBodyLimit(b *testing.B) { runBench(b, must(BodyLimit(BodyLimitOptions{}))(bareHandler())) }
+func BenchmarkBodyLimit(b *testing.B) {
+	runBench(b, must(BodyLimit(BodyLimitOptions{}))(bareHandler()))
+}
 
 func BenchmarkRequestID(b *testing.B) { runBench(b, RequestID(RequestIDOptions{})(bareHandler())) }
 
