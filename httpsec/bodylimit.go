@@ -66,12 +66,18 @@ func BodyLimit(opts BodyLimitOptions) (func(http.Handler) http.Handler, error) {
 			}
 			lw := &limitWriter{ResponseWriter: w, body: body}
 			lr := &limitReader{rc: http.MaxBytesReader(w, r.Body, limit), w: lw, r: r, audit: audit, detail: detail}
-			r2 := r.Clone(r.Context())
+			r2 := r.WithContext(r.Context()) // shallow copy; only Body changes
 			r2.Body = lr
 			next.ServeHTTP(lw, r2)
 		})
 	}, nil
 }
+
+var (
+	_ http.ResponseWriter = (*limitWriter)(nil)
+	_ http.Flusher        = (*limitWriter)(nil)
+	_ io.ReadCloser       = (*limitReader)(nil)
+)
 
 // limitWriter answers 413 on behalf of a handler whose body read tripped
 // the limit before it wrote, and swallows the handler's own answer.

@@ -55,7 +55,9 @@ type CSRFOptions struct {
 // cross-site reads of query results (XS-Search) and cache-busting floods
 // of expensive queries from other sites.
 //
-// The returned error wraps ErrInvalidConfig.
+// Mount CSRF on the endpoints browsers call (the GraphQL route), not in
+// front of health checks or form-encoded webhooks from other services,
+// which it would refuse. The returned error wraps ErrInvalidConfig.
 func CSRF(opts CSRFOptions) (func(http.Handler) http.Handler, error) {
 	names := opts.RequestHeaders
 	if len(names) == 0 {
