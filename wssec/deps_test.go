@@ -1,0 +1,40 @@
+package wssec_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDeps keeps wssec free of GraphQL: gqlgen is adapted in wssec/gqlws
+// only, and no toolkit package imports the demo (DESIGN.md; STYLE.md habit
+// 10).
+func TestDeps(t *testing.T) {
+	t.Parallel()
+	const self = "github.com/rampart-go/rampart/wssec"
+	out, err := exec.Command("go", "list", "-deps", self).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	forbidden := map[string]string{
+		"github.com/99designs/gqlgen":               "wssec is GraphQL-neutral; wssec/gqlws adapts it to gqlgen",
+		"github.com/vektah/gqlparser":               "wssec knows nothing of GraphQL documents",
+		"github.com/rampart-go/rampart/demo":        "toolkit packages never import the demo",
+		"github.com/rampart-go/rampart/wssec/gqlws": "imports point from the adapter to wssec, not back",
+		"github.com/rampart-go/rampart/gqlsec":      "wssec sits below the GraphQL layer",
+		"github.com/rampart-go/rampart/directives":  "wssec sits below the GraphQL layer",
+		"github.com/rampart-go/rampart/complexity":  "wssec sits below the GraphQL layer",
+		"github.com/gorilla/websocket":              "one WebSocket library: coder/websocket",
+	}
+	pkgs := strings.Fields(string(out))
+	for _, pkg := range pkgs {
+		for prefix, why := range forbidden {
+			if pkg == prefix || strings.HasPrefix(pkg, prefix+"/") {
+				t.Errorf("wssec imports %s: %s", pkg, why)
+			}
+		}
+	}
+	if !strings.Contains(string(out), "github.com/coder/websocket\n") {
+		t.Error("go list output does not list coder/websocket: the check itself is broken")
+	}
+}
