@@ -158,3 +158,41 @@ func TestBodyLimitConfig(t *testing.T) {
 		})
 	}
 }
+
+// A handler that keeps reading after the limit error still produces one
+// audit record and one 413, and the 413 keeps the headers set by earlier
+// middleware (security headers, request id) while dropping the handler's.
+func TestBodyLimitChunkedRereadAuditedOnce(t *testing.T) {
+	t.Parallel()
+	a, log := newAudit()
+	h := chainOf(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "handler=1")
+		buf := make([]byte, 4)
+		for range 5 {
+			_, _ = r.Body.Read(buf)
+		}
+		_, _ = io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		_, _ = io.WriteString(w, "handler answer")
+	}),
+		RequestID(RequestIDOptions{NewID: func() string { return "rid-9" }}),
+		must(SecureHeaders(SecureHeadersOptions{})),
+		must(BodyLimit(BodyLimitOptions{MaxBytes: 8, Auditor: a})),
+	)
+	r := httptest.NewRequest("POST", "/query", chunked{strings.NewReader(strings.Repeat("y", 100))})
+	r.ContentLength = -1
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusRequestEntityTooLarge || strings.Contains(rec.Body.String(), "handler answer") {
+		t.Fatalf("got %d %q", rec.Code, rec.Body)
+	}
+	if rec.Header().Get("X-Request-Id") != "rid-9" || rec.Header().Get("X-Frame-Options") != "DENY" {
+		t.Errorf("413 lost earlier headers: %v", rec.Header())
+	}
+	if rec.Header().Get("Set-Cookie") != "" {
+		t.Errorf("413 carries the handler's Set-Cookie")
+	}
+	if n := len(log.lines()); n != 1 {
+		t.Fatalf("audit records = %d, want 1: %s", n, log)
+	}
+}
