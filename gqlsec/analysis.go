@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
@@ -24,6 +25,7 @@ type analysis struct {
 	err        error // from Analyze
 	parseErr   error
 	tokenHit   bool // parse stopped at the token limit
+	tokens     int  // token limit of the parse (0 = none)
 	nestingHit bool // parse stopped at gqlparser's nesting cap
 }
 
@@ -31,7 +33,11 @@ type analysis struct {
 // before gqlgen parses and validates: a document that would make
 // validation slow (10,000 copies of one field take gqlparser's overlap
 // check seconds) is refused first.
-func analyse(ctx context.Context, a *complexity.Analyzer, params *graphql.RawParams, tokenLimit int) *analysis {
+//
+// cache, when not nil, holds documents that passed OperationLimits, with
+// the token limit they were parsed under; a hit skips the parse when the
+// caller's token limit is at least as large.
+func analyse(ctx context.Context, a *complexity.Analyzer, params *graphql.RawParams, tokenLimit int, cache *lru.LRU[*cachedDoc]) *analysis {
 	var opCtx *graphql.OperationContext
 	if graphql.HasOperationContext(ctx) {
 		opCtx = graphql.GetOperationContext(ctx)
@@ -40,7 +46,14 @@ func analyse(ctx context.Context, a *complexity.Analyzer, params *graphql.RawPar
 		}
 	}
 	an := &analysis{analyzer: a}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, tokenLimit)
+	var doc *ast.QueryDocument
+	var err error
+	if c, ok := cacheGet(ctx, cache, params.Query); ok && tokenOK(c.tokens, tokenLimit) {
+		doc = c.doc
+	} else {
+		doc, err = parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, tokenLimit)
+	}
+	an.tokens = tokenLimit
 	switch {
 	case err != nil:
 		an.parseErr = err
@@ -62,4 +75,24 @@ func analyse(ctx context.Context, a *complexity.Analyzer, params *graphql.RawPar
 // own parser and validator, which report them in their usual form.
 func (an *analysis) measured() bool {
 	return an.doc != nil && (an.err == nil || errors.Is(an.err, complexity.ErrTooDeep))
+}
+
+// cachedDoc is a parsed document that passed OperationLimits, and the
+// token limit it was parsed under (0 = none).
+type cachedDoc struct {
+	doc    *ast.QueryDocument
+	tokens int
+}
+
+func cacheGet(ctx context.Context, c *lru.LRU[*cachedDoc], q string) (*cachedDoc, bool) {
+	if c == nil {
+		return nil, false
+	}
+	return c.Get(ctx, q)
+}
+
+// tokenOK reports whether a document parsed under limit parsed (0 = none)
+// is known to be within limit want (0 = none).
+func tokenOK(parsed, want int) bool {
+	return want == 0 || (parsed > 0 && parsed <= want)
 }

@@ -125,7 +125,7 @@ func (c *CostLimit) MutateOperationParameters(ctx context.Context, params *graph
 	if params.Query == "" {
 		return nil
 	}
-	an := analyse(ctx, c.analyzer, params, DefaultTokens)
+	an := analyse(ctx, c.analyzer, params, DefaultTokens, nil)
 	if !an.measured() {
 		return nil
 	}

@@ -395,3 +395,24 @@ func TestPerCallerLimits(t *testing.T) {
 		t.Fatalf("user at 16: %s", r.body)
 	}
 }
+
+// TestDocumentCacheKeepsTokenLimits: a document an admin may send (no token
+// limit) is cached, and still refused for an anonymous caller.
+func TestDocumentCacheKeepsTokenLimits(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, gqlsec.Config{Limits: gqlsec.OperationLimits{For: func(p *auth.Principal) gqlsec.OperationLimits {
+		if p.HasRole("ADMIN") {
+			return gqlsec.OperationLimits{Tokens: gqlsec.Unlimited}
+		}
+		return gqlsec.OperationLimits{}
+	}}})
+	big := gqltest.Echo(20000)
+	for range 2 {
+		if r := h.query(t, admin, big); r.status != 200 || r.code(t) != "" {
+			t.Fatalf("admin: %d %.200s", r.status, r.body)
+		}
+		if r := h.query(t, nil, big); r.status != 400 || r.code(t) != gqlsec.CodeTokenLimit {
+			t.Fatalf("anonymous: %d %.200s", r.status, r.body)
+		}
+	}
+}

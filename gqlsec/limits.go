@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/rampart-go/rampart/auth"
@@ -85,9 +86,21 @@ type OperationLimits struct {
 	// Analysis tunes the measurement (introspection fields counted by
 	// default).
 	Analysis complexity.Options
+	// CacheSize is how many parsed documents that passed the limits are
+	// kept (LRU, keyed by document text) so that a repeated document is not
+	// parsed twice (here and by gqlgen). Zero means DefaultCacheSize;
+	// Unlimited turns the cache off. A document parsed under a larger
+	// token limit (an admin's) is parsed again for a caller with a smaller
+	// one.
+	CacheSize int
 
 	analyzer *complexity.Analyzer
+	cache    *lru.LRU[*cachedDoc]
 }
+
+// DefaultCacheSize is the default number of parsed documents
+// OperationLimits keeps, as gqlgen's own query cache usually does.
+const DefaultCacheSize = 1000
 
 var _ interface {
 	graphql.HandlerExtension
@@ -112,6 +125,9 @@ func (o *OperationLimits) Validate(es graphql.ExecutableSchema) error {
 		}
 		o.analyzer = a
 	}
+	if n := pick(o.CacheSize, DefaultCacheSize); n > 0 && o.cache == nil {
+		o.cache = lru.New[*cachedDoc](int(n))
+	}
 	return nil
 }
 
@@ -119,7 +135,7 @@ func (o *OperationLimits) fields() map[string]int {
 	return map[string]int{
 		"Depth": o.Depth, "Aliases": o.Aliases, "RootFields": o.RootFields, "Fields": o.Fields,
 		"DirectivesPerField": o.DirectivesPerField, "Directives": o.Directives, "Tokens": o.Tokens,
-		"DocumentBytes": o.DocumentBytes,
+		"DocumentBytes": o.DocumentBytes, "CacheSize": o.CacheSize,
 	}
 }
 
@@ -171,7 +187,7 @@ func (o *OperationLimits) MutateOperationParameters(ctx context.Context, params 
 			limit:  lim.bytes, observed: n, hasFigures: true,
 		})
 	}
-	an := analyse(ctx, o.analyzer, params, int(lim.tokens))
+	an := analyse(ctx, o.analyzer, params, int(lim.tokens), o.cache)
 	if an.tokenHit {
 		return aud.reject(ctx, params.OperationName, rejection{
 			code: CodeTokenLimit, message: "operation has too many tokens",
@@ -210,6 +226,9 @@ func (o *OperationLimits) MutateOperationParameters(ctx context.Context, params 
 				limit:   c.limit, observed: c.observed, hasFigures: true,
 			})
 		}
+	}
+	if o.cache != nil && an.parseErr == nil {
+		o.cache.Add(ctx, params.Query, &cachedDoc{doc: an.doc, tokens: an.tokens})
 	}
 	return nil
 }

@@ -1,0 +1,167 @@
+package gqlsec_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
+
+	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/gqlsec"
+	"github.com/rampart-go/rampart/internal/gqltest"
+)
+
+func benchDocs() []struct{ name, q string } {
+	return []struct{ name, q string }{
+		{"typical_20_fields", gqltest.Typical},
+		{"depth_20", gqltest.Deep(20)},
+		{"aliases_1000", gqltest.Aliases(1000)},
+		{"fragment_bomb_10x10", gqltest.FragmentBomb(10, 10)},
+		{"tokens_15000", gqltest.Aliases(2490)},
+		{"introspection_query", introspection.Query},
+	}
+}
+
+// BenchmarkBaselineParseValidate is what gqlgen spends on each document
+// before executing it: gqlparser's parse and validation.
+func BenchmarkBaselineParseValidate(b *testing.B) {
+	s := gqltest.Schema()
+	for _, d := range benchDocs() {
+		b.Run(d.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: d.q}, 20000)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if errs := validator.Validate(s, doc); len(errs) > 0 {
+					b.Fatal(errs)
+				}
+			}
+		})
+	}
+}
+
+// captureServer records what Install adds.
+type captureServer struct {
+	http.Handler
+	es   graphql.ExecutableSchema
+	exts []graphql.HandlerExtension
+}
+
+func (c *captureServer) Use(e graphql.HandlerExtension) {
+	if err := e.Validate(c.es); err != nil {
+		panic(err)
+	}
+	c.exts = append(c.exts, e)
+}
+func (c *captureServer) SetErrorPresenter(graphql.ErrorPresenterFunc) {}
+func (c *captureServer) SetRecoverFunc(graphql.RecoverFunc)           {}
+func (c *captureServer) SetParserTokenLimit(int)                      {}
+func (c *captureServer) SetDisableSuggestion(bool)                    {}
+
+// guards returns the pre-validation guards Install adds, with every limit
+// off so that each document is measured in full (the worst case).
+func guards(b *testing.B, cacheSize int) []graphql.OperationParameterMutator {
+	off := gqlsec.Unlimited
+	srv := &captureServer{es: gqltest.New()}
+	err := gqlsec.Install(srv, gqlsec.Config{
+		Limits: gqlsec.OperationLimits{Depth: off, Aliases: off, RootFields: off, Fields: off,
+			DirectivesPerField: off, Directives: off, Tokens: 20000, DocumentBytes: off, CacheSize: cacheSize},
+		Cost:          gqlsec.CostLimit{Max: off},
+		Introspection: func(*auth.Principal) bool { return true },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []graphql.OperationParameterMutator
+	for _, e := range srv.exts {
+		if m, ok := e.(graphql.OperationParameterMutator); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func runGuards(b *testing.B, gs []graphql.OperationParameterMutator, q string) {
+	ctx := graphql.WithOperationContext(context.Background(), &graphql.OperationContext{})
+	params := &graphql.RawParams{Query: q}
+	for _, g := range gs {
+		if err := g.MutateOperationParameters(ctx, params); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGuards is everything Install adds before validation (parse with
+// the token limit, one analysis, every check) for a document seen for the
+// first time (cache off) and for a repeated one (cache on).
+func BenchmarkGuards(b *testing.B) {
+	for _, mode := range []struct {
+		name  string
+		cache int
+	}{{"first_seen", gqlsec.Unlimited}, {"repeated", 0}} {
+		gs := guards(b, mode.cache)
+		for _, d := range benchDocs() {
+			b.Run(mode.name+"/"+d.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					runGuards(b, gs, d.q)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkServer compares a bare gqlgen server with one hardened by
+// Handler on the typical query, end to end over HTTP (in memory).
+func BenchmarkServer(b *testing.B) {
+	body := mustJSON(map[string]any{"query": gqltest.Typical})
+	bare := func() http.Handler {
+		srv := handler.New(gqltest.New())
+		srv.AddTransport(transport.POST{})
+		return srv
+	}
+	gqlgenLimit := func() http.Handler {
+		srv := handler.New(gqltest.New())
+		srv.AddTransport(transport.POST{})
+		srv.Use(extension.FixedComplexityLimit(5000))
+		return srv
+	}
+	rampart := func() http.Handler {
+		srv := handler.New(gqltest.New())
+		srv.AddTransport(transport.POST{})
+		h, err := gqlsec.Handler(srv, gqlsec.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return h
+	}
+	for _, s := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare_gqlgen", bare()}, {"gqlgen_FixedComplexityLimit", gqlgenLimit()}, {"rampart_Handler", rampart()}} {
+		b.Run(s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				s.h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatal(rec.Body.String())
+				}
+			}
+		})
+	}
+}
