@@ -32,6 +32,7 @@ redis-check:
 
 ## generate: regenerate the demo's gqlgen code (committed; a test fails when stale).
 generate:
+	$(GO) run ./demo/graph/internal/gensdl demo/graph/rampart.graphqls
 	$(GO) tool gqlgen generate --config gqlgen.yml
 
 ## bench: every benchmark, 5 runs each; compare with benchstat.

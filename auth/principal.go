@@ -10,8 +10,8 @@ import (
 // anonymous; every method is safe to call on nil and answers as an anonymous
 // caller would (no roles, no scopes).
 type Principal struct {
-	// Subject identifies the caller: the user id for a person, the key id
-	// for an API key.
+	// Subject identifies the caller: the user id, also for an API key
+	// (its owner), so that ownership checks work the same for both.
 	Subject string
 	// Roles are the caller's roles, such as "USER" or "ADMIN".
 	Roles []string

@@ -95,7 +95,24 @@ func (a *app) wire(ctx context.Context) error {
 	}
 
 	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Logger: a.log}
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver}))
+	dirs, err := graph.NewDirectives(a.store, a.log)
+	if err != nil {
+		return err
+	}
+	es := generated.NewExecutableSchema(generated.Config{
+		Resolvers: resolver,
+		Directives: generated.DirectiveRoot{
+			Auth: dirs.Auth, Owner: dirs.Owner, Constraint: dirs.Constraint,
+			Sanitize: dirs.Sanitize, Public: dirs.Public,
+		},
+	})
+	// Validate here so that a schema mistake is a startup error, not the
+	// panic srv.Use would raise.
+	if err := dirs.Validate(es); err != nil {
+		return err
+	}
+	srv := handler.New(es)
+	srv.Use(dirs)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

@@ -37,15 +37,17 @@ type PostConnection struct {
 
 type PostInput struct {
 	Title string `json:"title"`
-	Body  string `json:"body"`
+	// Safe formatting is kept (bluemonday's UGC policy); scripts, handlers and javascript: links are removed.
+	Body string `json:"body"`
 }
 
 type Query struct {
 }
 
 type RegisterInput struct {
-	Email    string `json:"email"`
-	Name     string `json:"name"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	// 12 to 128 characters, not the email; checked again by auth.CheckPasswordPolicy.
 	Password string `json:"password"`
 }
 

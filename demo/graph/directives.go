@@ -1,0 +1,34 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/rampart-go/rampart/demo/graph/model"
+	"github.com/rampart-go/rampart/demo/graph/store"
+	"github.com/rampart-go/rampart/directives"
+)
+
+// NewDirectives returns the schema directives wired to the demo's store:
+// admins bypass ownership, and @owner(lookup: "Post") finds a post's author.
+func NewDirectives(st *store.Store, log *slog.Logger) (*directives.Directives, error) {
+	return directives.New(directives.Options{
+		BypassRoles: []string{string(model.RoleAdmin)},
+		KnownRoles:  []string{string(model.RoleUser), string(model.RoleAdmin)},
+		Lookups: map[string]directives.LookupFunc{
+			"Post": func(ctx context.Context, id string) (string, error) {
+				p, err := st.PostByID(ctx, id)
+				if errors.Is(err, store.ErrNotFound) {
+					return "", fmt.Errorf("post %w", directives.ErrNotFound)
+				}
+				if err != nil {
+					return "", err
+				}
+				return p.AuthorID, nil
+			},
+		},
+		Logger: log,
+	})
+}
