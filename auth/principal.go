@@ -26,6 +26,10 @@ type Principal struct {
 	// AMR lists the authentication methods of the login that produced the
 	// credential (RFC 8176 values such as "pwd", "otp").
 	AMR []string
+	// AuthTime is when the caller last authenticated interactively (the JWT
+	// "auth_time" claim): a step-up with a second factor refreshes it. The
+	// zero time means unknown.
+	AuthTime time.Time
 	// ExpiresAt is when the credential stops being valid. The zero time means
 	// it does not expire on its own.
 	ExpiresAt time.Time
@@ -58,6 +62,12 @@ func (p *Principal) HasAnyRole(roles ...string) bool {
 // HasScope reports whether p's credential carries scope.
 func (p *Principal) HasScope(scope string) bool {
 	return !p.Anonymous() && slices.Contains(p.Scopes, scope)
+}
+
+// HasAMR reports whether the login behind p's credential used method (an
+// RFC 8176 value such as "otp" or "pwd").
+func (p *Principal) HasAMR(method string) bool {
+	return !p.Anonymous() && slices.Contains(p.AMR, method)
 }
 
 // ExpiredAt reports whether p's credential has expired at time now.
