@@ -18,6 +18,8 @@ import (
 	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/wssec"
+	"github.com/rampart-go/rampart/wssec/gqlws"
 )
 
 // JWT issuer and audience of the demo's access tokens.
@@ -113,11 +115,21 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	srv := handler.New(es)
 	srv.Use(dirs)
+	authenticator := auth.MultiAuthenticator{Bearer: a.verifier}
+	ws, err := gqlws.New(gqlws.Options{Options: wssec.Options{
+		OriginPatterns: a.cfg.AllowedOrigins,
+		Authenticator:  authenticator,
+		Logger:         a.log,
+	}})
+	if err != nil {
+		return err
+	}
+	srv.AddTransport(ws.Websocket())
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 
-	authn := auth.Middleware(auth.MultiAuthenticator{Bearer: a.verifier}, auth.MiddlewareOptions{Logger: a.log})
+	authn := auth.Middleware(authenticator, auth.MiddlewareOptions{Logger: a.log})
 	query, err := a.guardQuery(srv, authn, limiter, audit)
 	if err != nil {
 		return err
@@ -132,9 +144,31 @@ func (a *app) wire(ctx context.Context) error {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok"))
 	})
-	mux.Handle("/query", query)
+	mux.Handle("/query", a.endWithServer(query))
+	chatUp, err := wssec.New(wssec.Options{
+		OriginPatterns: a.cfg.AllowedOrigins,
+		Authenticator:  authenticator,
+		Logger:         a.log,
+	})
+	if err != nil {
+		return err
+	}
+	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
 	a.handler = outer(mux)
 	return nil
+}
+
+// endWithServer ends long-lived (WebSocket) requests when the server shuts
+// down: http.Server.Shutdown does not wait for or cancel hijacked
+// connections, so their context is tied to the app's stop signal too.
+func (a *app) endWithServer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(a.stopCtx, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // outerChain runs on every request: a request id, the client address
