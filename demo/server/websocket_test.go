@@ -17,7 +17,9 @@ import (
 	"github.com/coder/websocket/wsjson"
 )
 
-func (s *demoServer) wsURL(path string) string { return "ws" + strings.TrimPrefix(s.base, "http") + path }
+func (s *demoServer) wsURL(path string) string {
+	return "ws" + strings.TrimPrefix(s.base, "http") + path
+}
 
 // dialGQL opens a graphql-transport-ws connection and completes
 // connection_init with token.
