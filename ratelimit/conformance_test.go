@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -169,7 +170,10 @@ func runConformance(t *testing.T, newHarness func(t *testing.T) harness) {
 		if d := mustAllow(t, h.limiter, "login:ip:203.0.113.9", slow, 1); d.Allowed {
 			t.Fatalf("spent key allowed: %+v", d)
 		}
-		for _, k := range []string{"login:ip:203.0.113.10", "login:ip:203.0.113.9 ", "", "LOGIN:IP:203.0.113.9"} {
+		for _, k := range []string{
+			"login:ip:203.0.113.10", "login:ip:203.0.113.9 ", "", "LOGIN:IP:203.0.113.9",
+			"login:ip:203.0.113.9\x00", "\xff\xfe*?[", strings.Repeat("k", 4096),
+		} {
 			if d := mustAllow(t, h.limiter, k, slow, 1); !d.Allowed || d.Remaining != 4 {
 				t.Errorf("key %q shares a bucket: %+v", k, d)
 			}
