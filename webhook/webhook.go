@@ -205,7 +205,7 @@ func New(opts Options) (func(http.Handler) http.Handler, error) {
 func Sign(secret []byte, t time.Time, body []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
 	m := hmac.New(sha256.New, secret)
-	writePayload(m, ts, body)
+	writePayload(m, []byte(ts), body)
 	var sum [sha256.Size]byte
 	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(sum[:0]))
 }
@@ -219,9 +219,10 @@ func SignGitHub(secret []byte, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(sum[:0]))
 }
 
-func writePayload(m hash.Hash, ts string, body []byte) {
-	m.Write([]byte(ts))
-	m.Write([]byte{'.'})
+// writePayload writes Stripe's signed payload "<t>.<body>". ts carries
+// the dot's room: the caller appends nothing after it.
+func writePayload(m hash.Hash, ts []byte, body []byte) {
+	m.Write(append(ts, '.'))
 	m.Write(body)
 }
 
@@ -267,10 +268,8 @@ func (v *Verifier) checkTime(p parsed, now time.Time) error {
 // check verifies the MAC and records the delivery. It returns how long to
 // wait when the replay cache is full.
 func (v *Verifier) check(p parsed, body []byte, now time.Time) (retryAfter time.Duration, err error) {
-	var ts string
-	if v.scheme == SchemeStripe {
-		ts = strconv.FormatInt(p.t, 10)
-	}
+	var tb [24]byte
+	ts := strconv.AppendInt(tb[:0], p.t, 10)
 	var key, sum [sha256.Size]byte
 	matched := false
 	for i, secret := range v.secrets {
