@@ -1,0 +1,166 @@
+package authredis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rampart-go/rampart/auth"
+)
+
+// Defaults of Options.
+const (
+	// DefaultRevocationsPrefix is the key prefix of Revocations.
+	DefaultRevocationsPrefix = "rampart:revoked:"
+	// DefaultRefreshPrefix is the key prefix of RefreshStore. The "{refresh}"
+	// hash tag keeps every key of the store in one Redis Cluster slot, as its
+	// Lua scripts require; on a single server it is just part of the name.
+	DefaultRefreshPrefix = "rampart:{refresh}:"
+	// DefaultTimeout bounds each call to Redis.
+	DefaultTimeout = 100 * time.Millisecond
+)
+
+// Options configures NewRevocations and NewRefreshStore. The zero value is
+// the hardened default.
+type Options struct {
+	// Prefix is prepended to every key. Empty means DefaultRevocationsPrefix
+	// ("rampart:revoked:") for Revocations and DefaultRefreshPrefix
+	// ("rampart:{refresh}:") for RefreshStore. With a *redis.ClusterClient
+	// or a *redis.Ring, a RefreshStore prefix must contain a hash tag such
+	// as "{refresh}" (NewRefreshStore fails otherwise), because its scripts
+	// touch several keys at once.
+	Prefix string
+	// Timeout bounds each call, including the wait for a pooled connection.
+	// Zero means DefaultTimeout (100 ms); negative is an error. A call that
+	// runs out of time returns an error wrapping auth.ErrUnavailable. Calls
+	// return within Timeout even with a client that ignores context deadlines
+	// (go-redis's ContextTimeoutEnabled = false), but such a client leaves a
+	// goroutine waiting for its own ReadTimeout: enable ContextTimeoutEnabled.
+	Timeout time.Duration
+	// Now is the clock that decides whether a revocation's until time has
+	// already passed (then Revoke stores nothing). Nil means time.Now.
+	// Expiry itself is decided by the Redis server's clock.
+	Now func() time.Time
+}
+
+// backend holds what both stores share: the client, the key prefix and the
+// per-call timeout.
+type backend struct {
+	client     redis.UniversalClient
+	prefix     string
+	timeout    time.Duration
+	now        func() time.Time
+	ctxHonored bool
+}
+
+func newBackend(what string, client redis.UniversalClient, opts Options, defPrefix string) (backend, error) {
+	if client == nil {
+		return backend{}, fmt.Errorf("%w: authredis: %s: nil Redis client", auth.ErrConfig, what)
+	}
+	if opts.Timeout < 0 {
+		return backend{}, fmt.Errorf("%w: authredis: %s: Timeout %v must not be negative", auth.ErrConfig, what, opts.Timeout)
+	}
+	b := backend{
+		client:     client,
+		prefix:     opts.Prefix,
+		timeout:    opts.Timeout,
+		now:        opts.Now,
+		ctxHonored: honorsContext(client),
+	}
+	if b.prefix == "" {
+		b.prefix = defPrefix
+	}
+	if b.timeout == 0 {
+		b.timeout = DefaultTimeout
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	return b, nil
+}
+
+// call runs f under the per-call timeout and turns every failure into an
+// error wrapping auth.ErrUnavailable. With a client that honours context
+// deadlines f runs inline; otherwise it runs in a goroutine that call stops
+// waiting for at the deadline, so a hung server never blocks the caller for
+// longer than the timeout. Panics in the client become errors.
+func call[T any](b *backend, ctx context.Context, op string, f func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	var (
+		v   T
+		err error
+	)
+	if b.ctxHonored {
+		v, err = guarded(ctx, f)
+	} else {
+		type result struct {
+			v   T
+			err error
+		}
+		ch := make(chan result, 1)
+		go func() {
+			v, err := guarded(ctx, f)
+			ch <- result{v, err}
+		}()
+		select {
+		case res := <-ch:
+			v, err = res.v, res.err
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("authredis: %s: %w: %w", op, auth.ErrUnavailable, err)
+	}
+	return v, nil
+}
+
+func guarded[T any](ctx context.Context, f func(context.Context) (T, error)) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			v, err = zero, fmt.Errorf("redis client panicked: %v", p)
+		}
+	}()
+	return f(ctx)
+}
+
+// honorsContext reports whether client applies context deadlines to its
+// network I/O (go-redis's ContextTimeoutEnabled).
+func honorsContext(client redis.UniversalClient) bool {
+	switch c := client.(type) {
+	case *redis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.Ring:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return false
+}
+
+// shardsByKey reports whether client spreads keys over several servers by
+// their hash slot.
+func shardsByKey(client redis.UniversalClient) bool {
+	switch client.(type) {
+	case *redis.ClusterClient, *redis.Ring:
+		return true
+	}
+	return false
+}
+
+// hasHashTag reports whether every key starting with prefix has the same
+// Redis Cluster hash tag: prefix holds a '{', then a '}' with at least one
+// byte between them.
+func hasHashTag(prefix string) bool {
+	i := strings.IndexByte(prefix, '{')
+	if i < 0 {
+		return false
+	}
+	return strings.IndexByte(prefix[i+1:], '}') > 0
+}
