@@ -111,6 +111,12 @@ func BenchmarkQuery(b *testing.B) {
 				return pass(ctx, obj, next)
 			},
 			Public: pass,
+			RateLimit: func(ctx context.Context, obj any, next graphql.Resolver, _ int, _ string, _ *string) (any, error) {
+				return pass(ctx, obj, next)
+			},
+			StepUp: func(ctx context.Context, obj any, next graphql.Resolver, _ *string) (any, error) {
+				return pass(ctx, obj, next)
+			},
 		},
 	}))
 	bare.srv.AddTransport(transport.POST{})

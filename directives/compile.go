@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -15,7 +16,25 @@ const (
 	dirConstraint = "constraint"
 	dirSanitize   = "sanitize"
 	dirPublic     = "public"
+	dirRateLimit  = "rateLimit"
+	dirStepUp     = "stepUp"
 )
+
+// optionalDirectives were added to SDL later: a schema that includes an
+// older SDL without them still validates (it cannot use them), but one that
+// declares them must declare them as SDL does, so that a @rateLimit of
+// another library is not misread.
+func optionalDirectives() []directiveShape {
+	return []directiveShape{
+		{dirRateLimit, [][2]string{{"limit", "Int!"}, {"window", "String!"}, {"by", "String"}}},
+		{dirStepUp, [][2]string{{"maxAge", "String"}}},
+	}
+}
+
+type directiveShape struct {
+	name string
+	args [][2]string // name, type
+}
 
 // compile walks the schema once: per-field policies for the interceptor, and
 // a check of every directive use.
@@ -29,6 +48,11 @@ func (d *Directives) compile(schema *ast.Schema) (*compiled, error) {
 			return nil, fmt.Errorf("%w: directive @%s is not declared; include directives.SDL in the schema", ErrConfig, name)
 		}
 	}
+	for _, od := range optionalDirectives() {
+		if err := checkDeclared(schema.Directives[od.name], od.args); err != nil {
+			return nil, err
+		}
+	}
 	roots := rootTypes(schema)
 	var errs []error
 	for _, def := range schema.Types {
@@ -38,6 +62,14 @@ func (d *Directives) compile(schema *ast.Schema) (*compiled, error) {
 		switch def.Kind {
 		case ast.Object:
 			errs = append(errs, d.compileObject(c, schema, def, roots[def.Name])...)
+		case ast.Interface:
+			for _, f := range def.Fields {
+				for _, name := range []string{dirRateLimit, dirStepUp} {
+					if f.Directives.ForName(name) != nil {
+						errs = append(errs, fmt.Errorf("%w: %s.%s: @%s on an interface field is not enforced by gqlgen; put it on the field of each object type", ErrConfig, def.Name, f.Name, name))
+					}
+				}
+			}
 		case ast.InputObject:
 			for _, f := range def.Fields {
 				where := def.Name + "." + f.Name
@@ -49,6 +81,23 @@ func (d *Directives) compile(schema *ast.Schema) (*compiled, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkDeclared checks that dir, when declared, has exactly the arguments
+// of SDL on FIELD_DEFINITION.
+func checkDeclared(dir *ast.DirectiveDefinition, args [][2]string) error {
+	if dir == nil {
+		return nil
+	}
+	ok := len(dir.Arguments) == len(args) && slices.Contains(dir.Locations, ast.LocationFieldDefinition)
+	for i := 0; ok && i < len(args); i++ {
+		a := dir.Arguments[i]
+		ok = a.Name == args[i][0] && a.Type.String() == args[i][1]
+	}
+	if !ok {
+		return fmt.Errorf("%w: directive @%s is declared differently from directives.SDL; include SDL verbatim", ErrConfig, dir.Name)
+	}
+	return nil
 }
 
 func rootTypes(schema *ast.Schema) map[string]bool {
@@ -85,22 +134,35 @@ func (d *Directives) compileObject(c *compiled, schema *ast.Schema, def *ast.Def
 		if owner != nil {
 			errs = append(errs, d.checkOwner(where, f, owner, root)...)
 		}
+		pol := fieldPolicy{anonymous: anonymousAllowed(def, f), typeAuth: typeAuth}
+		if dir := f.Directives.ForName(dirRateLimit); dir != nil {
+			if pol.rate, err = d.compileRateLimit(where, dir); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if dir := f.Directives.ForName(dirStepUp); dir != nil {
+			if fieldPublic {
+				errs = append(errs, fmt.Errorf("%w: %s is @public but @stepUp requires an authenticated caller", ErrConfig, where))
+			}
+			if pol.stepUp, err = d.compileStepUp(where, dir); err != nil {
+				errs = append(errs, err)
+			}
+		}
 		for _, a := range f.Arguments {
 			errs = append(errs, d.compileInput(c, schema, where+"("+a.Name+":)", a.Type, a.Directives)...)
 		}
-		c.fields[fieldKey{def.Name, f.Name}] = fieldPolicy{
-			anonymous: anonymousAllowed(def, f),
-			typeAuth:  typeAuth,
-		}
+		c.fields[fieldKey{def.Name, f.Name}] = pol
 	}
 	return errs
 }
 
 // anonymousAllowed is the default-deny rule shared by the interceptor and
 // AnonymousSurface: an anonymous caller may resolve a field only when it or
-// its type is @public and neither it nor its type carries @auth or @owner.
+// its type is @public and neither it nor its type carries @auth, nor it
+// @owner or @stepUp.
 func anonymousAllowed(def *ast.Definition, f *ast.FieldDefinition) bool {
-	if def.Directives.ForName(dirAuth) != nil || f.Directives.ForName(dirAuth) != nil || f.Directives.ForName(dirOwner) != nil {
+	if def.Directives.ForName(dirAuth) != nil || f.Directives.ForName(dirAuth) != nil ||
+		f.Directives.ForName(dirOwner) != nil || f.Directives.ForName(dirStepUp) != nil {
 		return false
 	}
 	return def.Directives.ForName(dirPublic) != nil || f.Directives.ForName(dirPublic) != nil
@@ -253,7 +315,7 @@ func (d *Directives) compileConstraint(c *compiled, where string, typ *ast.Type,
 		return fail("minLength %d is greater than maxLength %d", minLen, maxLen)
 	case hasMin && hasMax && minV > maxV:
 		return fail("min %g is greater than max %g", minV, maxV)
-	case hasFormat && d.formats[format] == nil:
+	case hasFormat && d.formats[format] == nil && d.formatsCtx[format] == nil:
 		return fail("unknown format %q", format)
 	}
 	if hasPattern {

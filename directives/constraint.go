@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"net/url"
 	"reflect"
@@ -34,6 +35,12 @@ const (
 // values pass (nullability is the schema's job); lists are checked element by
 // element. Lengths count Unicode code points; pattern must match the whole
 // value.
+//
+// A format registered in Options.FormatsContext gets the request's context;
+// its refusal reads "must be a valid NAME" without the checker's reason
+// (logged at Info, as it may name internal addresses), and a check cut short
+// by the end of the request answers CodeInternal rather than blaming the
+// value. Such a check runs once per list element: bound lists of URLs.
 func (d *Directives) Constraint(ctx context.Context, obj any, next graphql.Resolver, minLength *int, maxLength *int, pattern *string, format *string, min *float64, max *float64) (any, error) {
 	c := d.state.Load()
 	if c == nil {
@@ -54,10 +61,22 @@ func (d *Directives) Constraint(ctx context.Context, obj any, next graphql.Resol
 		lim.formatName = *format
 		lim.format = d.formats[*format]
 		if lim.format == nil {
+			lim.formatCtx = d.formatsCtx[*format]
+			lim.ctx = ctx
+		}
+		if lim.format == nil && lim.formatCtx == nil {
 			return nil, d.internal(ctx, "unknown format", fmt.Errorf("%w: format %q", ErrConfig, *format))
 		}
 	}
 	if name, msg, bad := lim.check(reflect.ValueOf(v)); bad {
+		if lim.formatErr != nil {
+			if ctx.Err() != nil {
+				// The request ended (client gone, deadline): not the value's fault.
+				return nil, d.internal(ctx, "format check interrupted", lim.formatErr)
+			}
+			d.log.LogAttrs(ctx, slog.LevelInfo, "directives: input refused by format",
+				slog.String("format", lim.formatName), slog.Any("error", lim.formatErr))
+		}
 		return nil, clientError(CodeBadUserInput, inputName(ctx)+msg, ErrInvalidInput, "constraint", name)
 	}
 	return v, nil
@@ -76,6 +95,11 @@ type limits struct {
 	pattern              interface{ MatchString(string) bool }
 	format               FormatFunc
 	formatName           string
+	// formatCtx is a context-aware format; its error is kept in formatErr
+	// for the log, never sent.
+	formatCtx FormatContextFunc
+	ctx       context.Context
+	formatErr error
 }
 
 // check returns the name of the broken constraint and a client-safe message.
@@ -121,6 +145,12 @@ func (l *limits) checkString(s string) (string, string, bool) {
 	if l.format != nil {
 		if err := l.format(s); err != nil {
 			return "format", fmt.Sprintf("must be a valid %s: %v", l.formatName, err), true
+		}
+	}
+	if l.formatCtx != nil {
+		if err := l.formatCtx(l.ctx, s); err != nil {
+			l.formatErr = err
+			return "format", "must be a valid " + l.formatName, true
 		}
 	}
 	return "", "", false

@@ -7,29 +7,60 @@ import (
 )
 
 // TestDeps keeps the import direction of DESIGN.md: directives may use auth,
-// gqlgen and bluemonday, never the WebSocket stack, Redis or the demo.
+// ratelimit, httpsec, gqlgen and bluemonday, never the WebSocket stack, the
+// sibling gqlsec or the demo. go-redis reaches the build only through
+// ratelimit's Redis store (which lives in package ratelimit itself): no
+// package of this module other than ratelimit may import it, directives
+// included.
 func TestDeps(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/directives").CombinedOutput()
+	const self = "github.com/rampart-go/rampart/directives"
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", self).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	forbidden := map[string]string{
 		"github.com/coder/websocket":           "WebSocket handling belongs to wssec",
-		"github.com/redis/go-redis":            "shared state belongs to ratelimit",
 		"github.com/rampart-go/rampart/demo":   "toolkit packages never import the demo",
 		"github.com/rampart-go/rampart/wssec":  "directives sits beside wssec, not above it",
 		"github.com/rampart-go/rampart/gqlsec": "directives and gqlsec are siblings",
 	}
-	deps := strings.Fields(string(out))
-	if len(deps) < 10 {
-		t.Fatalf("implausibly short dependency list: %q", deps)
+	allowedRampart := map[string]bool{
+		"github.com/rampart-go/rampart/auth":      true,
+		"github.com/rampart-go/rampart/ratelimit": true,
+		"github.com/rampart-go/rampart/httpsec":   true,
 	}
-	for _, dep := range deps {
+	const redis = "github.com/redis/go-redis"
+	under := func(pkg, prefix string) bool { return pkg == prefix || strings.HasPrefix(pkg, prefix+"/") }
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 10 {
+		t.Fatalf("implausibly short dependency list: %q", lines)
+	}
+	sawSelf := false
+	for _, line := range lines {
+		fields := strings.Fields(line)
+		pkg, imports := fields[0], fields[1:]
 		for prefix, why := range forbidden {
-			if dep == prefix || strings.HasPrefix(dep, prefix+"/") {
-				t.Errorf("directives imports %s: %s", dep, why)
+			if under(pkg, prefix) {
+				t.Errorf("directives depends on %s: %s", pkg, why)
 			}
 		}
+		for _, imp := range imports {
+			if under(imp, redis) && !under(pkg, redis) && pkg != "github.com/rampart-go/rampart/ratelimit" {
+				t.Errorf("%s imports %s: Redis belongs to ratelimit", pkg, imp)
+			}
+		}
+		if pkg != self {
+			continue
+		}
+		sawSelf = true
+		for _, imp := range imports {
+			if under(imp, "github.com/rampart-go/rampart") && !allowedRampart[imp] {
+				t.Errorf("directives imports %s: only auth, ratelimit and httpsec are allowed", imp)
+			}
+		}
+	}
+	if !sawSelf {
+		t.Fatalf("go list output does not list %s:\n%s", self, out)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/ratelimit"
 )
 
 // OwnerFunc returns the id of the owner of obj, the resolved parent object of
@@ -30,6 +31,15 @@ type LookupFunc func(ctx context.Context, id string) (ownerID string, err error)
 // short, client-safe reason (such as "must be a public URL") when the value is
 // rejected. It must not panic on any input.
 type FormatFunc func(value string) error
+
+// FormatContextFunc checks a string against a named @constraint format that
+// needs the request's context: a check that resolves a host name (an SSRF
+// guard such as ssrf.Guard.Check, registered as PUBLIC_URL) must stop when
+// the request is cancelled. Its error may carry internal detail (addresses,
+// ranges); it is logged and never sent: the client only learns that the value
+// is not a valid NAME. It must not panic on any input and should bound its
+// own running time.
+type FormatContextFunc func(ctx context.Context, value string) error
 
 // Owned is implemented by models that know their owner. It is consulted for an
 // @owner property field when no OwnerFunc is registered for the type.
@@ -58,6 +68,11 @@ type Options struct {
 	// refuses private addresses). Names must not clash with the built-in
 	// EMAIL, URL and UUID.
 	Formats map[string]FormatFunc
+	// FormatsContext adds @constraint formats whose check needs the request's
+	// context (see FormatContextFunc); the demo registers PUBLIC_URL here
+	// with ssrf.Guard.Check. Names must not clash with the built-in formats
+	// or with Formats.
+	FormatsContext map[string]FormatContextFunc
 	// Policies adds @sanitize policies by name. Names must not clash with the
 	// built-in "strict" and "ugc". A policy must not be modified after New.
 	Policies map[string]*bluemonday.Policy
@@ -65,11 +80,35 @@ type Options struct {
 	// rejects any @auth(requires:) role outside it, catching typos at startup.
 	// Default: any non-empty name is accepted.
 	KnownRoles []string
+	// Limiter backs @rateLimit: ratelimit.NewMemory for one process,
+	// ratelimit.NewRedis to share the buckets between replicas. Validate
+	// fails when the schema uses @rateLimit and Limiter is nil.
+	Limiter ratelimit.Limiter
+	// RateLimitPrefix namespaces @rateLimit keys in a limiter shared with
+	// other users. Empty means DefaultRateLimitPrefix ("field:"). Keys are
+	// prefix + "Type.field:" + ("user:" + subject | "ip:" + address).
+	RateLimitPrefix string
+	// RateLimitOnFailure says what @rateLimit does when Limiter fails (for
+	// example Redis is down): ratelimit.FailClosed (the default) refuses with
+	// CodeRateLimitUnavailable; ratelimit.FailOpen resolves the field as if
+	// the caller had tokens left. Either way the failure is logged (at most
+	// once a second).
+	RateLimitOnFailure ratelimit.FailureMode
+	// StepUpMaxAge is how long a second factor stays fresh for @stepUp
+	// fields that give no maxAge. Zero means DefaultStepUpMaxAge (10
+	// minutes); negative is an error.
+	StepUpMaxAge time.Duration
+	// StepUpMethods are the authentication methods (RFC 8176 "amr" values,
+	// matched with auth.Principal.HasAMR) that count as a second factor for
+	// @stepUp. Nil means DefaultStepUpMethods ("otp", "mfa"); add "hwk" for
+	// security keys. An empty name is an error.
+	StepUpMethods []string
 	// Logger receives denials (Info) and misconfigurations (Error). Nil
 	// discards.
 	Logger *slog.Logger
-	// Now is the clock used to treat an expired principal as anonymous.
-	// Nil means time.Now.
+	// Now is the clock used to treat an expired principal as anonymous and
+	// to judge the age of a second factor (@stepUp). Nil means time.Now.
+	// @rateLimit uses the Limiter's own clock.
 	Now func() time.Time
 }
 
@@ -84,10 +123,18 @@ type Directives struct {
 	owners     map[string]OwnerFunc
 	lookups    map[string]LookupFunc
 	formats    map[string]FormatFunc
+	formatsCtx map[string]FormatContextFunc
 	policies   map[string]*bluemonday.Policy
 	knownRoles map[string]bool
 	log        *slog.Logger
 	now        func() time.Time
+
+	limiter       ratelimit.Limiter
+	rlPrefix      string
+	rlFailOpen    bool
+	rlLastLog     atomic.Int64 // unix nanoseconds of the last limiter-failure log
+	stepUpMaxAge  time.Duration
+	stepUpMethods []string
 
 	state atomic.Pointer[compiled]
 }
@@ -108,6 +155,39 @@ func New(opts Options) (*Directives, error) {
 		log:        opts.Logger,
 		now:        opts.Now,
 		knownRoles: map[string]bool{},
+		formatsCtx: map[string]FormatContextFunc{},
+		limiter:    opts.Limiter,
+		rlPrefix:   opts.RateLimitPrefix,
+
+		stepUpMaxAge:  opts.StepUpMaxAge,
+		stepUpMethods: append([]string(nil), opts.StepUpMethods...),
+	}
+	if d.rlPrefix == "" {
+		d.rlPrefix = DefaultRateLimitPrefix
+	}
+	switch opts.RateLimitOnFailure {
+	case ratelimit.FailClosed:
+	case ratelimit.FailOpen:
+		d.rlFailOpen = true
+	default:
+		return nil, fmt.Errorf("%w: unknown RateLimitOnFailure %v", ErrConfig, opts.RateLimitOnFailure)
+	}
+	switch {
+	case d.stepUpMaxAge < 0:
+		return nil, fmt.Errorf("%w: negative StepUpMaxAge %v", ErrConfig, d.stepUpMaxAge)
+	case d.stepUpMaxAge == 0:
+		d.stepUpMaxAge = DefaultStepUpMaxAge
+	}
+	if opts.StepUpMethods == nil {
+		d.stepUpMethods = DefaultStepUpMethods()
+	}
+	if len(d.stepUpMethods) == 0 {
+		return nil, fmt.Errorf("%w: StepUpMethods is empty: no caller could pass @stepUp", ErrConfig)
+	}
+	for _, m := range d.stepUpMethods {
+		if m == "" {
+			return nil, fmt.Errorf("%w: empty step-up method", ErrConfig)
+		}
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
@@ -141,6 +221,12 @@ func New(opts Options) (*Directives, error) {
 			return nil, fmt.Errorf("%w: format %q is empty or shadows a built-in format", ErrConfig, name)
 		}
 		d.formats[name] = f
+	}
+	for name, f := range opts.FormatsContext {
+		if _, taken := d.formats[name]; taken || name == "" || f == nil {
+			return nil, fmt.Errorf("%w: context format %q is empty or shadows another format", ErrConfig, name)
+		}
+		d.formatsCtx[name] = f
 	}
 	for name, p := range opts.Policies {
 		if _, builtin := d.policies[name]; builtin || name == "" || p == nil {
@@ -203,6 +289,11 @@ type fieldPolicy struct {
 	anonymous bool
 	// typeAuth: the parent type carries @auth, enforced on every field.
 	typeAuth *requirement
+	// rate: the field's @rateLimit, nil when it has none.
+	rate *rateRule
+	// stepUp: the maximum age of the second factor @stepUp asks for; zero
+	// when the field has no @stepUp.
+	stepUp time.Duration
 }
 
 // requirement is one @auth: any of roles, all of scopes.

@@ -2,6 +2,8 @@ package directives
 
 import (
 	"errors"
+	"math"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -20,6 +22,17 @@ const (
 	CodeNotFound = "NOT_FOUND"
 	// CodeBadUserInput: an argument or input field broke a @constraint.
 	CodeBadUserInput = "BAD_USER_INPUT"
+	// CodeRateLimited: the caller spent the calls @rateLimit allows it in the
+	// window; extensions.retryAfter says after how many seconds (an integer,
+	// at least 1) a call can succeed.
+	CodeRateLimited = "RATE_LIMITED"
+	// CodeRateLimitUnavailable: the rate limiter behind @rateLimit failed and
+	// the field was refused (fail closed); retry later.
+	CodeRateLimitUnavailable = "RATE_LIMIT_UNAVAILABLE"
+	// CodeMFARequired: a @stepUp field needs a second factor the caller has
+	// not presented within extensions.maxAge seconds; authenticate again with
+	// one and retry.
+	CodeMFARequired = "MFA_REQUIRED"
 	// CodeInternal: a lookup or owner function failed, or the directives are
 	// misconfigured; details are logged, never sent.
 	CodeInternal = "INTERNAL_SERVER_ERROR"
@@ -37,6 +50,13 @@ var (
 	ErrNotFound = errors.New("directives: not found")
 	// ErrInvalidInput: an input broke a @constraint.
 	ErrInvalidInput = errors.New("directives: invalid input")
+	// ErrRateLimited: a @rateLimit field was called too often.
+	ErrRateLimited = errors.New("directives: rate limited")
+	// ErrRateLimitUnavailable: the limiter behind @rateLimit failed.
+	ErrRateLimitUnavailable = errors.New("directives: rate limit unavailable")
+	// ErrMFARequired: a @stepUp field was called without a fresh second
+	// factor.
+	ErrMFARequired = errors.New("directives: second factor required")
 	// ErrInternal: an owner or lookup function failed.
 	ErrInternal = errors.New("directives: internal error")
 	// ErrNotInstalled: a directive ran before Validate; install *Directives
@@ -71,6 +91,27 @@ func errForbidden() error {
 
 func errNotFound() error {
 	return clientError(CodeNotFound, "not found", ErrNotFound)
+}
+
+func errMFARequired(maxAge time.Duration) error {
+	return clientError(CodeMFARequired, "a recent second factor is required: verify again and retry", ErrMFARequired,
+		"maxAge", ceilSeconds(maxAge))
+}
+
+func errRateLimitUnavailable() error {
+	return clientError(CodeRateLimitUnavailable, "rate limit unavailable: try again later", ErrRateLimitUnavailable)
+}
+
+// ceilSeconds rounds d up to whole seconds, at least 1, so that a client
+// waiting that long is never early.
+func ceilSeconds(d time.Duration) int {
+	switch {
+	case d <= time.Second:
+		return 1
+	case d >= math.MaxInt32*time.Second:
+		return math.MaxInt32
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 func errInternal() error {

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -19,7 +21,30 @@ import (
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/directives/internal/testgraph"
 	"github.com/rampart-go/rampart/directives/internal/testgraph/model"
+	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart/ratelimit"
 )
+
+// fakePublicURL stands for ssrf.Guard.Check: it refuses hosts that are (or
+// resolve to) internal addresses, with an error naming the address, which
+// must never reach the client.
+func fakePublicURL(ctx context.Context, s string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := directives.CheckURL(s); err != nil {
+		return err
+	}
+	u, _ := url.Parse(s)
+	switch h := u.Hostname(); {
+	case h == "localhost", strings.HasPrefix(h, "127."), strings.HasPrefix(h, "10."), h == "169.254.169.254":
+		return errors.New("ssrf: address not allowed: " + h + " resolves to 10.1.2.3 in 10.0.0.0/8")
+	case strings.HasSuffix(h, ".slow.example"):
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
 
 // Callers used across the tests. alice (u1) and bob (u2) are plain users;
 // root (u3) is an admin.
@@ -62,6 +87,16 @@ func newHarness(t testing.TB, opts directives.Options) *harness {
 	if opts.BypassRoles == nil {
 		opts.BypassRoles = []string{"ADMIN"}
 	}
+	if opts.Limiter == nil {
+		l, err := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Limiter = l
+	}
+	if opts.FormatsContext == nil {
+		opts.FormatsContext = map[string]directives.FormatContextFunc{"PUBLIC_URL": fakePublicURL}
+	}
 	d, err := directives.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +105,7 @@ func newHarness(t testing.TB, opts directives.Options) *harness {
 		Resolvers: r,
 		Directives: testgraph.DirectiveRoot{
 			Auth: d.Auth, Owner: d.Owner, Constraint: d.Constraint, Sanitize: d.Sanitize, Public: d.Public,
+			RateLimit: d.RateLimit, StepUp: d.StepUp,
 		},
 	})
 	srv := handler.New(es)
@@ -114,6 +150,13 @@ func pathString(p []any) string {
 
 func (h *harness) request(t testing.TB, p *auth.Principal, query string, vars map[string]any, sse bool) *httptest.ResponseRecorder {
 	t.Helper()
+	return h.requestFrom(t, p, netip.Addr{}, query, vars, sse)
+}
+
+// requestFrom is request with the client address ip (as httpsec.ClientIP
+// would store it) when ip is valid.
+func (h *harness) requestFrom(t testing.TB, p *auth.Principal, ip netip.Addr, query string, vars map[string]any, sse bool) *httptest.ResponseRecorder {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +166,11 @@ func (h *harness) request(t testing.TB, p *auth.Principal, query string, vars ma
 	if sse {
 		req.Header.Set("Accept", "text/event-stream")
 	}
-	req = req.WithContext(auth.WithPrincipal(req.Context(), p))
+	ctx := auth.WithPrincipal(req.Context(), p)
+	if ip.IsValid() {
+		ctx = httpsec.WithClientIP(ctx, ip)
+	}
+	req = req.WithContext(ctx)
 	rec := httptest.NewRecorder()
 	h.srv.ServeHTTP(rec, req)
 	return rec
@@ -132,7 +179,13 @@ func (h *harness) request(t testing.TB, p *auth.Principal, query string, vars ma
 // do runs one query or mutation as p.
 func (h *harness) do(t testing.TB, p *auth.Principal, query string, vars map[string]any) response {
 	t.Helper()
-	rec := h.request(t, p, query, vars, false)
+	return h.doFrom(t, p, netip.Addr{}, query, vars)
+}
+
+// doFrom runs one query or mutation as p from client address ip.
+func (h *harness) doFrom(t testing.TB, p *auth.Principal, ip netip.Addr, query string, vars map[string]any) response {
+	t.Helper()
+	rec := h.requestFrom(t, p, ip, query, vars, false)
 	var res response
 	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
 		t.Fatalf("decode %q: %v", rec.Body.String(), err)

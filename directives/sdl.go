@@ -5,11 +5,15 @@ package directives
 // signatures that match the methods of *Directives) and assign the methods:
 //
 //	DirectiveRoot{Auth: d.Auth, Owner: d.Owner, Constraint: d.Constraint,
-//		Sanitize: d.Sanitize, Public: d.Public}
+//		Sanitize: d.Sanitize, Public: d.Public, RateLimit: d.RateLimit,
+//		StepUp: d.StepUp}
 //
 // Roles are matched by name ([String!]) rather than through a schema enum, so
 // the same directive works in any schema; Validate rejects empty role names
-// and, when Options.KnownRoles is set, unknown ones.
+// and, when Options.KnownRoles is set, unknown ones. For the same reason
+// @rateLimit(by:) is a String ("CALLER" or "IP") rather than an enum, which
+// would clash with a schema's own types; durations are Go duration strings
+// ("30s", "1m", "1h") checked by Validate.
 const SDL = `"""
 @auth requires an authenticated caller. requires: any one of these roles
 (by name, matched against auth.Principal.Roles); scopes: all of these scopes.
@@ -36,4 +40,15 @@ directive @sanitize(policy: String! = "strict") on ARGUMENT_DEFINITION | INPUT_F
 @public lets anonymous callers resolve a field, or every field of a type.
 """
 directive @public on FIELD_DEFINITION | OBJECT
+"""
+@rateLimit allows each caller limit calls of the field per window (a Go
+duration: "30s", "1m", "1h"); every resolution counts, aliases included.
+by: "CALLER" (the authenticated subject, else the client IP) or "IP".
+"""
+directive @rateLimit(limit: Int!, window: String!, by: String = "CALLER") on FIELD_DEFINITION
+"""
+@stepUp requires a second factor (an "otp" or "mfa" authentication method)
+presented no longer than maxAge ago (a Go duration; default 10m).
+"""
+directive @stepUp(maxAge: String) on FIELD_DEFINITION
 `

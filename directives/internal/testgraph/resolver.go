@@ -235,3 +235,34 @@ func (r *userResolver) Followers(_ context.Context, obj *model.User) ([]*model.U
 	}
 	return out, nil
 }
+
+func (r *queryResolver) CheckPublicURL(context.Context, string) (bool, error) { return true, nil }
+
+func (r *queryResolver) Hits(context.Context) (int, error) { return 1, nil }
+
+func (r *queryResolver) LimitedHits(context.Context) (int, error) { return 1, nil }
+
+func (r *queryResolver) Wallet(context.Context) (*string, error) {
+	r.called("wallet")
+	return ptr("1000 credits"), nil
+}
+
+func (r *mutationResolver) SignUp(context.Context, string) (bool, error) {
+	r.called("signUp")
+	return true, nil
+}
+
+func (r *mutationResolver) Follow(context.Context, string) (bool, error) {
+	r.called("follow")
+	return true, nil
+}
+
+func (r *mutationResolver) ChangeEmail(context.Context, string) (bool, error) {
+	r.called("changeEmail")
+	return true, nil
+}
+
+func (r *mutationResolver) Transfer(context.Context, int) (bool, error) {
+	r.called("transfer")
+	return true, nil
+}
