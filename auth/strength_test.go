@@ -1,0 +1,195 @@
+package auth_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/rampart-go/rampart/auth"
+)
+
+// strengthUser is the account whose e-mail address and name are the user
+// inputs of the strength tests.
+var strengthUser = []string{"alice.smith@example.com", "Alice Smith"}
+
+// TestCheckPasswordStrengthRefusesGuessable: the passwords attackers try
+// first are refused at the default score, each with a message naming why.
+func TestCheckPasswordStrengthRefusesGuessable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		password string
+		// want are substrings the user-facing message must contain.
+		want []string
+	}{
+		{"common_password_with_number", "password123", []string{"very common password"}},
+		{"common_password_l33t_and_symbol", "P@ssw0rd!", []string{"common password", "substitutions", "@ for a", "a symbol appended"}},
+		{"keyboard_row_with_digits", "qwertyuiop123", []string{"common password"}},
+		{"own_email_with_1_appended", "alice.smith@example.com1", []string{"your e-mail address or name with a number appended", "do not use your e-mail address"}},
+		{"own_name_with_year", "alice2024!", []string{"your e-mail address or name with digits and symbols appended"}},
+		{"repeated_character_12", "aaaaaaaaaaaa", []string{`repeated character ("a")`, "avoid repeated"}},
+		{"season_and_year", "Summer2024!", []string{"common password", "capitalising"}},
+		{"common_password_all_caps_year", "PASSWORD2020", []string{"common password with a number appended", "all capitals"}},
+		{"reversed_common_password", "drowssap123456", []string{"spelt backwards"}},
+		{"alphabet_sequence", "abcdefghijklmnop", []string{"sequence"}},
+		{"date", "19701231", []string{"a date"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := auth.CheckPasswordStrength(tt.password, strengthUser, 0)
+			if !errors.Is(err, auth.ErrPasswordTooGuessable) {
+				t.Fatalf("CheckPasswordStrength(%q) = %v, want ErrPasswordTooGuessable", tt.password, err)
+			}
+			var we *auth.WeakPasswordError
+			if !errors.As(err, &we) {
+				t.Fatalf("error %T is not a *WeakPasswordError", err)
+			}
+			if we.Score >= auth.DefaultMinPasswordScore || we.MinScore != auth.DefaultMinPasswordScore {
+				t.Errorf("score %d / min %d, want below %d", we.Score, we.MinScore, auth.DefaultMinPasswordScore)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "password is too easy to guess: ") {
+				t.Errorf("message %q lacks the prefix", msg)
+			}
+			for _, w := range append(tt.want, "add another word or two") {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q does not contain %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, tt.password) {
+				t.Errorf("message %q echoes the password", msg)
+			}
+		})
+	}
+}
+
+// TestCheckPasswordStrengthAcceptsPassphrases: passphrases of unrelated
+// words, and random strings, pass the default score without any symbol or
+// capital.
+func TestCheckPasswordStrengthAcceptsPassphrases(t *testing.T) {
+	t.Parallel()
+	for _, pw := range []string{
+		"correct horse battery staple",
+		"vanilla-otter-quietly-bakes",
+		"zebra kettle forum lantern",
+		"purple-monkey-dish",
+		"xK9#mQ2$vL7p",
+		"Tr0ub4dor&3",
+		"日本語のパスワードです",
+		strings.Repeat("quiet lantern ", 4) + "ferns", // repeats but long
+	} {
+		t.Run(pw, func(t *testing.T) {
+			t.Parallel()
+			if err := auth.CheckPasswordStrength(pw, strengthUser, 0); err != nil {
+				t.Errorf("CheckPasswordStrength(%q) = %v, want nil", pw, err)
+			}
+			if s := auth.EstimatePasswordStrength(pw, strengthUser); s.Warning != "" || len(s.Suggestions) != 0 {
+				t.Errorf("strong password %q got advice %q %q", pw, s.Warning, s.Suggestions)
+			}
+		})
+	}
+}
+
+// TestCheckPasswordStrengthThreshold: a password is accepted at its own
+// score and refused one above it.
+func TestCheckPasswordStrengthThreshold(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		password string
+		minScore int
+		ok       bool
+	}{
+		{"score3_at_default_min_passes", "Correcthorse!", 0, true},
+		{"score3_at_min3_passes", "Correcthorse!", 3, true},
+		{"score3_at_min4_refused", "Correcthorse!", 4, false},
+		{"score2_at_min2_passes", "Summer2024!", 2, true},
+		{"score2_at_min3_refused", "Summer2024!", 3, false},
+		{"score0_at_min1_refused", "password123", 1, false},
+		{"score4_at_min4_passes", "correct horse battery staple", 4, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := auth.CheckPasswordStrength(tt.password, nil, tt.minScore)
+			if (err == nil) != tt.ok {
+				t.Fatalf("CheckPasswordStrength(%q, min %d) = %v, want ok=%v (score %d)",
+					tt.password, tt.minScore, err, tt.ok, auth.EstimatePasswordStrength(tt.password, nil).Score)
+			}
+		})
+	}
+	// The score-3 password falls short at 4 with no weak pattern to name:
+	// the advice is still actionable.
+	err := auth.CheckPasswordStrength("Correcthorse!", nil, 4)
+	if err == nil || !strings.Contains(err.Error(), "add another word or two") {
+		t.Errorf("min 4 refusal = %v, want advice to add words", err)
+	}
+}
+
+// TestCheckPasswordStrengthUserInputs: the user's own e-mail address and
+// name weaken a password that would pass for anyone else.
+func TestCheckPasswordStrengthUserInputs(t *testing.T) {
+	t.Parallel()
+	pw := "alice.smith@example.com2024"
+	if err := auth.CheckPasswordStrength(pw, nil, 0); err != nil {
+		t.Fatalf("without user inputs: %v, want accepted", err)
+	}
+	err := auth.CheckPasswordStrength(pw, []string{"alice.smith@example.com"}, 0)
+	if !errors.Is(err, auth.ErrPasswordTooGuessable) || !strings.Contains(err.Error(), "e-mail address or name") {
+		t.Fatalf("with the e-mail address as input: %v, want refused naming it", err)
+	}
+}
+
+// TestCheckPasswordStrengthBadInput: misconfiguration and invalid text are
+// errors of their own, not weak-password verdicts.
+func TestCheckPasswordStrengthBadInput(t *testing.T) {
+	t.Parallel()
+	for _, min := range []int{-1, 5} {
+		if err := auth.CheckPasswordStrength("correct horse battery staple", nil, min); !errors.Is(err, auth.ErrConfig) {
+			t.Errorf("minScore %d: %v, want ErrConfig", min, err)
+		}
+	}
+	if err := auth.CheckPasswordStrength("correct horse \xff battery", nil, 0); !errors.Is(err, auth.ErrPasswordInvalidUTF8) {
+		t.Errorf("invalid UTF-8: %v, want ErrPasswordInvalidUTF8", err)
+	}
+	if s := auth.EstimatePasswordStrength("\xff", nil); s.Score != 0 {
+		t.Errorf("invalid UTF-8 scored %d, want 0", s.Score)
+	}
+	if err := auth.CheckPasswordStrength("", nil, 0); !errors.Is(err, auth.ErrPasswordTooGuessable) {
+		t.Errorf("empty password: %v, want refused", err)
+	}
+}
+
+// TestEstimatePasswordStrengthBoundsInput: only the first 128 runes count,
+// so a long input costs no more than a 128-rune one; the verdict on the
+// prefix stands.
+func TestEstimatePasswordStrengthBoundsInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		prefix string
+	}{
+		{"repeat_bomb_at_limit_plus_tail", strings.Repeat("a", auth.MaxPasswordRunes)},
+		{"multibyte_at_limit_plus_tail", strings.Repeat("é", auth.MaxPasswordRunes)},
+		{"passphrase_under_limit_padded", strings.Repeat("kettle forum lantern ", 6) + "zebras"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			long := tt.prefix + strings.Repeat("Zq9!", 10_000)
+			cut := []rune(tt.prefix)
+			if len(cut) > auth.MaxPasswordRunes {
+				cut = cut[:auth.MaxPasswordRunes]
+			}
+			want := auth.EstimatePasswordStrength(string(cut), nil)
+			got := auth.EstimatePasswordStrength(long, nil)
+			if len([]rune(tt.prefix)) == auth.MaxPasswordRunes && (got.Score != want.Score || got.Guesses != want.Guesses) {
+				t.Errorf("long input scored %d (%g guesses), want its 128-rune prefix's %d (%g)", got.Score, got.Guesses, want.Score, want.Guesses)
+			}
+			if got.Score < 0 || got.Score > auth.MaxPasswordScore {
+				t.Errorf("score %d out of range", got.Score)
+			}
+		})
+	}
+}
