@@ -219,3 +219,30 @@ func TestRedisFailureModes(t *testing.T) {
 		t.Errorf("failures were not logged; log:\n%s", logs.String())
 	}
 }
+
+// panickyClient is a go-redis client whose EVALSHA and EVAL panic.
+type panickyClient struct{ *redis.Client }
+
+func (panickyClient) EvalSha(context.Context, string, []string, ...any) *redis.Cmd {
+	panic("boom")
+}
+
+func (panickyClient) Eval(context.Context, string, []string, ...any) *redis.Cmd {
+	panic("boom")
+}
+
+// TestRedisClientPanicIsBackendError: a panicking client is a backend
+// failure, never a crash.
+func TestRedisClientPanicIsBackendError(t *testing.T) {
+	t.Parallel()
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { _ = c.Close() })
+	r, err := ratelimit.NewRedis(panickyClient{c}, ratelimit.RedisOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := r.Allow(context.Background(), "k", slow, 1)
+	if d.Allowed || !errors.Is(err, ratelimit.ErrBackend) {
+		t.Fatalf("Allow = %+v, %v; want refused, ErrBackend", d, err)
+	}
+}
