@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -16,6 +18,7 @@ import (
 	"github.com/rampart-go/rampart/demo/graph/generated"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
+	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/wssec"
@@ -35,6 +38,8 @@ type app struct {
 	store    *store.Store
 	verifier *auth.JWTVerifier
 	handler  http.Handler
+	// trustedDocs, when set, is the only set of operations non-admins may run.
+	trustedDocs *gqlsec.DocumentStore
 	// stop ends long-lived connections (subscriptions) at shutdown, which
 	// http.Server.Shutdown does not track.
 	stopCtx context.Context
@@ -47,6 +52,10 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, store: st}
+	if a.trustedDocs, err = loadTrustedDocuments(cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.stopCtx, a.stop = context.WithCancel(context.Background())
 	if err := a.wire(ctx); err != nil {
 		st.Close()
@@ -129,8 +138,12 @@ func (a *app) wire(ctx context.Context) error {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 
+	guarded, err := gqlsec.Handler(srv, a.gqlsecConfig(limiter))
+	if err != nil {
+		return err
+	}
 	authn := auth.Middleware(authenticator, auth.MiddlewareOptions{Logger: a.log})
-	query, err := a.guardQuery(srv, authn, limiter, audit)
+	query, err := a.guardQuery(guarded, authn, limiter, audit)
 	if err != nil {
 		return err
 	}
@@ -156,6 +169,63 @@ func (a *app) wire(ctx context.Context) error {
 	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
 	a.handler = outer(mux)
 	return nil
+}
+
+//go:embed trusted-documents.json
+var demoManifest []byte
+
+// gqlsecConfig is the demo's operation policy: the design's default limits
+// (admins get deeper queries), a cost limit with a per-caller budget
+// reported in extensions.cost, introspection and suggestions for admins
+// only, and in production a trusted-documents allowlist that admins may
+// bypass.
+func (a *app) gqlsecConfig(limiter ratelimit.Limiter) gqlsec.Config {
+	isAdmin := gqlsec.AllowRoles(string(model.RoleAdmin))
+	cfg := gqlsec.Config{
+		Limits: gqlsec.OperationLimits{
+			For: func(p *auth.Principal) gqlsec.OperationLimits {
+				if isAdmin(p) {
+					return gqlsec.OperationLimits{Depth: 25, Aliases: 100, Fields: 5000}
+				}
+				return gqlsec.OperationLimits{}
+			},
+		},
+		Cost: gqlsec.CostLimit{
+			ReportCost: true,
+			Budget:     limiter,
+			BudgetRate: ratelimit.Rate{Limit: 20000, Period: time.Minute},
+		},
+		Introspection: isAdmin,
+		Logger:        a.log,
+	}
+	if a.trustedDocs != nil {
+		cfg.TrustedDocuments = &gqlsec.TrustedDocuments{Store: a.trustedDocs, AllowArbitrary: isAdmin, Logger: a.log}
+	}
+	return cfg
+}
+
+// loadTrustedDocuments reads the manifest -trusted-documents names.
+func loadTrustedDocuments(cfg *config) (*gqlsec.DocumentStore, error) {
+	var data []byte
+	switch {
+	case cfg.TrustedDocuments == "off":
+		return nil, nil
+	case cfg.TrustedDocuments != "":
+		b, err := os.ReadFile(cfg.TrustedDocuments)
+		if err != nil {
+			return nil, fmt.Errorf("-trusted-documents: %w", err)
+		}
+		data = b
+	case cfg.Env == envProduction:
+		data = demoManifest
+	default:
+		return nil, nil
+	}
+	store, err := gqlsec.ParseManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("-trusted-documents: %w", err)
+	}
+	return store, nil
 }
 
 // endWithServer ends long-lived (WebSocket) requests when the server shuts

@@ -167,8 +167,12 @@ func TestInputConstraints(t *testing.T) {
 			t.Errorf("%s: code %q, want %q (%+v)", tc.name, r.code(), tc.wantCode, r.Errors)
 		}
 	}
-	if r := s.do("", `{ posts(first: 1000000) { nodes { id } } }`, nil); r.code() != "BAD_USER_INPUT" {
-		t.Errorf("first: 1000000: code %q, want BAD_USER_INPUT", r.code())
+	if r := s.do("", `{ posts(first: 51) { nodes { id } } }`, nil); r.code() != "BAD_USER_INPUT" {
+		t.Errorf("first: 51: code %q, want BAD_USER_INPUT", r.code())
+	}
+	// A huge page is refused by the static cost analysis, before any resolver.
+	if r := s.do("", `{ posts(first: 1000000) { nodes { id } } }`, nil); r.code() != "COST_LIMIT_EXCEEDED" || r.Status != 400 {
+		t.Errorf("first: 1000000: %d %q, want 400 COST_LIMIT_EXCEEDED", r.Status, r.code())
 	}
 	if r := s.do("", `{ posts(first: 50) { nodes { id } } }`, nil); len(r.Errors) > 0 {
 		t.Errorf("first: 50 refused: %+v", r.Errors)

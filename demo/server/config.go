@@ -30,6 +30,10 @@ type config struct {
 	AdminEmail     string
 	AdminPassword  string
 	TrustedProxies []string
+	// TrustedDocuments is the path of a persisted-query manifest; "" means
+	// the embedded demo manifest in production and no allowlist in
+	// development; "off" disables it.
+	TrustedDocuments string
 }
 
 // parseConfig reads args (without the program name) and getenv into a
@@ -52,6 +56,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.Env, "env", def("APP_ENV", envDevelopment), "development or production (env APP_ENV)")
 	fs.StringVar(&origins, "allowed-origins", def("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed for CORS and WebSocket (env ALLOWED_ORIGINS)")
 	fs.StringVar(&proxies, "trusted-proxies", def("TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (env TRUSTED_PROXIES)")
+	fs.StringVar(&c.TrustedDocuments, "trusted-documents", def("TRUSTED_DOCUMENTS", ""), `persisted-query manifest (Apollo or Relay JSON) of the only operations non-admins may run; default: the embedded demo manifest in production, none in development; "off" disables (env TRUSTED_DOCUMENTS)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
