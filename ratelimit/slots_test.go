@@ -205,10 +205,12 @@ func TestRedisSlotsCapAcrossReplicas(t *testing.T) {
 func TestRedisSlotsDeadReplicaLeaseExpires(t *testing.T) {
 	t.Parallel()
 	prefix := redistest.Prefix(t)
-	const ttl = 300 * time.Millisecond
+	// Refreshing every TTL/10 leaves 450ms of slack for a loaded machine.
+	const ttl = 500 * time.Millisecond
+	opts := ratelimit.RedisSlotsOptions{Prefix: prefix, LeaseTTL: ttl, RefreshInterval: ttl / 10}
 	deadClient := redis.NewClient(redistest.Options(t))
-	dead := newRedisSlots(t, deadClient, ratelimit.RedisSlotsOptions{Prefix: prefix, LeaseTTL: ttl})
-	live := newRedisSlots(t, redistest.Client(t), ratelimit.RedisSlotsOptions{Prefix: prefix, LeaseTTL: ttl})
+	dead := newRedisSlots(t, deadClient, opts)
+	live := newRedisSlots(t, redistest.Client(t), opts)
 	ctx := context.Background()
 
 	relDead, err := dead.Acquire(ctx, "conn:k", 2)
