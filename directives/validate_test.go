@@ -18,6 +18,7 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/directives/internal/testgraph"
+	"github.com/rampart-go/rampart/ratelimit"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -33,6 +34,9 @@ func loadSchema(t testing.TB, sdl string) *ast.Schema {
 	}
 	return s
 }
+
+// withLimiter is Options with a limiter, for schemas that use @rateLimit.
+func withLimiter() directives.Options { return directives.Options{Limiter: &recordingLimiter{}} }
 
 func noopLookup(context.Context, string) (string, error) { return "", directives.ErrNotFound }
 
@@ -66,6 +70,23 @@ func TestValidateRejectsMisconfiguration(t *testing.T) {
 		{"empty_role", `type Query { a: String @auth(requires: [""]) }`, `unknown role ""`, directives.Options{}},
 		{"unknown_role_typo", `type Query { a: String @auth(requires: ["ADMN"]) }`, `unknown role "ADMN"`, directives.Options{KnownRoles: []string{"USER", "ADMIN"}}},
 		{"empty_scope", `type Query { a: String @auth(scopes: [""]) }`, `empty scope`, directives.Options{}},
+		{"rate_limit_without_limiter", `type Query { a: String @rateLimit(limit: 1, window: "1m") }`, `Query.a: @rateLimit: Options.Limiter is nil`, directives.Options{}},
+		{"rate_limit_zero", `type Query { a: String @rateLimit(limit: 0, window: "1m") }`, `limit 0 must be between 1`, withLimiter()},
+		{"rate_limit_negative", `type Query { a: String @rateLimit(limit: -5, window: "1m") }`, `limit -5`, withLimiter()},
+		{"rate_limit_past_int32", `type Query { a: String @rateLimit(limit: 2147483648, window: "1m") }`, `limit 2147483648`, withLimiter()},
+		{"rate_limit_window_words", `type Query { a: String @rateLimit(limit: 1, window: "1 minute") }`, `window "1 minute" must be a positive Go duration`, withLimiter()},
+		{"rate_limit_window_no_unit", `type Query { a: String @rateLimit(limit: 1, window: "60") }`, `window "60"`, withLimiter()},
+		{"rate_limit_window_zero", `type Query { a: String @rateLimit(limit: 1, window: "0s") }`, `window "0s"`, withLimiter()},
+		{"rate_limit_window_negative", `type Query { a: String @rateLimit(limit: 1, window: "-1m") }`, `window "-1m"`, withLimiter()},
+		{"rate_limit_window_empty", `type Query { a: String @rateLimit(limit: 1, window: "") }`, `window ""`, withLimiter()},
+		{"rate_limit_unknown_by", `type Query { a: String @rateLimit(limit: 1, window: "1m", by: "USER") }`, `by "USER" must be "CALLER" or "IP"`, withLimiter()},
+		{"rate_limit_on_interface_field", `interface N { a: String @rateLimit(limit: 1, window: "1m") } type Query { n: N }`, `N.a: @rateLimit on an interface field`, withLimiter()},
+		{"step_up_max_age_words", `type Query { a: String @stepUp(maxAge: "soon") }`, `Query.a: @stepUp: maxAge "soon"`, directives.Options{}},
+		{"step_up_max_age_zero", `type Query { a: String @stepUp(maxAge: "0s") }`, `maxAge "0s"`, directives.Options{}},
+		{"step_up_max_age_negative", `type Query { a: String @stepUp(maxAge: "-5m") }`, `maxAge "-5m"`, directives.Options{}},
+		{"step_up_on_public_field", `type Query { a: String @public @stepUp }`, `Query.a is @public but @stepUp requires`, directives.Options{}},
+		{"step_up_on_interface_field", `interface N { a: String @stepUp } type Query { n: N }`, `N.a: @stepUp on an interface field`, directives.Options{}},
+		{"unknown_context_format", `type Query { a(s: String @constraint(format: "PUBLIC_URL")): String }`, `unknown format "PUBLIC_URL"`, directives.Options{FormatsContext: map[string]directives.FormatContextFunc{"OTHER": fakePublicURL}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,6 +122,48 @@ func TestValidateRejectsMisconfiguration(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("rate_limit_and_step_up_boundaries_pass", func(t *testing.T) {
+		t.Parallel()
+		opts := withLimiter()
+		opts.FormatsContext = map[string]directives.FormatContextFunc{"PUBLIC_URL": fakePublicURL}
+		d, err := directives.New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = d.ValidateSchema(loadSchema(t, `type Query {
+			a: String @public @rateLimit(limit: 1, window: "1ns", by: "IP")
+			b: String @auth @stepUp(maxAge: "1s") @rateLimit(limit: 2147483647, window: "24h", by: "CALLER")
+			c(u: String @constraint(format: "PUBLIC_URL")): String @stepUp
+			u: U @public }
+			type U @public { secret: String @stepUp }`))
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("old_sdl_without_new_directives_passes", func(t *testing.T) {
+		t.Parallel()
+		old := directives.SDL[:strings.Index(directives.SDL, "\n\"\"\"\n@rateLimit")+1]
+		s, err := gqlparser.LoadSchema(&ast.Source{Input: old}, &ast.Source{Input: `type Query { a: String @public }`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := directives.New(directives.Options{})
+		if err := d.ValidateSchema(s); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("foreign_rate_limit_declaration_rejected", func(t *testing.T) {
+		t.Parallel()
+		sdl := strings.Replace(directives.SDL, `@rateLimit(limit: Int!, window: String!, by: String = "CALLER")`, `@rateLimit(max: Int!)`, 1)
+		s, err := gqlparser.LoadSchema(&ast.Source{Input: sdl}, &ast.Source{Input: `type Query { a: String @public }`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := directives.New(withLimiter())
+		if err := d.ValidateSchema(s); !errors.Is(err, directives.ErrConfig) || !strings.Contains(err.Error(), "@rateLimit is declared differently") {
+			t.Fatalf("ValidateSchema = %v", err)
+		}
+	})
 	t.Run("sdl_missing", func(t *testing.T) {
 		t.Parallel()
 		d, _ := directives.New(directives.Options{})
@@ -127,6 +190,16 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"format_shadows_builtin", directives.Options{Formats: map[string]directives.FormatFunc{"EMAIL": directives.CheckURL}}},
 		{"policy_shadows_builtin", directives.Options{Policies: map[string]*bluemonday.Policy{"strict": bluemonday.UGCPolicy()}}},
 		{"nil_policy", directives.Options{Policies: map[string]*bluemonday.Policy{"x": nil}}},
+		{"context_format_shadows_builtin", directives.Options{FormatsContext: map[string]directives.FormatContextFunc{"URL": fakePublicURL}}},
+		{"context_format_shadows_format", directives.Options{
+			Formats:        map[string]directives.FormatFunc{"PUBLIC_URL": directives.CheckURL},
+			FormatsContext: map[string]directives.FormatContextFunc{"PUBLIC_URL": fakePublicURL},
+		}},
+		{"nil_context_format", directives.Options{FormatsContext: map[string]directives.FormatContextFunc{"PUBLIC_URL": nil}}},
+		{"unknown_failure_mode", directives.Options{RateLimitOnFailure: ratelimit.FailureMode(7)}},
+		{"negative_step_up_max_age", directives.Options{StepUpMaxAge: -time.Second}},
+		{"empty_step_up_methods", directives.Options{StepUpMethods: []string{}}},
+		{"empty_step_up_method", directives.Options{StepUpMethods: []string{"otp", ""}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,6 +243,8 @@ func TestNotInstalledFailsClosed(t *testing.T) {
 		"constraint": func() (any, error) { return d.Constraint(ctx, nil, next, nil, nil, nil, nil, nil, nil) },
 		"sanitize":   func() (any, error) { return d.Sanitize(ctx, nil, next, "strict") },
 		"intercept":  func() (any, error) { return d.InterceptField(withField(ctx, "Query", "a"), next) },
+		"rateLimit":  func() (any, error) { return d.RateLimit(withField(ctx, "Query", "a"), nil, next, 1, "1m", nil) },
+		"stepUp":     func() (any, error) { return d.StepUp(withField(ctx, "Query", "a"), nil, next, nil) },
 	} {
 		if _, err := call(); !errors.Is(err, directives.ErrNotInstalled) || ran {
 			t.Fatalf("%s: err %v, resolver ran %v", name, err, ran)
@@ -241,7 +316,8 @@ func TestAnonymousSurfaceGolden(t *testing.T) {
 	if got != string(want) {
 		t.Fatalf("anonymous surface changed (rerun with -update if intended):\ngot:\n%s\nwant:\n%s", got, want)
 	}
-	for _, f := range []string{"User.email", "Query.secret", "Stats.users", "Mutation.updatePost", "Subscription.postAdded"} {
+	for _, f := range []string{"User.email", "Query.secret", "Stats.users", "Mutation.updatePost", "Subscription.postAdded",
+		"Query.wallet", "Mutation.transfer", "Mutation.changeEmail", "Mutation.follow"} {
 		if strings.Contains("\n"+got, "\n"+f+"\n") {
 			t.Fatalf("%s must not be reachable anonymously", f)
 		}

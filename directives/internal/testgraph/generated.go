@@ -120,7 +120,7 @@ type MutationResolver interface {
 	DeletePost(ctx context.Context, id string) (*bool, error)
 	Ping(ctx context.Context) (bool, error)
 	SignUp(ctx context.Context, name string) (bool, error)
-	Follow(ctx context.Context, userID string) (bool, error)
+	Follow(ctx context.Context, userID string) (*bool, error)
 	ChangeEmail(ctx context.Context, email string) (bool, error)
 	Transfer(ctx context.Context, amount int) (bool, error)
 }
@@ -2116,7 +2116,7 @@ func (ec *executionContext) _Mutation_follow(ctx context.Context, field graphql.
 
 			directive1 := func(ctx context.Context) (any, error) {
 				if ec.Directives.Auth == nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, nil, nil)
@@ -2124,21 +2124,21 @@ func (ec *executionContext) _Mutation_follow(ctx context.Context, field graphql.
 			directive2 := func(ctx context.Context) (any, error) {
 				limit, err := ec.unmarshalNInt2int(ctx, 3)
 				if err != nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, err
 				}
 				window, err := ec.unmarshalNString2string(ctx, "1m")
 				if err != nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, err
 				}
 				by, err := ec.unmarshalOString2ᚖstring(ctx, "CALLER")
 				if err != nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, err
 				}
 				if ec.Directives.RateLimit == nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, errors.New("directive rateLimit is not implemented")
 				}
 				return ec.Directives.RateLimit(ctx, nil, directive1, limit, window, by)
@@ -2147,11 +2147,11 @@ func (ec *executionContext) _Mutation_follow(ctx context.Context, field graphql.
 			next = directive2
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_follow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5302,7 +5302,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_follow(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "changeEmail":

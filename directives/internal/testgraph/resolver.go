@@ -252,9 +252,9 @@ func (r *mutationResolver) SignUp(context.Context, string) (bool, error) {
 	return true, nil
 }
 
-func (r *mutationResolver) Follow(context.Context, string) (bool, error) {
+func (r *mutationResolver) Follow(context.Context, string) (*bool, error) {
 	r.called("follow")
-	return true, nil
+	return ptr(true), nil
 }
 
 func (r *mutationResolver) ChangeEmail(context.Context, string) (bool, error) {
