@@ -9,12 +9,15 @@ import (
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/directives"
+	"github.com/rampart-go/rampart/ratelimit"
 )
 
 // NewDirectives returns the schema directives wired to the demo's store:
-// admins bypass ownership, and @owner(lookup: "Post") finds a post's author.
-func NewDirectives(st *store.Store, log *slog.Logger) (*directives.Directives, error) {
+// admins bypass ownership, @owner(lookup: "Post") finds a post's author,
+// and @rateLimit spends from the same limiter as the HTTP rate limit.
+func NewDirectives(st *store.Store, limiter ratelimit.Limiter, log *slog.Logger) (*directives.Directives, error) {
 	return directives.New(directives.Options{
+		Limiter:     limiter,
 		BypassRoles: []string{string(model.RoleAdmin)},
 		KnownRoles:  []string{string(model.RoleUser), string(model.RoleAdmin)},
 		Lookups: map[string]directives.LookupFunc{

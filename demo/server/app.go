@@ -106,7 +106,7 @@ func (a *app) wire(ctx context.Context) error {
 	}
 
 	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Logger: a.log}
-	dirs, err := graph.NewDirectives(a.store, a.log)
+	dirs, err := graph.NewDirectives(a.store, limiter, a.log)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,8 @@ func (a *app) wire(ctx context.Context) error {
 		Resolvers: resolver,
 		Directives: generated.DirectiveRoot{
 			Auth: dirs.Auth, Owner: dirs.Owner, Constraint: dirs.Constraint,
-			Sanitize: dirs.Sanitize, Public: dirs.Public,
+			Sanitize: dirs.Sanitize, Public: dirs.Public, RateLimit: dirs.RateLimit,
+			StepUp: dirs.StepUp,
 		},
 	})
 	// Validate here so that a schema mistake is a startup error, not the

@@ -72,3 +72,26 @@ func TestHTTPHardeningOnTheDemo(t *testing.T) {
 		t.Errorf("2 MiB body: status %d, want 413", res.StatusCode)
 	}
 }
+
+// @rateLimit (OWASP API6): the 21st post within a minute is refused with
+// RATE_LIMITED and a retryAfter; another caller is unaffected.
+func TestBusinessFlowRateLimit(t *testing.T) {
+	t.Parallel()
+	s, alice, bob, _, _, _ := accounts(t)
+	const q = `mutation { createPost(input: {title: "t", body: "b"}) { id } }`
+	for i := range 20 {
+		if r := s.do(alice, q, nil); len(r.Errors) > 0 {
+			t.Fatalf("post %d refused: %+v", i+1, r.Errors)
+		}
+	}
+	r := s.do(alice, q, nil)
+	if r.code() != "RATE_LIMITED" {
+		t.Fatalf("21st post: code %q, want RATE_LIMITED", r.code())
+	}
+	if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra < 1 {
+		t.Errorf("retryAfter = %v, want >= 1", r.Errors[0].Extensions["retryAfter"])
+	}
+	if r := s.do(bob, q, nil); len(r.Errors) > 0 {
+		t.Fatalf("Bob's first post refused after Alice's flood: %+v", r.Errors)
+	}
+}

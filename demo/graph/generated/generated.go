@@ -41,7 +41,9 @@ type DirectiveRoot struct {
 	Constraint func(ctx context.Context, obj any, next graphql.Resolver, minLength *int, maxLength *int, pattern *string, format *string, min *float64, max *float64) (res any, err error)
 	Owner      func(ctx context.Context, obj any, next graphql.Resolver, lookup *string, arg string) (res any, err error)
 	Public     func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	RateLimit  func(ctx context.Context, obj any, next graphql.Resolver, limit int, window string, by *string) (res any, err error)
 	Sanitize   func(ctx context.Context, obj any, next graphql.Resolver, policy string) (res any, err error)
+	StepUp     func(ctx context.Context, obj any, next graphql.Resolver, maxAge *string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -774,16 +776,16 @@ type Query {
 
 type Mutation {
   "Creates a USER account; the role cannot be chosen."
-  register(input: RegisterInput!): AuthPayload! @public @cost(weight: "10")
+  register(input: RegisterInput!): AuthPayload! @public @cost(weight: "10") @rateLimit(limit: 10, window: "10m", by: "IP")
   login(email: String! @constraint(maxLength: 254), password: String! @constraint(maxLength: 128)): AuthPayload! @public @cost(weight: "10")
   refreshToken(token: String! @constraint(maxLength: 128)): AuthPayload! @public
   logout(refreshToken: String! @constraint(maxLength: 128)): Boolean! @public
-  createPost(input: PostInput!): Post! @auth
+  createPost(input: PostInput!): Post! @auth @rateLimit(limit: 20, window: "1m")
   "Only the post's author or an admin; anyone else gets NOT_FOUND, as for a missing post."
   updatePost(id: ID!, input: PostInput!): Post! @auth @owner(lookup: "Post", arg: "id")
   deletePost(id: ID!): Boolean! @auth @owner(lookup: "Post", arg: "id")
-  addComment(postId: ID! @constraint(maxLength: 64), body: String! @sanitize(policy: "ugc") @constraint(minLength: 1, maxLength: 2000)): Comment! @auth
-  follow(userId: ID! @constraint(maxLength: 64)): User! @auth
+  addComment(postId: ID! @constraint(maxLength: 64), body: String! @sanitize(policy: "ugc") @constraint(minLength: 1, maxLength: 2000)): Comment! @auth @rateLimit(limit: 60, window: "1m")
+  follow(userId: ID! @constraint(maxLength: 64)): User! @auth @rateLimit(limit: 30, window: "1m")
   "Admins only."
   setUserRole(userId: ID!, role: Role!): User! @auth(requires: ["ADMIN"])
 }
@@ -821,6 +823,17 @@ directive @sanitize(policy: String! = "strict") on ARGUMENT_DEFINITION | INPUT_F
 @public lets anonymous callers resolve a field, or every field of a type.
 """
 directive @public on FIELD_DEFINITION | OBJECT
+"""
+@rateLimit allows each caller limit calls of the field per window (a Go
+duration: "30s", "1m", "1h"); every resolution counts, aliases included.
+by: "CALLER" (the authenticated subject, else the client IP) or "IP".
+"""
+directive @rateLimit(limit: Int!, window: String!, by: String = "CALLER") on FIELD_DEFINITION
+"""
+@stepUp requires a second factor (an "otp" or "mfa" authentication method)
+presented no longer than maxAge ago (a Go duration; default 10m).
+"""
+directive @stepUp(maxAge: String) on FIELD_DEFINITION
 
 directive @cost(weight: String!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
 directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
@@ -1156,6 +1169,36 @@ func (ec *executionContext) dir_owner_args(ctx context.Context, rawArgs map[stri
 	return args, nil
 }
 
+func (ec *executionContext) dir_rateLimit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) dir_sanitize_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1167,6 +1210,20 @@ func (ec *executionContext) dir_sanitize_args(ctx context.Context, rawArgs map[s
 		return nil, err
 	}
 	args["policy"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) dir_stepUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "maxAge",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxAge"] = arg0
 	return args, nil
 }
 
@@ -3025,8 +3082,30 @@ func (ec *executionContext) _Mutation_register(ctx context.Context, field graphq
 				}
 				return ec.Directives.Public(ctx, nil, directive1)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				limit, err := ec.unmarshalNInt2int(ctx, 10)
+				if err != nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, err
+				}
+				window, err := ec.unmarshalNString2string(ctx, "10m")
+				if err != nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, err
+				}
+				by, err := ec.unmarshalOString2ᚖstring(ctx, "IP")
+				if err != nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RateLimit == nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, errors.New("directive rateLimit is not implemented")
+				}
+				return ec.Directives.RateLimit(ctx, nil, directive2, limit, window, by)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
@@ -3274,8 +3353,30 @@ func (ec *executionContext) _Mutation_createPost(ctx context.Context, field grap
 				}
 				return ec.Directives.Auth(ctx, nil, directive1, nil, nil)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				limit, err := ec.unmarshalNInt2int(ctx, 20)
+				if err != nil {
+					var zeroVal *model.Post
+					return zeroVal, err
+				}
+				window, err := ec.unmarshalNString2string(ctx, "1m")
+				if err != nil {
+					var zeroVal *model.Post
+					return zeroVal, err
+				}
+				by, err := ec.unmarshalOString2ᚖstring(ctx, "CALLER")
+				if err != nil {
+					var zeroVal *model.Post
+					return zeroVal, err
+				}
+				if ec.Directives.RateLimit == nil {
+					var zeroVal *model.Post
+					return zeroVal, errors.New("directive rateLimit is not implemented")
+				}
+				return ec.Directives.RateLimit(ctx, nil, directive2, limit, window, by)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Post) graphql.Marshaler {
@@ -3493,8 +3594,30 @@ func (ec *executionContext) _Mutation_addComment(ctx context.Context, field grap
 				}
 				return ec.Directives.Auth(ctx, nil, directive1, nil, nil)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				limit, err := ec.unmarshalNInt2int(ctx, 60)
+				if err != nil {
+					var zeroVal *model.Comment
+					return zeroVal, err
+				}
+				window, err := ec.unmarshalNString2string(ctx, "1m")
+				if err != nil {
+					var zeroVal *model.Comment
+					return zeroVal, err
+				}
+				by, err := ec.unmarshalOString2ᚖstring(ctx, "CALLER")
+				if err != nil {
+					var zeroVal *model.Comment
+					return zeroVal, err
+				}
+				if ec.Directives.RateLimit == nil {
+					var zeroVal *model.Comment
+					return zeroVal, errors.New("directive rateLimit is not implemented")
+				}
+				return ec.Directives.RateLimit(ctx, nil, directive2, limit, window, by)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Comment) graphql.Marshaler {
@@ -3557,8 +3680,30 @@ func (ec *executionContext) _Mutation_follow(ctx context.Context, field graphql.
 				}
 				return ec.Directives.Auth(ctx, nil, directive1, nil, nil)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				limit, err := ec.unmarshalNInt2int(ctx, 30)
+				if err != nil {
+					var zeroVal *model.User
+					return zeroVal, err
+				}
+				window, err := ec.unmarshalNString2string(ctx, "1m")
+				if err != nil {
+					var zeroVal *model.User
+					return zeroVal, err
+				}
+				by, err := ec.unmarshalOString2ᚖstring(ctx, "CALLER")
+				if err != nil {
+					var zeroVal *model.User
+					return zeroVal, err
+				}
+				if ec.Directives.RateLimit == nil {
+					var zeroVal *model.User
+					return zeroVal, errors.New("directive rateLimit is not implemented")
+				}
+				return ec.Directives.RateLimit(ctx, nil, directive2, limit, window, by)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
