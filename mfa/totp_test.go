@@ -174,10 +174,10 @@ func TestVerifyMalformedCode(t *testing.T) {
 	valid := codeAt(t, tp, testSecret, t0)
 	for _, code := range []string{
 		"",
-		valid[:5],          // one digit short
-		valid + "0",        // one digit long
-		" " + valid,        // leading space
-		valid + "\n",       // trailing newline
+		valid[:5],    // one digit short
+		valid + "0",  // one digit long
+		" " + valid,  // leading space
+		valid + "\n", // trailing newline
 		valid[:3] + " " + valid[3:],
 		"+" + valid[1:],
 		"-" + valid[1:],
