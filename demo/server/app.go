@@ -40,6 +40,7 @@ type app struct {
 	handler  http.Handler
 	// trustedDocs, when set, is the only set of operations non-admins may run.
 	trustedDocs *gqlsec.DocumentStore
+	shared      *sharedState
 	// stop ends long-lived connections (subscriptions) at shutdown, which
 	// http.Server.Shutdown does not track.
 	stopCtx context.Context
@@ -58,7 +59,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	}
 	a.stopCtx, a.stop = context.WithCancel(context.Background())
 	if err := a.wire(ctx); err != nil {
-		st.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -89,10 +90,12 @@ func (a *app) wire(ctx context.Context) error {
 		return err
 	}
 	audit := httpsec.NewAuditor(a.log)
-	limiter, err := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+	shared, err := newSharedState(ctx, a.cfg.RedisURL, a.log)
 	if err != nil {
 		return err
 	}
+	a.shared = shared
+	limiter := shared.limiter
 	guard, err := newBruteForceGuard(limiter, audit, a.log)
 	if err != nil {
 		return err
@@ -129,6 +132,8 @@ func (a *app) wire(ctx context.Context) error {
 	ws, err := gqlws.New(gqlws.Options{Options: wssec.Options{
 		OriginPatterns: a.cfg.AllowedOrigins,
 		Authenticator:  authenticator,
+		Slots:          shared.slots,
+		CallerLimiter:  limiter,
 		Logger:         a.log,
 	}})
 	if err != nil {
@@ -162,6 +167,8 @@ func (a *app) wire(ctx context.Context) error {
 	chatUp, err := wssec.New(wssec.Options{
 		OriginPatterns: a.cfg.AllowedOrigins,
 		Authenticator:  authenticator,
+		Slots:          shared.slots,
+		CallerLimiter:  limiter,
 		Logger:         a.log,
 	})
 	if err != nil {
@@ -359,5 +366,8 @@ func (a *app) beginShutdown() { a.stop() }
 // Close releases the database.
 func (a *app) Close() error {
 	a.stop()
+	if a.shared != nil {
+		a.shared.Close()
+	}
 	return a.store.Close()
 }

@@ -22,13 +22,20 @@ type demoServer struct {
 // stops it when the test ends.
 func startDemo(t testing.TB, env map[string]string) *demoServer {
 	t.Helper()
+	return startDemoDB(t, env, filepath.Join(t.TempDir(), "demo.db"))
+}
+
+// startDemoDB is startDemo on a given database file, so that two servers
+// can share one database like replicas behind a load balancer.
+func startDemoDB(t testing.TB, env map[string]string, db string) *demoServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	errc := make(chan error, 1)
 	if env == nil {
 		env = map[string]string{}
 	}
-	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "demo.db")}
+	args := []string{"-addr", "127.0.0.1:0", "-db", db}
 	go func() { errc <- run(ctx, args, func(k string) string { return env[k] }, io.Discard, ready) }()
 	select {
 	case addr := <-ready:

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/rampart-go/rampart/internal/redistest"
+)
+
+// replicas starts two demo servers sharing one database and one Redis, as
+// two replicas behind a load balancer would.
+func replicas(t *testing.T) (a, b *demoServer, redis *redistest.Server) {
+	t.Helper()
+	redis = redistest.Start(t)
+	env := map[string]string{"REDIS_URL": "redis://" + redis.Addr() + "/0", "JWT_SECRET": strings.Repeat("r", 40)}
+	db := filepath.Join(t.TempDir(), "shared.db")
+	return startDemoDB(t, env, db), startDemoDB(t, env, db), redis
+}
+
+// The anonymous limit (120 per minute per IP) holds across both replicas:
+// requests alternate between them and the 121st is refused.
+func TestReplicasShareRateLimit(t *testing.T) {
+	t.Parallel()
+	a, b, _ := replicas(t)
+	for i := range 120 {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		if r := s.do("", `{ __typename }`, nil); r.Status != http.StatusOK {
+			t.Fatalf("request %d: status %d", i+1, r.Status)
+		}
+	}
+	for _, s := range []*demoServer{a, b} {
+		if r := s.do("", `{ __typename }`, nil); r.Status != http.StatusTooManyRequests {
+			t.Fatalf("request past the shared limit: status %d, want 429", r.Status)
+		}
+	}
+}
+
+// A caller capped at K WebSocket connections cannot open K+1 across the
+// two replicas.
+func TestReplicasShareConnectionCap(t *testing.T) {
+	t.Parallel()
+	a, b, _ := replicas(t)
+	tok, _, _ := a.register("ws@example.com", "WS", "a long enough passphrase")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	const capPerCaller = 10 // wssec.DefaultMaxConnsPerCaller
+	h := http.Header{"Authorization": []string{"Bearer " + tok}}
+	for i := range capPerCaller {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		c, _, err := websocket.Dial(ctx, s.wsURL("/chat"), &websocket.DialOptions{HTTPHeader: h})
+		if err != nil {
+			t.Fatalf("connection %d: %v", i+1, err)
+		}
+		defer c.CloseNow()
+	}
+	for _, s := range []*demoServer{a, b} {
+		_, res, err := websocket.Dial(ctx, s.wsURL("/chat"), &websocket.DialOptions{HTTPHeader: h})
+		if err == nil || res == nil || res.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("connection past the shared cap: err %v res %v, want 429", err, res)
+		}
+	}
+}
+
+// With Redis gone the rate limit fails closed (503 with its code) within
+// the call timeout, and recovers when Redis returns.
+func TestRedisOutageFailsClosed(t *testing.T) {
+	t.Parallel()
+	a, _, redis := replicas(t)
+	if r := a.do("", `{ __typename }`, nil); r.Status != http.StatusOK {
+		t.Fatalf("before outage: %d", r.Status)
+	}
+	redis.Stop(t)
+	start := time.Now()
+	r := a.do("", `{ __typename }`, nil)
+	if r.Status != http.StatusServiceUnavailable || r.code() != "RATE_LIMIT_UNAVAILABLE" {
+		t.Fatalf("during outage: %d %q, want 503 RATE_LIMIT_UNAVAILABLE", r.Status, r.code())
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("refusal took %v; the per-call timeout should bound it", d)
+	}
+	redis.Restart(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if r := a.do("", `{ __typename }`, nil); r.Status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no recovery after Redis came back")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rampart-go/rampart/ratelimit"
+)
+
+// sharedState is where limits, connection caps and revocations live: in
+// this process's memory by default, in Redis when REDIS_URL is set so that
+// every replica behind a load balancer enforces the same numbers.
+type sharedState struct {
+	limiter ratelimit.Limiter
+	slots   ratelimit.Slots
+	redis   *redis.Client // nil in memory mode
+}
+
+// newSharedState connects to REDIS_URL if set (failing startup when Redis
+// does not answer), else keeps everything in memory.
+func newSharedState(ctx context.Context, url string, log *slog.Logger) (*sharedState, error) {
+	if url == "" {
+		mem, err := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots()}, nil
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	opts.ContextTimeoutEnabled = true
+	client := redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("REDIS_URL: redis does not answer: %w", err)
+	}
+	limiter, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{Logger: log})
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	slots, err := ratelimit.NewRedisSlots(client, ratelimit.RedisSlotsOptions{Logger: log})
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	log.Info("shared state on redis", "addr", opts.Addr)
+	return &sharedState{limiter: limiter, slots: slots, redis: client}, nil
+}
+
+// Close disconnects from Redis.
+func (s *sharedState) Close() error {
+	if s.redis != nil {
+		return s.redis.Close()
+	}
+	return nil
+}
