@@ -2,7 +2,11 @@ package directives_test
 
 import (
 	"context"
+	"net/netip"
+	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -12,6 +16,8 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/directives/internal/testgraph"
+	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart/ratelimit"
 )
 
 // Per-field overhead of each directive beside a bare resolver call. The
@@ -131,6 +137,99 @@ func BenchmarkQuery(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				h.h.request(b, alice, query, nil, false)
+			}
+		})
+	}
+}
+
+// rateLimitedDirectives validates a schema whose Query.hits allows a billion
+// calls a second, so that benchmarks measure the allowed path.
+func rateLimitedDirectives(b *testing.B) *directives.Directives {
+	b.Helper()
+	l, err := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := directives.New(directives.Options{Limiter: l})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := d.ValidateSchema(loadSchema(b, `type Query {
+		hits: Int @public @rateLimit(limit: 1000000000, window: "1s")
+		wallet: Int @auth @stepUp }`)); err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// BenchmarkRateLimit is one @rateLimit check (in-memory limiter, one
+// caller) around the bare resolver of BenchmarkBareResolver.
+func BenchmarkRateLimit(b *testing.B) {
+	d := rateLimitedDirectives(b)
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+	}{
+		{"subject", withField(auth.WithPrincipal(context.Background(), alice), "Query", "hits")},
+		{"ip", withField(httpsec.WithClientIP(context.Background(), netip.MustParseAddr("203.0.113.9")), "Query", "hits")},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			if v, err := d.RateLimit(c.ctx, nil, resolver, 0, "", nil); err != nil || v != "resolved" {
+				b.Fatalf("refused: %v", err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				sink, _ = d.RateLimit(c.ctx, nil, resolver, 0, "", nil)
+			}
+		})
+	}
+}
+
+// BenchmarkRateLimitParallel: many callers at once on one limiter.
+func BenchmarkRateLimitParallel(b *testing.B) {
+	d := rateLimitedDirectives(b)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		p := &auth.Principal{Subject: "u" + strconv.FormatInt(n.Add(1), 10)}
+		ctx := withField(auth.WithPrincipal(context.Background(), p), "Query", "hits")
+		for pb.Next() {
+			if _, err := d.RateLimit(ctx, nil, resolver, 0, "", nil); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkStepUp is one @stepUp check for a caller with a fresh second
+// factor.
+func BenchmarkStepUp(b *testing.B) {
+	d := rateLimitedDirectives(b)
+	p := &auth.Principal{Subject: "u1", AMR: []string{"pwd", "otp"}, AuthTime: time.Now()}
+	ctx := withField(auth.WithPrincipal(context.Background(), p), "Query", "wallet")
+	b.ReportAllocs()
+	for b.Loop() {
+		sink, _ = d.StepUp(ctx, nil, resolver, nil)
+	}
+}
+
+// BenchmarkRateLimitQuery runs `{ hits }` and `{ limitedHits }` (the same
+// field plus @rateLimit) through the gqlgen handler with the directives
+// installed: the difference is what @rateLimit costs per request.
+func BenchmarkRateLimitQuery(b *testing.B) {
+	h := newHarness(b, directives.Options{})
+	for _, q := range []struct{ name, query, field string }{
+		{"bare_field", `{ hits }`, "hits"},
+		{"rate_limited_field", `{ limitedHits }`, "limitedHits"},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			if res := h.do(b, alice, q.query, nil); field(res.Data, q.field) == nil {
+				b.Fatalf("unexpected response %s", res.raw)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				h.request(b, alice, q.query, nil, false)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package directives_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -44,9 +45,10 @@ func FuzzSanitize(f *testing.F) {
 	})
 }
 
-// FuzzConstraint: arbitrary strings against every format, a pattern and the
-// length limits never panic, and every refusal is a BAD_USER_INPUT error that
-// names its constraint.
+// FuzzConstraint: arbitrary strings against every format (a context-aware
+// one included), a pattern and the length limits never panic, and every
+// refusal is a BAD_USER_INPUT error that names its constraint and never
+// carries a context format's internal detail.
 func FuzzConstraint(f *testing.F) {
 	seeds := []string{
 		"", "a", "a.b+tag@example.co.uk", "Eve <eve@example.com>", "eve@localhost",
@@ -57,10 +59,20 @@ func FuzzConstraint(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
-	d := exampleDirectives()
-	// exampleDirectives validated a schema without patterns; validate one
-	// that has the pattern this target uses.
-	if err := d.ValidateSchema(loadSchema(f, `type Query { a(s: String @constraint(pattern: "[a-z0-9-]+")): String @public }`)); err != nil {
+	// CTX_URL is a context-aware format whose error carries detail that
+	// must never reach the client.
+	d, err := directives.New(directives.Options{FormatsContext: map[string]directives.FormatContextFunc{
+		"CTX_URL": func(ctx context.Context, s string) error {
+			if err := directives.CheckURL(s); err != nil {
+				return fmt.Errorf("internal-detail 10.9.8.7: %w", err)
+			}
+			return ctx.Err()
+		},
+	}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := d.ValidateSchema(loadSchema(f, `type Query { a(s: String @constraint(pattern: "[a-z0-9-]+"), u: String @constraint(format: "CTX_URL")): String @public }`)); err != nil {
 		f.Fatal(err)
 	}
 	minLen, maxLen := 1, 10
@@ -88,7 +100,16 @@ func FuzzConstraint(f *testing.F) {
 				t.Fatalf("%s accepted %q", format, in)
 			}
 		}
-		v, err := d.Constraint(context.Background(), nil, next, nil, nil, &pattern, nil, nil, nil)
+		ctxFormat := "CTX_URL"
+		v, err := d.Constraint(context.Background(), nil, next, nil, nil, nil, &ctxFormat, nil, nil)
+		check(v, err, "format")
+		if (err == nil) != (directives.CheckURL(in) == nil) {
+			t.Fatalf("CTX_URL decided %v for %q, CheckURL %v", err, in, directives.CheckURL(in))
+		}
+		if err != nil && strings.Contains(err.Error(), "internal-detail") {
+			t.Fatalf("context format detail reached the client: %v", err)
+		}
+		v, err = d.Constraint(context.Background(), nil, next, nil, nil, &pattern, nil, nil, nil)
 		check(v, err, "pattern")
 		v, err = d.Constraint(context.Background(), nil, next, &minLen, &maxLen, nil, nil, nil, nil)
 		if err == nil {
