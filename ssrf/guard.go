@@ -169,7 +169,7 @@ func (g *Guard) resolve(ctx context.Context, host string) ([]netip.Addr, error) 
 		if a.Zone() != "" {
 			return nil, fmt.Errorf("%w: zoned address %q", ErrHostNotAllowed, host)
 		}
-		if !g.hostListed(a.String()) {
+		if len(g.AllowHosts) > 0 && !g.hostListed(a.String()) {
 			return nil, fmt.Errorf("%w: %s not in AllowHosts", ErrHostNotAllowed, a)
 		}
 		if r := addrRefusal(a); r != "" {
