@@ -108,7 +108,7 @@ func (c *Conn) Subprotocol() string { return c.ws.Subprotocol() }
 // limit is enforced while reading (1009). Errors wrap the sentinel of the
 // guard that closed the connection, if any.
 func (c *Conn) Read(ctx context.Context) (websocket.MessageType, []byte, error) {
-	typ, data, err := c.ws.Read(ctx)
+	typ, data, err := c.ws.Read(c.ioContext(ctx))
 	if err != nil {
 		return 0, nil, c.readFailed(err)
 	}
@@ -122,10 +122,22 @@ func (c *Conn) Read(ctx context.Context) (websocket.MessageType, []byte, error) 
 	return typ, data, nil
 }
 
+// ioContext returns the context to hand coder/websocket for one read or
+// write. The connection's own context ends only when the connection does,
+// which aborts I/O anyway, so it is replaced by a context without a Done
+// channel: coder then skips arming a cancellation hook on every frame.
+// coder uses no context values.
+func (c *Conn) ioContext(ctx context.Context) context.Context {
+	if ctx == c.Context() {
+		return context.Background()
+	}
+	return ctx
+}
+
 // Write sends one message. Outgoing messages are not sanitised: encode data
 // for its destination.
 func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, data []byte) error {
-	if err := c.ws.Write(ctx, typ, data); err != nil {
+	if err := c.ws.Write(c.ioContext(ctx), typ, data); err != nil {
 		return fmt.Errorf("wssec: write: %w", err)
 	}
 	return nil

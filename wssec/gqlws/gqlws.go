@@ -69,6 +69,7 @@ type Transport struct {
 	o        Options
 	san      *wssec.JSONSanitizer
 	pending  sync.Map // request context -> *conn, until InitFunc claims it
+	fields   sync.Map // reflect.Type -> [2]int: indices of Type and ID
 	maxSubs  int
 	initFunc transport.WebsocketInitFunc
 }
@@ -185,7 +186,7 @@ var _ transport.WebsocketConn = (*conn)(nil)
 // NextReader reads the next message and checks it against the protocol
 // before gqlgen sees it.
 func (c *conn) NextReader() (int, io.Reader, error) {
-	typ, data, err := c.wc.Read(c.wc.Context())
+	typ, data, err := c.wc.Read(context.Background()) // closing the connection ends the read
 	if err != nil {
 		switch websocket.CloseStatus(err) {
 		case websocket.StatusNormalClosure, websocket.StatusNoStatusRcvd:
@@ -308,7 +309,7 @@ func (c *conn) WriteJSON(v any) error {
 	if err != nil {
 		return fmt.Errorf("gqlws: %w", err)
 	}
-	typ, id := messageTypeID(v, data)
+	typ, id := c.t.messageTypeID(v, data)
 	c.mu.Lock()
 	switch typ {
 	case "connection_ack":
@@ -317,18 +318,22 @@ func (c *conn) WriteJSON(v any) error {
 		delete(c.active, id)
 	}
 	c.mu.Unlock()
-	return c.wc.Write(c.wc.Context(), websocket.MessageText, data)
+	return c.wc.Write(context.Background(), websocket.MessageText, data) // bounded by the connection
 }
 
 // messageTypeID reads the type and id of an outgoing message: from the
-// struct gqlgen passes when it has Type and ID string fields, else from the
-// encoded JSON.
-func messageTypeID(v any, data []byte) (typ, id string) {
+// struct gqlgen passes when it has string fields Type and ID (their indices
+// cached per type), else from the encoded JSON.
+func (t *Transport) messageTypeID(v any, data []byte) (typ, id string) {
 	rv := reflect.Indirect(reflect.ValueOf(v))
 	if rv.Kind() == reflect.Struct {
-		t, i := rv.FieldByName("Type"), rv.FieldByName("ID")
-		if t.IsValid() && i.IsValid() && t.Kind() == reflect.String && i.Kind() == reflect.String {
-			return t.String(), i.String()
+		idx, ok := t.fields.Load(rv.Type())
+		if !ok {
+			idx = typeIDFields(rv.Type())
+			t.fields.Store(rv.Type(), idx)
+		}
+		if f := idx.([2]int); f[0] >= 0 {
+			return rv.Field(f[0]).String(), rv.Field(f[1]).String()
 		}
 	}
 	var m struct {
@@ -337,6 +342,18 @@ func messageTypeID(v any, data []byte) (typ, id string) {
 	}
 	_ = json.Unmarshal(data, &m)
 	return m.Type, m.ID
+}
+
+// typeIDFields returns the indices of the string fields Type and ID of a
+// struct type, or {-1, -1}.
+func typeIDFields(rt reflect.Type) [2]int {
+	tf, ok1 := rt.FieldByName("Type")
+	idf, ok2 := rt.FieldByName("ID")
+	if !ok1 || !ok2 || len(tf.Index) != 1 || len(idf.Index) != 1 ||
+		tf.Type.Kind() != reflect.String || idf.Type.Kind() != reflect.String {
+		return [2]int{-1, -1}
+	}
+	return [2]int{tf.Index[0], idf.Index[0]}
 }
 
 // WriteClose starts the close handshake in the background (coder's Close
