@@ -68,6 +68,11 @@ func newRefreshTokens(t testing.TB, store auth.RefreshStore, clock *fakeClock, o
 	return r
 }
 
+// slack is how far a TTL may exceed the ideal: expiry times are rounded up
+// to the millisecond, and Redis reads its clock once per event-loop turn, so
+// it may lag the test's clock a little.
+const slack = 50 * time.Millisecond
+
 // pttl returns key's remaining time to live.
 func pttl(t testing.TB, client redis.UniversalClient, key string) time.Duration {
 	t.Helper()
