@@ -130,7 +130,10 @@ func (g *Guard) check(ctx context.Context, rawURL string) (*url.URL, error) {
 	}
 	port := u.Port()
 	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
 	}
 	if err := g.checkPort(port); err != nil {
 		return nil, err
