@@ -47,7 +47,7 @@ func rawHandler(onRead func(websocket.MessageType, []byte)) http.Handler {
 		defer c.CloseNow()
 		c.SetReadLimit(64 << 10)
 		for {
-			typ, data, err := c.Read(r.Context())
+			typ, data, err := c.Read(context.Background()) // like the guarded Conn: no per-frame hook
 			if err != nil {
 				return
 			}
