@@ -1,29 +1,34 @@
 // Package directives implements Rampart's gqlgen schema directives: @auth
 // (function-level authorization, OWASP API5), @owner (object- and
-// property-level authorization, OWASP API1 and API3), the input guards
-// @constraint and @sanitize, and @public together with a default-deny field
-// interceptor so that a field nobody annotated is refused to anonymous
-// callers.
+// property-level authorization, OWASP API1 and API3), @stepUp (a recent
+// second factor for sensitive operations), @rateLimit (per-caller limits on
+// business flows, OWASP API6), the input guards @constraint and @sanitize,
+// and @public together with a default-deny field interceptor so that a field
+// nobody annotated is refused to anonymous callers.
 //
 // Include SDL in the schema, assign the methods of *Directives to the
 // generated DirectiveRoot and install it on the server:
 //
-//	d, err := directives.New(directives.Options{BypassRoles: []string{"ADMIN"}, Lookups: lookups})
+//	limiter, err := ratelimit.NewMemory(ratelimit.MemoryOptions{}) // or ratelimit.NewRedis
+//	d, err := directives.New(directives.Options{BypassRoles: []string{"ADMIN"}, Lookups: lookups, Limiter: limiter})
 //	es := graph.NewExecutableSchema(graph.Config{Resolvers: r, Directives: graph.DirectiveRoot{
 //		Auth: d.Auth, Owner: d.Owner, Constraint: d.Constraint, Sanitize: d.Sanitize, Public: d.Public,
+//		RateLimit: d.RateLimit, StepUp: d.StepUp,
 //	}})
 //	srv := handler.New(es)
 //	srv.Use(d)
 //
 // srv.Use(d) calls Validate, which checks every directive use in the schema
 // (patterns compile, formats, policies and lookups exist, limits agree,
-// @owner properties are nullable...) and panics on a mistake, so a bad schema
-// never serves. Until it has run, every directive refuses (ErrNotInstalled).
+// @owner properties are nullable, @rateLimit windows and @stepUp ages are
+// positive Go durations, a limiter is set when @rateLimit is used...) and
+// panics on a mistake, so a bad schema never serves. Until it has run, every directive refuses (ErrNotInstalled).
 //
 // Callers are read from the context with auth.PrincipalFrom; a principal
 // whose ExpiresAt has passed counts as anonymous. Refusals are
 // *gqlerror.Error values with a stable extensions.code (CodeUnauthenticated,
-// CodeForbidden, CodeNotFound, CodeBadUserInput, CodeInternal) and a short
+// CodeForbidden, CodeNotFound, CodeMFARequired, CodeRateLimited,
+// CodeRateLimitUnavailable, CodeBadUserInput, CodeInternal) and a short
 // message without internal detail; they wrap the package's sentinel errors.
 //
 // Decisions worth knowing:
@@ -45,4 +50,20 @@
 //     output is HTML-escaped text ("a & b" is stored as "a &amp; b").
 //   - Patterns are RE2 (Go regexp), compiled once by Validate, and must match
 //     the whole value.
+//   - @rateLimit spends one token per resolution of the field (aliases
+//     count) from a bucket keyed by Type.field and the caller (subject, else
+//     client IP from httpsec.ClientIPFrom; by: "IP" always the address). It
+//     fails closed when the limiter fails. gqlgen runs a field's last
+//     directive first: write @rateLimit last so it runs before @auth,
+//     @stepUp and @owner lookups.
+//   - @stepUp is a directive of its own, not an @auth argument: assurance
+//     (how recently, with which factor) is a separate concern from
+//     permission, it carries a per-field maxAge, and Auth keeps its
+//     signature. A @stepUp field is never anonymous.
+//   - Formats that need the request's context (a DNS-resolving SSRF check
+//     registered as PUBLIC_URL with ssrf.Guard.Check) go in
+//     Options.FormatsContext; their errors are logged, never sent.
+//   - @rateLimit and @stepUp were added to SDL after the others: a schema
+//     that includes an older SDL still validates, but one that declares them
+//     must declare them exactly as SDL does.
 package directives
