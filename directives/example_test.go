@@ -73,9 +73,10 @@ func as(p *auth.Principal) context.Context {
 // Example_quickstart shows the wiring in a gqlgen server (not run here; it
 // needs the generated package):
 //
-//	d, err := directives.New(directives.Options{BypassRoles: []string{"ADMIN"}, Lookups: lookups})
+//	d, err := directives.New(directives.Options{BypassRoles: []string{"ADMIN"}, Lookups: lookups, Limiter: limiter})
 //	es := graph.NewExecutableSchema(graph.Config{Resolvers: r, Directives: graph.DirectiveRoot{
 //		Auth: d.Auth, Owner: d.Owner, Constraint: d.Constraint, Sanitize: d.Sanitize, Public: d.Public,
+//		RateLimit: d.RateLimit, StepUp: d.StepUp,
 //	}})
 //	srv := handler.New(es)
 //	srv.Use(d) // validates the schema (panics on misuse) and installs default-deny
