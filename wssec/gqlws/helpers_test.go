@@ -3,9 +3,12 @@ package gqlws_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -279,6 +282,13 @@ func (c *client) subscribe(id, query string, vars map[string]any) {
 // client received.
 func (c *client) closeCode() websocket.StatusCode {
 	c.t.Helper()
+	return c.closeError().Code
+}
+
+// closeError reads until the connection ends and returns the close frame the
+// client received (Code -1 when none).
+func (c *client) closeError() websocket.CloseError {
+	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	for {
@@ -287,7 +297,11 @@ func (c *client) closeCode() websocket.StatusCode {
 			if ctx.Err() != nil {
 				c.t.Fatal("timed out waiting for the server to close")
 			}
-			return websocket.CloseStatus(err)
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) {
+				ce.Code = -1
+			}
+			return ce
 		}
 	}
 }
@@ -318,3 +332,22 @@ func newHandler(b *Broker, tr *gqlws.Transport) http.Handler {
 }
 
 func newServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
+
+// golden compares got with the file at path, or rewrites it with -update.
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update)", err, t.Name())
+	}
+	if string(want) != got {
+		t.Fatalf("%s differs (run with -update if intended):\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
