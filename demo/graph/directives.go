@@ -10,16 +10,21 @@ import (
 	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/ssrf"
 )
 
 // NewDirectives returns the schema directives wired to the demo's store:
 // admins bypass ownership, @owner(lookup: "Post") finds a post's author,
 // and @rateLimit spends from the same limiter as the HTTP rate limit.
-func NewDirectives(st *store.Store, limiter ratelimit.Limiter, log *slog.Logger) (*directives.Directives, error) {
+func NewDirectives(st *store.Store, limiter ratelimit.Limiter, urls *ssrf.Guard, log *slog.Logger) (*directives.Directives, error) {
 	return directives.New(directives.Options{
-		Limiter:     limiter,
-		BypassRoles: []string{string(model.RoleAdmin)},
-		KnownRoles:  []string{string(model.RoleUser), string(model.RoleAdmin)},
+		Limiter: limiter,
+		// PUBLIC_URL: only http(s) URLs whose host resolves to public
+		// addresses (OWASP API7, SSRF). Anything that later fetches such a
+		// URL must use urls.Client(), which checks again at connection time.
+		FormatsContext: map[string]directives.FormatContextFunc{"PUBLIC_URL": urls.Check},
+		BypassRoles:    []string{string(model.RoleAdmin)},
+		KnownRoles:     []string{string(model.RoleUser), string(model.RoleAdmin)},
 		Lookups: map[string]directives.LookupFunc{
 			"Post": func(ctx context.Context, id string) (string, error) {
 				p, err := st.PostByID(ctx, id)

@@ -100,6 +100,16 @@ func (r *mutationResolver) Follow(ctx context.Context, userID string) (*model.Us
 	return u, storeError(err)
 }
 
+// SetWebsite is the resolver for the setWebsite field.
+func (r *mutationResolver) SetWebsite(ctx context.Context, url *string) (*model.User, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := r.Store.SetWebsite(ctx, p.Subject, url)
+	return u, storeError(err)
+}
+
 // SetUserRole is the resolver for the setUserRole field.
 func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role model.Role) (*model.User, error) {
 	u, err := r.Store.SetUserRole(ctx, userID, role)

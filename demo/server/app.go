@@ -21,6 +21,7 @@ import (
 	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/ssrf"
 	"github.com/rampart-go/rampart/wssec"
 	"github.com/rampart-go/rampart/wssec/gqlws"
 )
@@ -109,7 +110,7 @@ func (a *app) wire(ctx context.Context) error {
 	}
 
 	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Logger: a.log}
-	dirs, err := graph.NewDirectives(a.store, limiter, a.log)
+	dirs, err := graph.NewDirectives(a.store, limiter, &ssrf.Guard{}, a.log)
 	if err != nil {
 		return err
 	}
@@ -173,6 +174,13 @@ func (a *app) wire(ctx context.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	if len(a.cfg.WebhookSecrets) > 0 {
+		hook, err := moderationWebhook(a.cfg.WebhookSecrets, a.log)
+		if err != nil {
+			return fmt.Errorf("WEBHOOK_SECRETS: %w", err)
+		}
+		mux.Handle("POST /webhooks/moderation", hook)
 	}
 	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
 	a.handler = outer(mux)

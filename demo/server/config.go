@@ -34,6 +34,9 @@ type config struct {
 	// the embedded demo manifest in production and no allowlist in
 	// development; "off" disables it.
 	TrustedDocuments string
+	// WebhookSecrets (WEBHOOK_SECRETS, comma-separated for rotation) enable
+	// POST /webhooks/moderation; without them the route does not exist.
+	WebhookSecrets [][]byte
 }
 
 // parseConfig reads args (without the program name) and getenv into a
@@ -71,6 +74,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	c.AllowedOrigins = splitList(origins)
 	c.TrustedProxies = splitList(proxies)
 	c.RedisURL = getenv("REDIS_URL")
+	for _, s := range splitList(getenv("WEBHOOK_SECRETS")) {
+		c.WebhookSecrets = append(c.WebhookSecrets, []byte(s))
+	}
 	c.AdminEmail = getenv("DEMO_ADMIN_EMAIL")
 	c.AdminPassword = getenv("DEMO_ADMIN_PASSWORD")
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {

@@ -77,6 +77,7 @@ type ComplexityRoot struct {
 		RefreshToken func(childComplexity int, token string) int
 		Register     func(childComplexity int, input model.RegisterInput) int
 		SetUserRole  func(childComplexity int, userID string, role model.Role) int
+		SetWebsite   func(childComplexity int, url *string) int
 		UpdatePost   func(childComplexity int, id string, input model.PostInput) int
 	}
 
@@ -120,6 +121,7 @@ type ComplexityRoot struct {
 		Name      func(childComplexity int) int
 		Posts     func(childComplexity int, first *int, after *string) int
 		Role      func(childComplexity int) int
+		Website   func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -146,6 +148,7 @@ type MutationResolver interface {
 	DeletePost(ctx context.Context, id string) (bool, error)
 	AddComment(ctx context.Context, postID string, body string) (*model.Comment, error)
 	Follow(ctx context.Context, userID string) (*model.User, error)
+	SetWebsite(ctx context.Context, url *string) (*model.User, error)
 	SetUserRole(ctx context.Context, userID string, role model.Role) (*model.User, error)
 }
 type PostResolver interface {
@@ -355,6 +358,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetUserRole(childComplexity, args["userId"].(string), args["role"].(model.Role)), true
+	case "Mutation.setWebsite":
+		if e.ComplexityRoot.Mutation.SetWebsite == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setWebsite_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetWebsite(childComplexity, args["url"].(*string)), true
 	case "Mutation.updatePost":
 		if e.ComplexityRoot.Mutation.UpdatePost == nil {
 			break
@@ -561,6 +575,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Role(childComplexity), true
+	case "User.website":
+		if e.ComplexityRoot.User.Website == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Website(childComplexity), true
 
 	case "UserConnection.nodes":
 		if e.ComplexityRoot.UserConnection.Nodes == nil {
@@ -701,6 +721,8 @@ type User @public {
   email: String @owner
   role: Role!
   createdAt: String!
+  "A public http(s) URL; private, loopback and metadata addresses are refused (SSRF)."
+  website: String
   posts(first: Int @constraint(min: 0, max: 50), after: String @constraint(maxLength: 64)): PostConnection! @listSize(assumedSize: 20, slicingArguments: ["first"], sizedFields: ["nodes"], requireOneSlicingArgument: false)
   followers(first: Int @constraint(min: 0, max: 50), after: String @constraint(maxLength: 64)): UserConnection! @listSize(assumedSize: 20, slicingArguments: ["first"], sizedFields: ["nodes"], requireOneSlicingArgument: false)
   following(first: Int @constraint(min: 0, max: 50), after: String @constraint(maxLength: 64)): UserConnection! @listSize(assumedSize: 20, slicingArguments: ["first"], sizedFields: ["nodes"], requireOneSlicingArgument: false)
@@ -786,6 +808,8 @@ type Mutation {
   deletePost(id: ID!): Boolean! @auth @owner(lookup: "Post", arg: "id")
   addComment(postId: ID! @constraint(maxLength: 64), body: String! @sanitize(policy: "ugc") @constraint(minLength: 1, maxLength: 2000)): Comment! @auth @rateLimit(limit: 60, window: "1m")
   follow(userId: ID! @constraint(maxLength: 64)): User! @auth @rateLimit(limit: 30, window: "1m")
+  "Sets (or with null clears) the caller's website: only public http(s) URLs."
+  setWebsite(url: String @constraint(format: "PUBLIC_URL", maxLength: 2048)): User! @auth
   "Admins only."
   setUserRole(userId: ID!, role: Role!): User! @auth(requires: ["ADMIN"])
 }
@@ -935,6 +959,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_role(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_User_createdAt(ctx, field)
+	case "website":
+		return ec.fieldContext_User_website(ctx, field)
 	case "posts":
 		return ec.fieldContext_User_posts(ctx, field)
 	case "followers":
@@ -1693,6 +1719,71 @@ func (ec *executionContext) field_Mutation_setUserRole_args(ctx context.Context,
 	}
 	args["role"] = arg1
 	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setWebsite_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_Mutation_setWebsite_argsURL(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setWebsite_argsURL(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["url"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["url"]
+		if !ok {
+			var zeroVal *string
+			return zeroVal, nil
+		}
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		maxLength, err := ec.unmarshalOInt2ᚖint(ctx, 2048)
+		if err != nil {
+			var zeroVal *string
+			return zeroVal, err
+		}
+		format, err := ec.unmarshalOString2ᚖstring(ctx, "PUBLIC_URL")
+		if err != nil {
+			var zeroVal *string
+			return zeroVal, err
+		}
+		if ec.Directives.Constraint == nil {
+			var zeroVal *string
+			return zeroVal, errors.New("directive constraint is not implemented")
+		}
+		return ec.Directives.Constraint(ctx, rawArgs, directive0, nil, maxLength, nil, format, nil, nil)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(*string); ok {
+		return data, nil
+	} else if tmp == nil {
+		var zeroVal *string
+		return zeroVal, nil
+	} else {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp))
+	}
 }
 
 func (ec *executionContext) field_Mutation_updatePost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
@@ -3737,6 +3828,70 @@ func (ec *executionContext) fieldContext_Mutation_follow(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setWebsite(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setWebsite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetWebsite(ctx, fc.Args["url"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal *model.User
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.User
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive1, nil, nil)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋrampartᚑgoᚋrampartᚋdemoᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setWebsite(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setWebsite_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setUserRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4719,6 +4874,29 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+}
+
+func (ec *executionContext) _User_website(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_website(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Website, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_website(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
@@ -6553,6 +6731,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setWebsite":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setWebsite(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "setUserRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setUserRole(ctx, field)
@@ -6847,6 +7032,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "website":
+			out.Values[i] = ec._User_website(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "posts":

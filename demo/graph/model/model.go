@@ -11,6 +11,7 @@ type User struct {
 	Email        *string
 	Role         Role
 	CreatedAt    string
+	Website      *string
 	PasswordHash string `json:"-"`
 }
 

@@ -9,21 +9,25 @@ import (
 	"github.com/rampart-go/rampart/demo/graph/model"
 )
 
-const userCols = `seq, id, email, name, password_hash, role, created_at`
+const userCols = `seq, id, email, name, password_hash, role, created_at, website`
 
 func scanUser(row interface{ Scan(...any) error }) (*model.User, int64, error) {
 	var (
 		u     model.User
-		seq   int64
-		email string
+		seq     int64
+		email   string
+		website sql.NullString
 	)
-	if err := row.Scan(&seq, &u.ID, &email, &u.Name, &u.PasswordHash, &u.Role, &u.CreatedAt); err != nil {
+	if err := row.Scan(&seq, &u.ID, &email, &u.Name, &u.PasswordHash, &u.Role, &u.CreatedAt, &website); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, 0, ErrNotFound
 		}
 		return nil, 0, fmt.Errorf("store: %w", err)
 	}
 	u.Email = &email
+	if website.Valid {
+		u.Website = &website.String
+	}
 	return &u, seq, nil
 }
 
@@ -60,6 +64,18 @@ func (s *Store) SetUserRole(ctx context.Context, id string, role model.Role) (*m
 	res, err := s.db.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, string(role), id)
 	if err != nil {
 		return nil, fmt.Errorf("store: set role: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, ErrNotFound
+	}
+	return s.UserByID(ctx, id)
+}
+
+// SetWebsite sets (or, with nil, clears) a user's website.
+func (s *Store) SetWebsite(ctx context.Context, id string, website *string) (*model.User, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET website = ? WHERE id = ?`, website, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: set website: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, ErrNotFound
@@ -130,14 +146,14 @@ func (s *Store) Follow(ctx context.Context, follower, followee string) error {
 
 // Followers returns one page of the users who follow userID.
 func (s *Store) Followers(ctx context.Context, userID string, p Page) ([]*model.User, *model.PageInfo, error) {
-	return s.listUsers(ctx, p, `SELECT f.seq, u.id, u.email, u.name, u.password_hash, u.role, u.created_at
+	return s.listUsers(ctx, p, `SELECT f.seq, u.id, u.email, u.name, u.password_hash, u.role, u.created_at, u.website
 		FROM follows f JOIN users u ON u.id = f.follower_id
 		WHERE f.followee_id = ? AND f.seq > ? ORDER BY f.seq LIMIT ?`, userID)
 }
 
 // Following returns one page of the users userID follows.
 func (s *Store) Following(ctx context.Context, userID string, p Page) ([]*model.User, *model.PageInfo, error) {
-	return s.listUsers(ctx, p, `SELECT f.seq, u.id, u.email, u.name, u.password_hash, u.role, u.created_at
+	return s.listUsers(ctx, p, `SELECT f.seq, u.id, u.email, u.name, u.password_hash, u.role, u.created_at, u.website
 		FROM follows f JOIN users u ON u.id = f.followee_id
 		WHERE f.follower_id = ? AND f.seq > ? ORDER BY f.seq LIMIT ?`, userID)
 }
