@@ -51,6 +51,12 @@ func errInvalidCredentials() error {
 	return publicError(CodeInvalidCredentials, "invalid email or password")
 }
 
+// errAuthUnavailable answers when the token store cannot be reached: the
+// client should retry, and must not conclude its token is bad.
+func errAuthUnavailable() error {
+	return publicError(auth.CodeAuthUnavailable, "authentication temporarily unavailable: retry later")
+}
+
 func errInvalidRefresh() error {
 	return publicError(CodeInvalidCredentials, "invalid or expired refresh token")
 }
@@ -151,6 +157,9 @@ func (a *Accounts) Refresh(ctx context.Context, token string) (*model.AuthPayloa
 		return nil, err
 	}
 	subject, next, err := a.Tokens.Rotate(ctx, token)
+	if errors.Is(err, auth.ErrUnavailable) {
+		return nil, errAuthUnavailable()
+	}
 	if err != nil {
 		a.Guard.failure(ctx, "refresh", "")
 		if !errors.Is(err, auth.ErrInvalidToken) && !errors.Is(err, auth.ErrExpired) && !errors.Is(err, auth.ErrRevoked) {
@@ -170,12 +179,17 @@ func (a *Accounts) Refresh(ctx context.Context, token string) (*model.AuthPayloa
 // an access token, that token too. It answers true even for an unknown
 // token, so it reveals nothing.
 func (a *Accounts) Logout(ctx context.Context, refreshToken string) (bool, error) {
-	if err := a.Tokens.Revoke(ctx, refreshToken); err != nil &&
+	if err := a.Tokens.Revoke(ctx, refreshToken); errors.Is(err, auth.ErrUnavailable) {
+		return false, errAuthUnavailable()
+	} else if err != nil &&
 		!errors.Is(err, auth.ErrInvalidToken) && !errors.Is(err, auth.ErrRevoked) && !errors.Is(err, auth.ErrExpired) {
 		return false, err
 	}
 	if p, ok := auth.PrincipalFrom(ctx); ok && a.Revoker != nil && p.Method == auth.MethodJWT {
 		if err := a.Revoker.Revoke(ctx, p); err != nil {
+			if errors.Is(err, auth.ErrUnavailable) {
+				return false, errAuthUnavailable()
+			}
 			return false, err
 		}
 	}

@@ -71,7 +71,12 @@ func (a *app) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	revocations := auth.NewMemoryRevocations(nil)
+	shared, err := newSharedState(ctx, a.cfg.RedisURL, a.cfg.RedisFailOpen, a.log)
+	if err != nil {
+		return err
+	}
+	a.shared = shared
+	revocations := shared.revocations
 	jwtCfg := auth.JWTConfig{
 		Issuer:      jwtIssuer,
 		Audience:    jwtAudience,
@@ -86,16 +91,15 @@ func (a *app) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	refresh, err := auth.NewRefreshTokens(a.store.RefreshTokens(), auth.RefreshOptions{})
+	var refreshStore auth.RefreshStore = a.store.RefreshTokens()
+	if shared.refresh != nil {
+		refreshStore = shared.refresh
+	}
+	refresh, err := auth.NewRefreshTokens(refreshStore, auth.RefreshOptions{})
 	if err != nil {
 		return err
 	}
 	audit := httpsec.NewAuditor(a.log)
-	shared, err := newSharedState(ctx, a.cfg.RedisURL, a.log)
-	if err != nil {
-		return err
-	}
-	a.shared = shared
 	limiter := shared.limiter
 	guard, err := newBruteForceGuard(limiter, audit, a.log)
 	if err != nil {

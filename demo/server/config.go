@@ -37,6 +37,9 @@ type config struct {
 	// WebhookSecrets (WEBHOOK_SECRETS, comma-separated for rotation) enable
 	// POST /webhooks/moderation; without them the route does not exist.
 	WebhookSecrets [][]byte
+	// RedisFailOpen (REDIS_FAIL_MODE=open) lets requests through, logged,
+	// when Redis is down; the default fails closed with 503.
+	RedisFailOpen bool
 }
 
 // parseConfig reads args (without the program name) and getenv into a
@@ -74,6 +77,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	c.AllowedOrigins = splitList(origins)
 	c.TrustedProxies = splitList(proxies)
 	c.RedisURL = getenv("REDIS_URL")
+	switch mode := getenv("REDIS_FAIL_MODE"); mode {
+	case "", "closed":
+	case "open":
+		c.RedisFailOpen = true
+	default:
+		return nil, fmt.Errorf("REDIS_FAIL_MODE must be open or closed, not %q", mode)
+	}
 	for _, s := range splitList(getenv("WEBHOOK_SECRETS")) {
 		c.WebhookSecrets = append(c.WebhookSecrets, []byte(s))
 	}

@@ -15,10 +15,13 @@ import (
 
 // replicas starts two demo servers sharing one database and one Redis, as
 // two replicas behind a load balancer would.
-func replicas(t *testing.T) (a, b *demoServer, redis *redistest.Server) {
+func replicas(t *testing.T, extraEnv ...string) (a, b *demoServer, redis *redistest.Server) {
 	t.Helper()
 	redis = redistest.Start(t)
 	env := map[string]string{"REDIS_URL": "redis://" + redis.Addr() + "/0", "JWT_SECRET": strings.Repeat("r", 40)}
+	for i := 0; i+1 < len(extraEnv); i += 2 {
+		env[extraEnv[i]] = extraEnv[i+1]
+	}
 	db := filepath.Join(t.TempDir(), "shared.db")
 	return startDemoDB(t, env, db), startDemoDB(t, env, db), redis
 }
@@ -100,5 +103,42 @@ func TestRedisOutageFailsClosed(t *testing.T) {
 			t.Fatal("no recovery after Redis came back")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Logout on one replica is honoured by the other: the access token (Redis
+// denylist) and the refresh token (Redis refresh store) are refused there.
+func TestReplicasShareLogout(t *testing.T) {
+	t.Parallel()
+	a, b, _ := replicas(t)
+	a.register("out@example.com", "Out", "a long enough passphrase")
+	lr := a.do("", `mutation { login(email: "out@example.com", password: "a long enough passphrase") { accessToken refreshToken } }`, nil)
+	access, _ := dig(lr.Data, "login", "accessToken").(string)
+	refresh, _ := dig(lr.Data, "login", "refreshToken").(string)
+	if r := b.do(access, `{ me { id } }`, nil); dig(r.Data, "me", "id") == nil {
+		t.Fatalf("token from replica A refused on B before logout: %+v", r)
+	}
+	if r := a.do(access, `mutation($t: String!) { logout(refreshToken: $t) }`, map[string]any{"t": refresh}); dig(r.Data, "logout") != true {
+		t.Fatalf("logout on A: %+v", r)
+	}
+	if r := b.do(access, `{ me { id } }`, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("access token on B after logout on A: status %d, want 401", r.Status)
+	}
+	if r := b.do("", `mutation($t: String!) { refreshToken(token: $t) { accessToken } }`, map[string]any{"t": refresh}); r.code() != "INVALID_CREDENTIALS" {
+		t.Fatalf("refresh token on B after logout on A: %q, want INVALID_CREDENTIALS", r.code())
+	}
+}
+
+// REDIS_FAIL_MODE=open lets traffic through while Redis is down.
+func TestRedisOutageFailOpen(t *testing.T) {
+	t.Parallel()
+	a, _, redis := replicas(t, "REDIS_FAIL_MODE", "open")
+	redis.Stop(t)
+	if r := a.do("", `{ __typename }`, nil); r.Status != http.StatusOK {
+		t.Fatalf("fail-open during outage: %d %q, want 200", r.Status, r.code())
+	}
+	redis.Restart(t)
+	if r := a.do("", `{ __typename }`, nil); r.Status != http.StatusOK || r.Header.Get("RateLimit-Limit") == "" {
+		t.Fatalf("after recovery: %d, RateLimit-Limit %q", r.Status, r.Header.Get("RateLimit-Limit"))
 	}
 }

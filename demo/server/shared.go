@@ -8,6 +8,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/authredis"
 	"github.com/rampart-go/rampart/ratelimit"
 )
 
@@ -15,20 +17,23 @@ import (
 // this process's memory by default, in Redis when REDIS_URL is set so that
 // every replica behind a load balancer enforces the same numbers.
 type sharedState struct {
-	limiter ratelimit.Limiter
-	slots   ratelimit.Slots
+	limiter     ratelimit.Limiter
+	slots       ratelimit.Slots
+	revocations auth.Revocations
+	// refresh is the refresh-token store; nil means the SQLite database.
+	refresh auth.RefreshStore
 	redis   *redis.Client // nil in memory mode
 }
 
 // newSharedState connects to REDIS_URL if set (failing startup when Redis
 // does not answer), else keeps everything in memory.
-func newSharedState(ctx context.Context, url string, log *slog.Logger) (*sharedState, error) {
+func newSharedState(ctx context.Context, url string, failOpen bool, log *slog.Logger) (*sharedState, error) {
 	if url == "" {
 		mem, err := ratelimit.NewMemory(ratelimit.MemoryOptions{})
 		if err != nil {
 			return nil, err
 		}
-		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots()}, nil
+		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: auth.NewMemoryRevocations(nil)}, nil
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
@@ -42,7 +47,11 @@ func newSharedState(ctx context.Context, url string, log *slog.Logger) (*sharedS
 		client.Close()
 		return nil, fmt.Errorf("REDIS_URL: redis does not answer: %w", err)
 	}
-	limiter, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{Logger: log})
+	mode := ratelimit.FailClosed
+	if failOpen {
+		mode = ratelimit.FailOpen
+	}
+	limiter, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{OnFailure: mode, Logger: log})
 	if err != nil {
 		client.Close()
 		return nil, err
@@ -52,8 +61,18 @@ func newSharedState(ctx context.Context, url string, log *slog.Logger) (*sharedS
 		client.Close()
 		return nil, err
 	}
+	revocations, err := authredis.NewRevocations(client, authredis.Options{})
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	refresh, err := authredis.NewRefreshStore(client, authredis.Options{})
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
 	log.Info("shared state on redis", "addr", opts.Addr)
-	return &sharedState{limiter: limiter, slots: slots, redis: client}, nil
+	return &sharedState{limiter: limiter, slots: slots, revocations: revocations, refresh: refresh, redis: client}, nil
 }
 
 // Close disconnects from Redis.

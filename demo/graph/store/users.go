@@ -13,7 +13,7 @@ const userCols = `seq, id, email, name, password_hash, role, created_at, website
 
 func scanUser(row interface{ Scan(...any) error }) (*model.User, int64, error) {
 	var (
-		u     model.User
+		u       model.User
 		seq     int64
 		email   string
 		website sql.NullString
