@@ -4,11 +4,18 @@ GO      ?= go
 PKGS    := ./...
 INTEROP := wssec/gqlws/testdata/interop
 
-.PHONY: demo test vet unit interop-deps generate check-generated bench fuzz redis-check tidy
+.PHONY: demo demo-tls test vet unit interop-deps generate check-generated bench fuzz redis-check tidy
 
 ## demo: run the demo server on 127.0.0.1:8080 with an embedded SQLite file.
 demo:
 	$(GO) run ./demo/server
+
+## demo-tls: the demo over HTTPS with a fresh self-signed pair for 127.0.0.1
+## and localhost in .tls/ (made with the Go toolchain's generate_cert.go).
+demo-tls:
+	@mkdir -p .tls
+	@[ -f .tls/cert.pem ] || (cd .tls && $(GO) run "$$($(GO) env GOROOT)/src/crypto/tls/generate_cert.go" --host 127.0.0.1,localhost --ecdsa-curve P256)
+	$(GO) run ./demo/server -tls-cert .tls/cert.pem -tls-key .tls/key.pem
 
 ## test: go vet, then every test with the race detector (Redis-backed tests
 ## start a loopback redis-server themselves; the WebSocket interoperability

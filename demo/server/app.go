@@ -268,11 +268,19 @@ func (a *app) outerChain() (func(http.Handler) http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-trusted-proxies: %w", err)
 	}
-	headers, err := httpsec.SecureHeaders(httpsec.SecureHeadersOptions{})
+	// HSTS is only ever sent on requests that came over TLS (directly or
+	// through a trusted proxy); in production it is always on.
+	headers, err := httpsec.SecureHeaders(httpsec.SecureHeadersOptions{HSTS: a.cfg.serveTLS() || a.cfg.Env == envProduction})
 	if err != nil {
 		return nil, err
 	}
-	return chain(httpsec.RequestID(httpsec.RequestIDOptions{}), clientIP, headers), nil
+	mw := []func(http.Handler) http.Handler{httpsec.RequestID(httpsec.RequestIDOptions{}), clientIP, headers}
+	if a.cfg.Env == envProduction {
+		// Plain HTTP is refused unless a trusted proxy says the client used
+		// HTTPS; health probes stay reachable.
+		mw = append(mw, httpsec.RequireTLS(httpsec.RequireTLSOptions{ExemptPaths: []string{"/healthz"}, Auditor: httpsec.NewAuditor(a.log)}))
+	}
+	return chain(mw...), nil
 }
 
 // guardQuery wraps the GraphQL endpoint: CORS from -allowed-origins, the body

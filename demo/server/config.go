@@ -40,7 +40,12 @@ type config struct {
 	// RedisFailOpen (REDIS_FAIL_MODE=open) lets requests through, logged,
 	// when Redis is down; the default fails closed with 503.
 	RedisFailOpen bool
+	// TLSCert and TLSKey, when set, make the server speak HTTPS.
+	TLSCert, TLSKey string
 }
+
+// serveTLS reports whether the server terminates TLS itself.
+func (c *config) serveTLS() bool { return c.TLSCert != "" }
 
 // parseConfig reads args (without the program name) and getenv into a
 // config, refusing unsafe combinations: a production server needs a
@@ -62,6 +67,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.Env, "env", def("APP_ENV", envDevelopment), "development or production (env APP_ENV)")
 	fs.StringVar(&origins, "allowed-origins", def("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed for CORS and WebSocket (env ALLOWED_ORIGINS)")
 	fs.StringVar(&proxies, "trusted-proxies", def("TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (env TRUSTED_PROXIES)")
+	fs.StringVar(&c.TLSCert, "tls-cert", def("TLS_CERT_FILE", ""), "PEM certificate: serve HTTPS (env TLS_CERT_FILE)")
+	fs.StringVar(&c.TLSKey, "tls-key", def("TLS_KEY_FILE", ""), "PEM private key for -tls-cert (env TLS_KEY_FILE)")
 	fs.StringVar(&c.TrustedDocuments, "trusted-documents", def("TRUSTED_DOCUMENTS", ""), `persisted-query manifest (Apollo or Relay JSON) of the only operations non-admins may run; default: the embedded demo manifest in production, none in development; "off" disables (env TRUSTED_DOCUMENTS)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -73,6 +80,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	case envDevelopment, envProduction:
 	default:
 		return nil, fmt.Errorf("-env must be %q or %q, not %q", envDevelopment, envProduction, c.Env)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return nil, errors.New("-tls-cert and -tls-key must be set together")
 	}
 	c.AllowedOrigins = splitList(origins)
 	c.TrustedProxies = splitList(proxies)
@@ -104,6 +114,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	default:
 		c.JWTSecret = []byte(rand.Text() + rand.Text())
 		c.JWTEphemeral = true
+	}
+	if c.Env == envProduction && !c.serveTLS() && len(c.TrustedProxies) == 0 {
+		return nil, errors.New("production refuses plain HTTP: set -tls-cert/-tls-key, or -trusted-proxies for the TLS-terminating proxy in front")
 	}
 	return c, nil
 }

@@ -16,6 +16,9 @@ import (
 type demoServer struct {
 	t    testing.TB
 	base string
+	// forwardedProto, when set, is sent as X-Forwarded-Proto, as the
+	// TLS-terminating proxy in front of a production server would.
+	forwardedProto string
 }
 
 // startDemo runs the demo server with a temporary database and env, and
@@ -84,6 +87,9 @@ func (s *demoServer) do(token, query string, vars map[string]any) *gqlResponse {
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if s.forwardedProto != "" {
+		req.Header.Set("X-Forwarded-Proto", s.forwardedProto)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

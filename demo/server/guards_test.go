@@ -124,7 +124,8 @@ func TestBatchingRefused(t *testing.T) {
 func TestTrustedDocumentsInProduction(t *testing.T) {
 	t.Parallel()
 	s := startDemo(t, map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 40),
-		"DEMO_ADMIN_EMAIL": "root@example.com", "DEMO_ADMIN_PASSWORD": "an admin passphrase"})
+		"TRUSTED_PROXIES": "127.0.0.1", "DEMO_ADMIN_EMAIL": "root@example.com", "DEMO_ADMIN_PASSWORD": "an admin passphrase"})
+	s.forwardedProto = "https" // the test plays the TLS-terminating proxy
 	// A document from the manifest runs.
 	const posts = "query Posts($first: Int, $after: String) { posts(first: $first, after: $after) { nodes { id title author { id name } createdAt } pageInfo { hasNextPage endCursor } } }"
 	if r := s.do("", posts, map[string]any{"first": 5}); len(r.Errors) > 0 {

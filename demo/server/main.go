@@ -60,8 +60,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	srv := app.httpServer()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("rampart demo listening", "addr", "http://"+ln.Addr().String(), "env", cfg.Env, "graphql", "/query")
+	scheme := "http"
+	if cfg.serveTLS() {
+		scheme = "https"
+		go func() { errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey) }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	logger.Info("rampart demo listening", "addr", scheme+"://"+ln.Addr().String(), "env", cfg.Env, "graphql", "/query")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
