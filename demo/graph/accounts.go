@@ -205,7 +205,7 @@ func (a *Accounts) session(ctx context.Context, u *model.User, amr []string) (*m
 }
 
 func (a *Accounts) payload(u *model.User, refresh string, amr []string) (*model.AuthPayload, error) {
-	at, err := a.Issuer.Issue(auth.Principal{Subject: u.ID, Roles: []string{string(u.Role)}, AMR: amr})
+	at, err := a.Issuer.Issue(auth.Principal{Subject: u.ID, Roles: []string{string(u.Role)}, Scopes: UserScopes(), AMR: amr})
 	if err != nil {
 		return nil, err
 	}

@@ -8,11 +8,53 @@ package graph
 import (
 	"context"
 	"errors"
+	"time"
 
+	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/demo/graph/generated"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
 )
+
+// ID is the resolver for the id field.
+func (r *aPIKeyResolver) ID(ctx context.Context, obj *model.APIKey) (string, error) {
+	return obj.Record.ID, nil
+}
+
+// Name is the resolver for the name field.
+func (r *aPIKeyResolver) Name(ctx context.Context, obj *model.APIKey) (string, error) {
+	return obj.Name, nil
+}
+
+// Prefix is the resolver for the prefix field.
+func (r *aPIKeyResolver) Prefix(ctx context.Context, obj *model.APIKey) (string, error) {
+	return auth.APIKeyPrefix + obj.Record.ID + "_…", nil
+}
+
+// Scopes is the resolver for the scopes field.
+func (r *aPIKeyResolver) Scopes(ctx context.Context, obj *model.APIKey) ([]string, error) {
+	return obj.Record.Scopes, nil
+}
+
+// CreatedAt is the resolver for the createdAt field.
+func (r *aPIKeyResolver) CreatedAt(ctx context.Context, obj *model.APIKey) (string, error) {
+	return obj.Record.CreatedAt.UTC().Format(time.RFC3339), nil
+}
+
+// ExpiresAt is the resolver for the expiresAt field.
+func (r *aPIKeyResolver) ExpiresAt(ctx context.Context, obj *model.APIKey) (*string, error) {
+	return optTime(obj.Record.ExpiresAt), nil
+}
+
+// LastUsedAt is the resolver for the lastUsedAt field.
+func (r *aPIKeyResolver) LastUsedAt(ctx context.Context, obj *model.APIKey) (*string, error) {
+	return optTime(obj.LastUsedAt), nil
+}
+
+// Revoked is the resolver for the revoked field.
+func (r *aPIKeyResolver) Revoked(ctx context.Context, obj *model.APIKey) (bool, error) {
+	return obj.Record.Revoked, nil
+}
 
 // Author is the resolver for the author field.
 func (r *commentResolver) Author(ctx context.Context, obj *model.Comment) (*model.User, error) {
@@ -110,6 +152,29 @@ func (r *mutationResolver) SetWebsite(ctx context.Context, url *string) (*model.
 	return u, storeError(err)
 }
 
+// CreateAPIKey is the resolver for the createAPIKey field.
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string, scopes []string, expiresInDays *int) (*model.CreatedAPIKey, error) {
+	lifetime := defaultKeyLifetime
+	if expiresInDays != nil {
+		lifetime = time.Duration(*expiresInDays) * 24 * time.Hour
+	}
+	return r.createAPIKey(ctx, name, scopes, lifetime)
+}
+
+// RotateAPIKey is the resolver for the rotateAPIKey field.
+func (r *mutationResolver) RotateAPIKey(ctx context.Context, id string, overlapHours *int) (*model.CreatedAPIKey, error) {
+	overlap := 24 * time.Hour
+	if overlapHours != nil {
+		overlap = time.Duration(*overlapHours) * time.Hour
+	}
+	return r.rotateAPIKey(ctx, id, overlap)
+}
+
+// RevokeAPIKey is the resolver for the revokeAPIKey field.
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (bool, error) {
+	return r.revokeAPIKey(ctx, id)
+}
+
 // SetUserRole is the resolver for the setUserRole field.
 func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role model.Role) (*model.User, error) {
 	u, err := r.Store.SetUserRole(ctx, userID, role)
@@ -180,6 +245,23 @@ func (r *queryResolver) Posts(ctx context.Context, first *int, after *string) (*
 	return &model.PostConnection{Nodes: nodes, PageInfo: pi}, nil
 }
 
+// APIKeys is the resolver for the apiKeys field.
+func (r *queryResolver) APIKeys(ctx context.Context) ([]*model.APIKey, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := r.Store.APIKeys().List(ctx, p.Subject)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.APIKey, len(keys))
+	for i := range keys {
+		out[i] = &keys[i]
+	}
+	return out, nil
+}
+
 // CommentAdded is the resolver for the commentAdded field.
 func (r *subscriptionResolver) CommentAdded(ctx context.Context, postID string) (<-chan *model.Comment, error) {
 	if _, err := r.Store.PostByID(ctx, postID); err != nil {
@@ -215,6 +297,9 @@ func (r *userResolver) Following(ctx context.Context, obj *model.User, first *in
 	return &model.UserConnection{Nodes: nodes, PageInfo: pi}, nil
 }
 
+// APIKey returns generated.APIKeyResolver implementation.
+func (r *Resolver) APIKey() generated.APIKeyResolver { return &aPIKeyResolver{r} }
+
 // Comment returns generated.CommentResolver implementation.
 func (r *Resolver) Comment() generated.CommentResolver { return &commentResolver{r} }
 
@@ -234,6 +319,7 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subsc
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
+	aPIKeyResolver       struct{ *Resolver }
 	commentResolver      struct{ *Resolver }
 	mutationResolver     struct{ *Resolver }
 	postResolver         struct{ *Resolver }

@@ -133,7 +133,14 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	srv := handler.New(es)
 	srv.Use(dirs)
-	authenticator := auth.MultiAuthenticator{Bearer: a.verifier}
+	apiKeys, err := auth.NewAPIKeyAuthenticator(a.store.APIKeys(), auth.APIKeyOptions{})
+	if err != nil {
+		return err
+	}
+	authenticator := auth.MultiAuthenticator{
+		Bearer: a.verifier,
+		APIKey: graph.APIKeyUsage{Next: apiKeys, Touch: a.store.APIKeys().Touch},
+	}
 	ws, err := gqlws.New(gqlws.Options{Options: wssec.Options{
 		OriginPatterns: a.cfg.AllowedOrigins,
 		Authenticator:  authenticator,

@@ -32,6 +32,12 @@ func startDemo(t testing.TB, env map[string]string) *demoServer {
 // can share one database like replicas behind a load balancer.
 func startDemoDB(t testing.TB, env map[string]string, db string) *demoServer {
 	t.Helper()
+	return startDemoLog(t, env, db, io.Discard)
+}
+
+// startDemoLog is startDemoDB writing the server's log to logw.
+func startDemoLog(t testing.TB, env map[string]string, db string, logw io.Writer) *demoServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	errc := make(chan error, 1)
@@ -39,7 +45,7 @@ func startDemoDB(t testing.TB, env map[string]string, db string) *demoServer {
 		env = map[string]string{}
 	}
 	args := []string{"-addr", "127.0.0.1:0", "-db", db}
-	go func() { errc <- run(ctx, args, func(k string) string { return env[k] }, io.Discard, ready) }()
+	go func() { errc <- run(ctx, args, func(k string) string { return env[k] }, logw, ready) }()
 	select {
 	case addr := <-ready:
 		t.Cleanup(func() {
@@ -82,11 +88,21 @@ func (r *gqlResponse) code() string {
 // do posts a GraphQL request with an optional bearer token.
 func (s *demoServer) do(token, query string, vars map[string]any) *gqlResponse {
 	s.t.Helper()
+	h := http.Header{}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	return s.doWith(h, query, vars)
+}
+
+// doWith posts a GraphQL request with extra headers.
+func (s *demoServer) doWith(h http.Header, query string, vars map[string]any) *gqlResponse {
+	s.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, s.base+"/query", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	if s.forwardedProto != "" {
 		req.Header.Set("X-Forwarded-Proto", s.forwardedProto)
@@ -267,4 +283,9 @@ func TestInvalidBearerIs401NotAnonymous(t *testing.T) {
 	if r.Status != http.StatusUnauthorized || r.code() != "UNAUTHENTICATED" {
 		t.Fatalf("status %d code %q, want 401 UNAUTHENTICATED", r.Status, r.code())
 	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -3,6 +3,19 @@
 // into models_gen.go by gqlgen.
 package model
 
+import (
+	"time"
+
+	"github.com/rampart-go/rampart/auth"
+)
+
+// APIKey is what the store keeps of an API key: never the key itself.
+type APIKey struct {
+	Record     auth.APIKeyRecord
+	Name       string
+	LastUsedAt time.Time
+}
+
 // User is a registered account. PasswordHash never leaves the server: the
 // schema has no field for it.
 type User struct {

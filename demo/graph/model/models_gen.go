@@ -22,6 +22,12 @@ type CommentConnection struct {
 	PageInfo *PageInfo  `json:"pageInfo"`
 }
 
+// A newly created key: `key` is shown this once and is not stored.
+type CreatedAPIKey struct {
+	Key    string  `json:"key"`
+	APIKey *APIKey `json:"apiKey"`
+}
+
 type Mutation struct {
 }
 

@@ -19,7 +19,11 @@ var _ auth.RefreshStore = RefreshStore{}
 // RefreshTokens returns the store's auth.RefreshStore.
 func (s *Store) RefreshTokens() RefreshStore { return RefreshStore{s} }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// timeLayout is fixed-width, so that stored times compare correctly as
+// strings in SQL.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func parseTS(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)

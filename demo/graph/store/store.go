@@ -139,7 +139,7 @@ func (s *Store) applyMigration(ctx context.Context, version int, body string) er
 	return tx.Commit()
 }
 
-func (s *Store) stamp() string { return s.now().UTC().Format(time.RFC3339Nano) }
+func (s *Store) stamp() string { return ts(s.now()) }
 
 // NewID returns a random, unguessable identifier.
 func NewID() string { return strings.ToLower(rand.Text()) }
