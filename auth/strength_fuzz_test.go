@@ -11,7 +11,7 @@ import (
 
 // FuzzCheckPasswordStrength: no panic on any password or user input; the
 // score stays in range; the verdict agrees with the score; a refusal is a
-// *WeakPasswordError with a message for the user; and input past 128 runes
+// *WeakPasswordError with a message for the user; and input past MaxStrengthRunes runes
 // changes nothing (so the cost is bounded by the prefix).
 func FuzzCheckPasswordStrength(f *testing.F) {
 	for _, seed := range []struct{ pw, email, name string }{
@@ -55,10 +55,10 @@ func FuzzCheckPasswordStrength(f *testing.F) {
 				t.Fatalf("%q: refusal %#v lacks advice", pw, err)
 			}
 		}
-		if utf8.RuneCountInString(pw) > auth.MaxPasswordRunes {
-			prefix := string([]rune(pw)[:auth.MaxPasswordRunes])
+		if utf8.RuneCountInString(pw) > auth.MaxStrengthRunes {
+			prefix := string([]rune(pw)[:auth.MaxStrengthRunes])
 			if p := auth.EstimatePasswordStrength(prefix, inputs); p.Score != s.Score || p.Guesses != s.Guesses {
-				t.Fatalf("%q scored %d, its 128-rune prefix %d", pw, s.Score, p.Score)
+				t.Fatalf("%q scored %d, its 64-rune prefix %d", pw, s.Score, p.Score)
 			}
 		}
 	})

@@ -161,35 +161,38 @@ func TestCheckPasswordStrengthBadInput(t *testing.T) {
 	}
 }
 
-// TestEstimatePasswordStrengthBoundsInput: only the first 128 runes count,
-// so a long input costs no more than a 128-rune one; the verdict on the
-// prefix stands.
+// TestEstimatePasswordStrengthBoundsInput: only the first MaxStrengthRunes
+// runes count, so a long input costs no more than a 64-rune one and gets
+// the verdict of its 64-rune prefix.
 func TestEstimatePasswordStrengthBoundsInput(t *testing.T) {
 	t.Parallel()
+	n := auth.MaxStrengthRunes
 	tests := []struct {
-		name   string
-		prefix string
+		name, input string
 	}{
-		{"repeat_bomb_at_limit_plus_tail", strings.Repeat("a", auth.MaxPasswordRunes)},
-		{"multibyte_at_limit_plus_tail", strings.Repeat("é", auth.MaxPasswordRunes)},
-		{"passphrase_under_limit_padded", strings.Repeat("kettle forum lantern ", 6) + "zebras"},
+		{"repeat_at_limit_then_strong_tail", strings.Repeat("a", n) + strings.Repeat("Zq9!", 10_000)},
+		{"multibyte_at_limit_then_tail", strings.Repeat("é", n) + "kettle forum lantern"},
+		{"one_past_limit", strings.Repeat("kettle forum lantern ", 3) + "zeb" + "x"},
+		{"l33t_dense_past_limit", strings.Repeat("4@8({[<3691!|70$5+7%2", 20)},
+		{"long_passphrase", strings.Repeat("kettle forum lantern ", 6) + "zebras"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			long := tt.prefix + strings.Repeat("Zq9!", 10_000)
-			cut := []rune(tt.prefix)
-			if len(cut) > auth.MaxPasswordRunes {
-				cut = cut[:auth.MaxPasswordRunes]
-			}
-			want := auth.EstimatePasswordStrength(string(cut), nil)
-			got := auth.EstimatePasswordStrength(long, nil)
-			if len([]rune(tt.prefix)) == auth.MaxPasswordRunes && (got.Score != want.Score || got.Guesses != want.Guesses) {
-				t.Errorf("long input scored %d (%g guesses), want its 128-rune prefix's %d (%g)", got.Score, got.Guesses, want.Score, want.Guesses)
-			}
-			if got.Score < 0 || got.Score > auth.MaxPasswordScore {
-				t.Errorf("score %d out of range", got.Score)
+			prefix := string([]rune(tt.input)[:n])
+			want := auth.EstimatePasswordStrength(prefix, nil)
+			got := auth.EstimatePasswordStrength(tt.input, nil)
+			if got.Score != want.Score || got.Guesses != want.Guesses {
+				t.Errorf("%d-rune input scored %d (%g guesses), want its %d-rune prefix's %d (%g)",
+					len([]rune(tt.input)), got.Score, got.Guesses, n, want.Score, want.Guesses)
 			}
 		})
+	}
+	// A strong prefix makes a long password strong; a weak one refuses it.
+	if err := auth.CheckPasswordStrength(strings.Repeat("kettle forum lantern ", 6), nil, 4); err != nil {
+		t.Errorf("long passphrase: %v", err)
+	}
+	if err := auth.CheckPasswordStrength(strings.Repeat("a", n)+"kettle forum lantern zebra", nil, 0); err == nil {
+		t.Error("64 repeated characters then words: accepted, want refused on the prefix")
 	}
 }
