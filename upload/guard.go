@@ -71,7 +71,8 @@ type Limits struct {
 	// AllowedTypes lists the media types (essence only, such as
 	// "image/png") accepted by Check, compared with the type sniffed from
 	// the content, never the client's Content-Type or file name. Default
-	// DefaultAllowedTypes. Each must be a type Sniff can return;
+	// DefaultAllowedTypes. Case is ignored. Each must be a type Sniff can
+	// return;
 	// "application/octet-stream" (anything unrecognised) is refused.
 	AllowedTypes []string
 }
