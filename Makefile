@@ -42,9 +42,11 @@ generate:
 	$(GO) run ./demo/graph/internal/gensdl demo/graph/rampart.graphqls
 	$(GO) tool gqlgen generate --config gqlgen.yml
 
-## bench: every benchmark, 5 runs each; compare with benchstat.
+## bench: Rampart against its baselines in one run (COUNT rounds, default 5;
+## about 5 minutes on 2 cores): raw output in bench.txt, then a table of
+## medians and Rampart/baseline ratios. See PERFORMANCE.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS) | tee bench.txt
+	GO=$(GO) bash scripts/bench.sh
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s

@@ -104,7 +104,7 @@ func Sections() []Section {
 			{Label: "Redis.Allow (one EVALSHA on loopback) vs Memory.Allow", Key: "ratelimit.BenchmarkRedisAllow", Unit: "ns/op", BaseKey: "ratelimit.BenchmarkMemoryAllow"},
 			{Label: "Redis.Allow, RunParallel vs Memory.Allow parallel", Key: "ratelimit.BenchmarkRedisAllowParallel", Unit: "ns/op", BaseKey: "ratelimit.BenchmarkMemoryAllowParallel"},
 			{Label: "httpsec.RateLimit middleware vs bare handler", Key: "httpsec.BenchmarkRateLimit", Unit: "ns/op", BaseKey: "httpsec.BenchmarkBare"},
-			{Label: "@rateLimit directive vs bare resolver", Key: "directives.BenchmarkRateLimit", Unit: "ns/op", BaseKey: "directives.BenchmarkBareResolver"},
+			{Label: "@rateLimit(by: IP) directive vs bare resolver", Key: "directives.BenchmarkRateLimit/ip", Unit: "ns/op", BaseKey: "directives.BenchmarkBareResolver"},
 		}},
 		{Title: "WebSocket", Rows: []Row{
 			{Label: "messages/s, benign 74-byte JSON: guarded vs raw coder/websocket", Key: "wssec.BenchmarkThroughput/guarded/benign", Unit: "msgs/s", BaseKey: "wssec.BenchmarkThroughput/raw/benign", RatioMin: 0.8},
