@@ -88,6 +88,24 @@ func newServer(t testing.TB, g *upload.Guard, bare bool) *handler.Server {
 	return srv
 }
 
+// newBareServer is gqlgen's own MultipartForm with a resolver that reads
+// each file without checking it: the baseline for BenchmarkServer.
+func newBareServer(t testing.TB, g *upload.Guard) *handler.Server {
+	t.Helper()
+	schema := gqlparser.MustLoadSchema(&ast.Source{Input: testSchema})
+	srv := handler.New(&graphql.ExecutableSchemaMock{
+		SchemaFunc: func() *ast.Schema { return schema },
+		ExecFunc: func(ctx context.Context) graphql.ResponseHandler {
+			for _, up := range uploads(graphql.GetOperationContext(ctx).Variables) {
+				_, _ = io.Copy(io.Discard, up.File)
+			}
+			return graphql.OneShot(&graphql.Response{Data: []byte(`{"attachImage":null}`)})
+		},
+	})
+	srv.AddTransport(g.MultipartForm())
+	return srv
+}
+
 // uploads collects the Upload values in vars, in a stable order.
 func uploads(v any) []graphql.Upload {
 	switch v := v.(type) {
