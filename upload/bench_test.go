@@ -72,7 +72,7 @@ func BenchmarkBaselineReadAll(b *testing.B) {
 // bare MultipartForm with a resolver that only reads the file.
 func BenchmarkServer(b *testing.B) {
 	img := onePNG(b)
-	g, err := upload.New(upload.Config{})
+	g, err := upload.New(upload.Config{AllowAnonymous: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,7 +7,8 @@ import (
 )
 
 // TestDeps keeps upload where DESIGN.md puts it: it imports gqlgen's
-// graphql and transport packages, gqlparser's gqlerror and httpsec (for
+// graphql and transport packages, gqlparser's gqlerror, auth (the caller)
+// and httpsec (for
 // request ids and audit records; httpsec brings auth, ratelimit and rs/cors
 // along), and nothing from the demo, gqlsec, directives or wssec. gqlgen's
 // transport package imports coder/websocket for its WebSocket transport;
@@ -33,6 +34,7 @@ func TestDeps(t *testing.T) {
 		"github.com/99designs/gqlgen/graphql/handler/transport": true,
 		"github.com/vektah/gqlparser/v2/gqlerror":               true,
 		"github.com/rampart-go/rampart/httpsec":                 true,
+		"github.com/rampart-go/rampart/auth":                    true,
 	}
 	under := func(pkg, prefix string) bool { return pkg == prefix || strings.HasPrefix(pkg, prefix+"/") }
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")

@@ -6,8 +6,9 @@
 // default, works at two points:
 //
 //   - At the door, before gqlgen reads a file byte: Guard.Transport (a
-//     gqlgen transport) or Guard.Middleware (HTTP middleware; Split routes
-//     around httpsec.BodyLimit) refuse a body over the limit with 413,
+//     gqlgen transport) refuses callers without an auth.Principal unless
+//     AllowAnonymous; it and Guard.Middleware (HTTP middleware; Split
+//     routes around httpsec.BodyLimit) refuse a body over the limit with 413,
 //     stream the operations and map parts and refuse more files than
 //     MaxFiles with 400, and refuse map paths gqlgen would panic on.
 //   - In the resolver: Guard.Check reads at most MaxFileBytes+1 bytes,
@@ -17,7 +18,8 @@
 //     Upload with the sniffed type and a sanitized file name.
 //
 // Rejections carry a stable extensions.code (CodeTooLarge,
-// CodeTooManyFiles, CodeTypeNotAllowed, CodeRejected, CodeMalformed) and a
+// CodeTooManyFiles, CodeTypeNotAllowed, CodeRejected, CodeMalformed,
+// CodeUnauthenticated) and a
 // client-safe message; errors wrap the Err sentinels.
 //
 // A multipart POST is a request a browser sends cross-site without a CORS
@@ -26,5 +28,6 @@
 //
 // Dependencies: gqlgen's graphql and transport packages (the latter pulls
 // in coder/websocket for gqlgen's WebSocket transport; this package never
-// uses it) and httpsec for request ids and audit records.
+// uses it), auth for the caller, and httpsec for request ids and audit
+// records.
 package upload

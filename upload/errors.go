@@ -26,6 +26,10 @@ const (
 	// CodeRejected: the Scanner refused the file (or failed). The reason is
 	// logged, never sent.
 	CodeRejected = "UPLOAD_REJECTED"
+	// CodeUnauthenticated: a multipart request from a caller without an
+	// auth.Principal reached Guard.Transport, and Config.AllowAnonymous is
+	// off (401). No file byte was read.
+	CodeUnauthenticated = "UPLOAD_UNAUTHENTICATED"
 	// CodeMalformed: the multipart request does not follow the GraphQL
 	// multipart request spec (operations then map first, every map path
 	// pointing at a null in the variables), or Check got no file (400).
@@ -47,6 +51,8 @@ var (
 	ErrTypeNotAllowed = errors.New("upload: type not allowed")
 	// ErrRejected pairs with CodeRejected.
 	ErrRejected = errors.New("upload: rejected")
+	// ErrUnauthenticated pairs with CodeUnauthenticated.
+	ErrUnauthenticated = errors.New("upload: unauthenticated")
 	// ErrMalformed pairs with CodeMalformed.
 	ErrMalformed = errors.New("upload: malformed request")
 )

@@ -15,12 +15,13 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/upload"
 )
 
 // Example_quickstart wires uploads into a gqlgen server: the guarded
-// transport, CSRF prevention in front, and the guard's middleware in place
+// transport (signed-in callers only), CSRF prevention in front, and the guard's middleware in place
 // of the JSON body limit for multipart requests. A request naming two
 // files, one more than the default limit, is refused before any file byte
 // is read.
@@ -51,6 +52,8 @@ func Example_quickstart() {
 	r := httptest.NewRequest(http.MethodPost, "/query", &body)
 	r.Header.Set("Content-Type", mw.FormDataContentType())
 	r.Header.Set("Apollo-Require-Preflight", "true")
+	// auth.Middleware puts the caller here; anonymous uploads are refused.
+	r = r.WithContext(auth.WithPrincipal(r.Context(), &auth.Principal{Subject: "user-1"}))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	fmt.Println(w.Code, w.Body.String())

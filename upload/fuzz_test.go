@@ -122,7 +122,7 @@ func FuzzDoor(f *testing.F) {
 	f.Add(ops, `{"0":["variables.file"],"1":["variables.file"]}`, "1")
 	f.Add(ops, `{"0":[]}`, "0")
 	f.Add(ops, `{"0":["variables.file"]}`, "zz")
-	g, err := upload.New(upload.Config{Limits: upload.Limits{MaxFiles: 2, MaxFileBytes: 1 << 12, MaxOperationsBytes: 1 << 12}})
+	g, err := upload.New(upload.Config{Limits: upload.Limits{MaxFiles: 2, MaxFileBytes: 1 << 12, MaxOperationsBytes: 1 << 12}, AllowAnonymous: true})
 	if err != nil {
 		f.Fatal(err)
 	}

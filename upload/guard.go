@@ -103,6 +103,13 @@ type Config struct {
 	// Scanner, when set, is called by Check on every file that passed the
 	// size and type checks. nil scans nothing.
 	Scanner Scanner
+	// AllowAnonymous lets callers without an auth.Principal upload. Off by
+	// default: Transport refuses their multipart requests with 401
+	// CodeUnauthenticated before gqlgen reads a file byte, so anonymous
+	// clients cannot make the server buffer files that a resolver's @auth
+	// would refuse only afterwards. (Middleware does not check the
+	// caller: it may run before authentication.)
+	AllowAnonymous bool
 	// Logger receives scanner failures (with the request id); nil
 	// discards.
 	Logger *slog.Logger
@@ -119,6 +126,7 @@ type Guard struct {
 	allowed []string
 	bodyMax int64
 	scanner Scanner
+	anon    bool
 	log     *slog.Logger
 	audit   *httpsec.Auditor
 }
@@ -180,6 +188,7 @@ func New(cfg Config) (*Guard, error) {
 		allowed: allowed,
 		bodyMax: files + l.MaxOperationsBytes + int64(l.MaxFiles+2)*partOverhead,
 		scanner: cfg.Scanner,
+		anon:    cfg.AllowAnonymous,
 		log:     cfg.Logger,
 		audit:   cfg.Auditor,
 	}, nil

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/upload"
 )
@@ -30,7 +31,7 @@ func testGuard(t testing.TB, files int, mod ...func(*upload.Config)) *upload.Gua
 		MaxFileBytes:       testFileBytes,
 		MaxTotalBytes:      int64(files) * testFileBytes,
 		MaxOperationsBytes: testOpsBytes,
-	}}
+	}, AllowAnonymous: true} // TestAnonymous covers the default
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -304,6 +305,42 @@ func TestGolden(t *testing.T) {
 	body, ct = singleUpload(t, file{name: "x.png", contentType: "image/png", content: []byte("<script>alert(1)</script>")})
 	show("type_not_allowed", post(srv, body, ct))
 	golden(t, "rejections", out.Bytes())
+}
+
+// TestAnonymous: by default the transport refuses multipart requests from
+// callers without a principal before reading a file byte.
+func TestAnonymous(t *testing.T) {
+	t.Parallel()
+	g, err := upload.New(upload.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, g, false)
+	body, ct := singleUpload(t, file{name: "a.png", contentType: "image/png", content: pngBytes(t, 2, 2, false)})
+	for _, r := range []struct {
+		name   string
+		p      *auth.Principal
+		status int
+		code   string
+	}{
+		{"anonymous_refused", nil, 401, upload.CodeUnauthenticated},
+		{"empty_subject_refused", &auth.Principal{}, 401, upload.CodeUnauthenticated},
+		{"signed_in_passes", &auth.Principal{Subject: "user-1"}, 200, ""},
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
+			req.Header.Set("Content-Type", ct)
+			if r.p != nil {
+				req = req.WithContext(auth.WithPrincipal(req.Context(), r.p))
+			}
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, req)
+			if w.Code != r.status || code(decode(t, w)) != r.code {
+				t.Fatalf("status %d, want %d %s: %s", w.Code, r.status, r.code, w.Body)
+			}
+		})
+	}
 }
 
 // TestMiddlewarePassesOthers checks that non-multipart requests reach the
