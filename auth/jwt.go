@@ -256,6 +256,9 @@ type accessClaims struct {
 	Roles []string `json:"roles,omitempty"`
 	Scope string   `json:"scope,omitempty"`
 	AMR   []string `json:"amr,omitempty"`
+	// AuthTime is when the user last authenticated interactively (OIDC
+	// "auth_time"), for step-up checks.
+	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
 }
 
 // AccessToken is a freshly minted access token.
@@ -295,7 +298,8 @@ func NewJWTIssuer(c JWTConfig) (*JWTIssuer, error) {
 	return &JWTIssuer{s: s, key: k}, nil
 }
 
-// Issue mints an access token for p's Subject, Roles, Scopes and AMR. The
+// Issue mints an access token for p's Subject, Roles, Scopes, AMR and
+// AuthTime (the "auth_time" claim, omitted when zero). The
 // token ID and expiry are chosen by the issuer; p's TokenID, Method and
 // ExpiresAt are ignored.
 func (i *JWTIssuer) Issue(p Principal) (AccessToken, error) {
@@ -318,6 +322,9 @@ func (i *JWTIssuer) Issue(p Principal) (AccessToken, error) {
 		Roles: p.Roles,
 		Scope: strings.Join(p.Scopes, " "),
 		AMR:   p.AMR,
+	}
+	if !p.AuthTime.IsZero() {
+		claims.AuthTime = jwt.NewNumericDate(p.AuthTime)
 	}
 	t := jwt.NewWithClaims(i.key.method, claims)
 	t.Header["typ"] = AccessTokenType
@@ -432,7 +439,7 @@ func (v *JWTVerifier) Verify(ctx context.Context, token string) (*Principal, err
 			return nil, fmt.Errorf("auth: jwt: %w", ErrRevoked)
 		}
 	}
-	return &Principal{
+	p := &Principal{
 		Subject:   c.Subject,
 		Roles:     c.Roles,
 		Scopes:    strings.Fields(c.Scope),
@@ -440,7 +447,11 @@ func (v *JWTVerifier) Verify(ctx context.Context, token string) (*Principal, err
 		Method:    MethodJWT,
 		AMR:       c.AMR,
 		ExpiresAt: c.ExpiresAt.Time,
-	}, nil
+	}
+	if c.AuthTime != nil {
+		p.AuthTime = c.AuthTime.Time
+	}
+	return p, nil
 }
 
 // Authenticate verifies a CredentialBearer credential; any other kind is

@@ -229,7 +229,7 @@ func TestJWTIssueVerifyRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			at, err := iss.Issue(auth.Principal{Subject: "u1", Roles: []string{"ADMIN"}, Scopes: []string{"a", "b"}, AMR: []string{"pwd", "otp"}})
+			at, err := iss.Issue(auth.Principal{Subject: "u1", Roles: []string{"ADMIN"}, Scopes: []string{"a", "b"}, AMR: []string{"pwd", "otp"}, AuthTime: t0.Add(-time.Minute)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -246,7 +246,7 @@ func TestJWTIssueVerifyRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			if p.Subject != "u1" || !p.HasRole("ADMIN") || !p.HasScope("b") || p.TokenID != at.ID ||
-				!p.ExpiresAt.Equal(at.ExpiresAt) || strings.Join(p.AMR, ",") != "pwd,otp" {
+				!p.ExpiresAt.Equal(at.ExpiresAt) || strings.Join(p.AMR, ",") != "pwd,otp" || !p.AuthTime.Equal(t0.Add(-time.Minute)) {
 				t.Fatalf("principal = %+v", p)
 			}
 			// After the lifetime plus leeway the token has expired.
