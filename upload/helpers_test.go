@@ -67,8 +67,8 @@ func newServer(t testing.TB, g *upload.Guard, bare bool) *handler.Server {
 					return graphql.OneShot(&graphql.Response{Data: []byte(`null`)})
 				}
 				// Read the returned file to prove it is re-readable.
-				b, _ := io.ReadAll(checked.File)
-				out = append(out, attachment{checked.Filename, checked.ContentType, int64(len(b))})
+				n, _ := io.Copy(io.Discard, checked.File)
+				out = append(out, attachment{checked.Filename, checked.ContentType, n})
 			}
 			var data any = out
 			if field == "attachImage" && len(out) == 1 {
