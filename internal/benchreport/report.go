@@ -131,6 +131,7 @@ func Sections() []Section {
 		}},
 		{Title: "End to end: demo server under load on loopback", Note: "Same benign query (10 posts with authors, 11 SQLite reads), 8 closed-loop clients in the same process, spread over 16,384 client addresses via X-Forwarded-For from a trusted loopback proxy. Bare: the demo schema, resolvers and store on gqlgen's handler.New with pass-through directives.", Rows: []Row{
 			{Label: "requests/s: hardened demo vs bare gqlgen", Key: "demo/server.BenchmarkEndToEnd/hardened", Unit: "req/s", BaseKey: "demo/server.BenchmarkEndToEnd/bare", RatioMin: 0.85},
+			{Label: "CPU per request, process total (client + server; 1 ÷ throughput on a saturated machine)", Key: "demo/server.BenchmarkEndToEnd/hardened", Unit: "cpu-µs/op", BaseKey: "demo/server.BenchmarkEndToEnd/bare", RatioMax: 1 / 0.85},
 			{Label: "p50 latency", Key: "demo/server.BenchmarkEndToEnd/hardened", Unit: "p50-ms", BaseKey: "demo/server.BenchmarkEndToEnd/bare"},
 			{Label: "p99 latency", Key: "demo/server.BenchmarkEndToEnd/hardened", Unit: "p99-ms", BaseKey: "demo/server.BenchmarkEndToEnd/bare"},
 			{Label: "allocations per request (client and server)", Key: "demo/server.BenchmarkEndToEnd/hardened", Unit: "allocs/op", BaseKey: "demo/server.BenchmarkEndToEnd/bare"},
@@ -213,6 +214,8 @@ func format(v float64, unit string, perByte bool) string {
 		return fmt.Sprintf("%s/s", thousands(v))
 	case strings.HasSuffix(unit, "-ms"):
 		return fmt.Sprintf("%.2f ms", v)
+	case unit == "cpu-µs/op":
+		return fmt.Sprintf("%.0f µs", v)
 	case unit == "allocs/op":
 		return fmt.Sprintf("%.0f", v)
 	}
@@ -247,7 +250,7 @@ func goalText(r Row) string {
 	case r.AbsMax > 0:
 		return fmt.Sprintf("≤ %.0f KiB", r.AbsMax/1024)
 	case r.RatioMax > 0:
-		return fmt.Sprintf("≤ %g×", r.RatioMax)
+		return fmt.Sprintf("≤ %.3g×", r.RatioMax)
 	case r.RatioMin > 0:
 		return fmt.Sprintf("≥ %g×", r.RatioMin)
 	}

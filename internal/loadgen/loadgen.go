@@ -66,6 +66,11 @@ type Result struct {
 	// Elapsed is the wall time from the first call's start to the last
 	// call's end.
 	Elapsed time.Duration
+	// CPU is the CPU time (user plus system) the whole process used during
+	// the run: the load generator's own share plus, when the server runs in
+	// the same process, the server's. Unlike throughput it hardly depends
+	// on what else the machine runs. Zero where not measured (non-Unix).
+	CPU time.Duration
 	// latencies of the successful calls, sorted ascending.
 	latencies []time.Duration
 }
@@ -80,6 +85,14 @@ func (r *Result) RequestsPerSecond() float64 {
 		return 0
 	}
 	return float64(r.Requests) / r.Elapsed.Seconds()
+}
+
+// CPUPerRequest is CPU divided by completed calls; 0 for an empty run.
+func (r *Result) CPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Requests)
 }
 
 // Percentile returns the nearest-rank p-th percentile (0 < p ≤ 100) of the
@@ -146,6 +159,7 @@ func Run(ctx context.Context, opts Options, fn Func) (*Result, error) {
 	tallies := make([]tally, workers)
 	var seq atomic.Int64
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := now()
 	for w := range workers {
 		wg.Go(func() {
@@ -172,7 +186,7 @@ func Run(ctx context.Context, opts Options, fn Func) (*Result, error) {
 		})
 	}
 	wg.Wait()
-	res := &Result{Status: map[int]int{}, Elapsed: now().Sub(start)}
+	res := &Result{Status: map[int]int{}, Elapsed: now().Sub(start), CPU: processCPU() - cpu0}
 	for _, t := range tallies {
 		res.Failed += t.failed
 		res.latencies = append(res.latencies, t.lat...)

@@ -104,7 +104,7 @@ func TestFailuresCountedApart(t *testing.T) {
 func TestEmptyResult(t *testing.T) {
 	t.Parallel()
 	var r loadgen.Result
-	if r.Percentile(50) != 0 || r.RequestsPerSecond() != 0 || r.Succeeded() != 0 {
+	if r.Percentile(50) != 0 || r.RequestsPerSecond() != 0 || r.Succeeded() != 0 || r.CPUPerRequest() != 0 {
 		t.Fatal("empty result: want zero percentile, rate and successes")
 	}
 }
@@ -265,5 +265,32 @@ func TestHTTPTransportErrorIsFailure(t *testing.T) {
 	}
 	if res.Failed != 3 || res.Status[0] != 3 {
 		t.Fatalf("Failed = %d, Status = %v; want 3 failures with no status", res.Failed, res.Status)
+	}
+}
+
+var sink uint64
+
+// CPU time is measured for the run: fixed busy work (about 10 ms of CPU per
+// call on this class of machine, whatever the load) shows up, and
+// per-request CPU divides it by the calls made.
+func TestCPUMeasured(t *testing.T) {
+	t.Parallel()
+	res, err := loadgen.Run(context.Background(), loadgen.Options{Workers: 1, Requests: 5},
+		func(context.Context, int, int) (int, error) {
+			x := uint64(1)
+			for i := range uint64(20_000_000) {
+				x = x*6364136223846793005 + i
+			}
+			atomic.AddUint64(&sink, x)
+			return 200, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CPU < 5*time.Millisecond {
+		t.Fatalf("CPU = %v after 100M multiply-adds, want at least 5ms", res.CPU)
+	}
+	if got := res.CPUPerRequest(); got != res.CPU/5 {
+		t.Fatalf("CPUPerRequest = %v, want %v", got, res.CPU/5)
 	}
 }
