@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
+	"github.com/rampart-go/rampart/mfa"
 )
 
 // RefreshManager issues, rotates and revokes refresh tokens
@@ -33,6 +35,11 @@ type Accounts struct {
 	Revoker interface {
 		Revoke(ctx context.Context, p *auth.Principal) error
 	}
+	// TOTP verifies second factors (single-use codes, throttled per user).
+	TOTP *mfa.TOTP
+	// MinPasswordScore is the zxcvbn score (0..4) a new password needs;
+	// zero means auth.DefaultMinPasswordScore (3).
+	MinPasswordScore int
 	// Guard throttles login, registration and refresh by client IP and by
 	// account. Nil means no throttling (tests only).
 	Guard  *BruteForceGuard
@@ -83,6 +90,9 @@ func (a *Accounts) Register(ctx context.Context, in model.RegisterInput) (*model
 	if err := auth.CheckPasswordPolicy(in.Password, email); err != nil {
 		return nil, publicError(CodeBadUserInput, passwordMessage(err))
 	}
+	if err := auth.CheckPasswordStrength(in.Password, []string{email, name}, a.MinPasswordScore); err != nil {
+		return nil, publicError(CodeBadUserInput, passwordMessage(err))
+	}
 	hash, err := a.Passwords.Hash(in.Password)
 	if err != nil {
 		return nil, err
@@ -108,12 +118,12 @@ func passwordMessage(err error) string {
 
 // Login checks an email and password. Unknown emails and wrong passwords get
 // the same answer after the same work.
-func (a *Accounts) Login(ctx context.Context, email, password string) (*model.AuthPayload, error) {
+func (a *Accounts) Login(ctx context.Context, email, password string, otp *string) (*model.AuthPayload, error) {
 	email = strings.TrimSpace(email)
 	if err := a.Guard.check(ctx, "login", email); err != nil {
 		return nil, err
 	}
-	payload, err := a.login(ctx, email, password)
+	payload, err := a.login(ctx, email, password, otp)
 	if isInvalidCredentials(err) {
 		a.Guard.failure(ctx, "login", email)
 	} else if err == nil {
@@ -122,7 +132,7 @@ func (a *Accounts) Login(ctx context.Context, email, password string) (*model.Au
 	return payload, err
 }
 
-func (a *Accounts) login(ctx context.Context, email, password string) (*model.AuthPayload, error) {
+func (a *Accounts) login(ctx context.Context, email, password string, otp *string) (*model.AuthPayload, error) {
 	if len(email) > maxEmailBytes || len(password) > 1024 {
 		a.Passwords.VerifyDummy(password)
 		return nil, errInvalidCredentials()
@@ -147,7 +157,22 @@ func (a *Accounts) login(ctx context.Context, email, password string) (*model.Au
 			_ = a.Store.SetPasswordHash(ctx, u.ID, h)
 		}
 	}
-	return a.session(ctx, u, []string{"pwd"})
+	m, err := a.Store.MFA(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if m.Secret == "" {
+		return a.session(ctx, u, []string{"pwd"})
+	}
+	// The password was right: only now may the caller learn that a second
+	// factor is needed.
+	if otp == nil || *otp == "" {
+		return nil, publicError(mfa.CodeMFARequired, "a one-time code is required: send otp")
+	}
+	if err := a.verifySecondFactor(ctx, u.ID, m, *otp); err != nil {
+		return nil, err
+	}
+	return a.session(ctx, u, []string{"pwd", "otp"})
 }
 
 // Refresh rotates a refresh token and issues a new access token. Reusing a
@@ -196,6 +221,112 @@ func (a *Accounts) Logout(ctx context.Context, refreshToken string) (bool, error
 	return true, nil
 }
 
+// EnrollMFA starts TOTP enrolment: the secret stays pending until
+// ConfirmMFA sees a code made with it.
+func (a *Accounts) EnrollMFA(ctx context.Context) (*model.MFAEnrollment, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := a.Store.UserByID(ctx, p.Subject)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	account := p.Subject
+	if u.Email != nil {
+		account = *u.Email
+	}
+	e, err := a.TOTP.Enroll(account)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Store.SetMFAPending(ctx, u.ID, e.Secret, e.RecoveryHashes); err != nil {
+		return nil, err
+	}
+	return &model.MFAEnrollment{Secret: e.Secret, OtpauthURL: e.URL, RecoveryCodes: e.RecoveryCodes}, nil
+}
+
+// ConfirmMFA activates the pending secret with a first code and answers a
+// fresh session that carries the second factor.
+func (a *Accounts) ConfirmMFA(ctx context.Context, code string) (*model.AuthPayload, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := a.Store.MFA(ctx, p.Subject)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if m.Pending == "" {
+		return nil, publicError(CodeBadUserInput, "no MFA enrolment is pending: call enrollMFA first")
+	}
+	if err := a.TOTP.Verify(ctx, p.Subject, m.Pending, code); err != nil {
+		return nil, mfaError(err)
+	}
+	if err := a.Store.ActivateMFA(ctx, p.Subject, m.Pending); err != nil {
+		return nil, publicError(CodeConflict, "the enrolment changed meanwhile: enroll again")
+	}
+	return a.freshSession(ctx, p.Subject)
+}
+
+// StepUp proves the second factor again and answers a session whose
+// access token says so (amr otp, auth_time now).
+func (a *Accounts) StepUp(ctx context.Context, code string) (*model.AuthPayload, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := a.Store.MFA(ctx, p.Subject)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if m.Secret == "" {
+		return nil, publicError(mfa.CodeMFARequired, "enrol a second factor first (enrollMFA, confirmMFA)")
+	}
+	if err := a.verifySecondFactor(ctx, p.Subject, m, code); err != nil {
+		return nil, err
+	}
+	return a.freshSession(ctx, p.Subject)
+}
+
+// verifySecondFactor accepts a TOTP code, or else a recovery code (used
+// up atomically).
+func (a *Accounts) verifySecondFactor(ctx context.Context, subject string, m store.MFA, code string) error {
+	err := a.TOTP.Verify(ctx, subject, m.Secret, code)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, mfa.ErrInvalidCode) || errors.Is(err, mfa.ErrCodeReused) || len(code) < 16 {
+		return mfaError(err)
+	}
+	i, rerr := a.TOTP.VerifyRecovery(ctx, subject, code, m.RecoveryHashes)
+	if rerr != nil {
+		return mfaError(rerr)
+	}
+	if err := a.Store.UseRecoveryHash(ctx, subject, m.RecoveryHashes, i); err != nil {
+		return mfaError(mfa.ErrInvalidCode)
+	}
+	return nil
+}
+
+// mfaError turns an mfa error into a client error with its stable code.
+func mfaError(err error) error {
+	code, msg := mfa.ErrorCode(err)
+	e := publicError(code, msg)
+	if d, ok := mfa.RetryAfter(err); ok && d > 0 {
+		e.Extensions["retryAfter"] = max(int(d.Seconds()+0.999), 1)
+	}
+	return e
+}
+
+func (a *Accounts) freshSession(ctx context.Context, subject string) (*model.AuthPayload, error) {
+	u, err := a.Store.UserByID(ctx, subject)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return a.session(ctx, u, []string{"pwd", "otp"})
+}
+
 func (a *Accounts) session(ctx context.Context, u *model.User, amr []string) (*model.AuthPayload, error) {
 	refresh, err := a.Tokens.Issue(ctx, u.ID)
 	if err != nil {
@@ -205,7 +336,10 @@ func (a *Accounts) session(ctx context.Context, u *model.User, amr []string) (*m
 }
 
 func (a *Accounts) payload(u *model.User, refresh string, amr []string) (*model.AuthPayload, error) {
-	at, err := a.Issuer.Issue(auth.Principal{Subject: u.ID, Roles: []string{string(u.Role)}, Scopes: UserScopes(), AMR: amr})
+	// auth_time is now: every caller of payload has just authenticated
+	// (password, second factor) except Refresh, which passes amr pwd only
+	// so that step-up is needed again after a refresh.
+	at, err := a.Issuer.Issue(auth.Principal{Subject: u.ID, Roles: []string{string(u.Role)}, Scopes: UserScopes(), AMR: amr, AuthTime: time.Now()})
 	if err != nil {
 		return nil, err
 	}

@@ -17,15 +17,16 @@ const (
 	ScopeCommentsWrite = "comments:write"
 	ScopeProfileWrite  = "profile:write"
 	ScopeKeysManage    = "keys:manage"
+	ScopeAccountManage = "account:manage"
 )
 
 // UserScopes are the scopes of an interactive login.
 func UserScopes() []string {
-	return []string{ScopePostsWrite, ScopeCommentsWrite, ScopeProfileWrite, ScopeKeysManage}
+	return []string{ScopePostsWrite, ScopeCommentsWrite, ScopeProfileWrite, ScopeKeysManage, ScopeAccountManage}
 }
 
-// DelegableScopes are the scopes an API key may carry: never keys:manage,
-// so a leaked key cannot mint or keep alive other keys.
+// DelegableScopes are the scopes an API key may carry: never keys:manage or
+// account:manage, so a leaked key cannot mint keys or touch the account.
 func DelegableScopes() []string {
 	return []string{ScopePostsWrite, ScopeCommentsWrite, ScopeProfileWrite}
 }

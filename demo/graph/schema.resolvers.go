@@ -74,8 +74,8 @@ func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInp
 }
 
 // Login is the resolver for the login field.
-func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
-	return r.Accounts.Login(ctx, email, password)
+func (r *mutationResolver) Login(ctx context.Context, email string, password string, otp *string) (*model.AuthPayload, error) {
+	return r.Accounts.Login(ctx, email, password, otp)
 }
 
 // RefreshToken is the resolver for the refreshToken field.
@@ -173,6 +173,21 @@ func (r *mutationResolver) RotateAPIKey(ctx context.Context, id string, overlapH
 // RevokeAPIKey is the resolver for the revokeAPIKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (bool, error) {
 	return r.revokeAPIKey(ctx, id)
+}
+
+// EnrollMfa is the resolver for the enrollMFA field.
+func (r *mutationResolver) EnrollMfa(ctx context.Context) (*model.MFAEnrollment, error) {
+	return r.Accounts.EnrollMFA(ctx)
+}
+
+// ConfirmMfa is the resolver for the confirmMFA field.
+func (r *mutationResolver) ConfirmMfa(ctx context.Context, code string) (*model.AuthPayload, error) {
+	return r.Accounts.ConfirmMFA(ctx, code)
+}
+
+// StepUp is the resolver for the stepUp field.
+func (r *mutationResolver) StepUp(ctx context.Context, code string) (*model.AuthPayload, error) {
+	return r.Accounts.StepUp(ctx, code)
 }
 
 // SetUserRole is the resolver for the setUserRole field.

@@ -33,6 +33,11 @@ func TestAPIKeys(t *testing.T) {
 	var logs syncBuffer
 	s := startDemoLog(t, nil, filepath.Join(t.TempDir(), "demo.db"), &logs)
 	alice, _, aliceID := s.register("alice@example.com", "Alice", "alice's long passphrase")
+	// Creating keys is a step-up operation.
+	if r := s.do(alice, `mutation { createAPIKey(name: "x", scopes: ["posts:write"]) { key } }`, nil); r.code() != "MFA_REQUIRED" {
+		t.Fatalf("createAPIKey without MFA: code %q, want MFA_REQUIRED", r.code())
+	}
+	alice, _ = s.withMFA(alice)
 	withKey := func(key string) http.Header { return http.Header{"X-Api-Key": []string{key}} }
 
 	const create = `mutation($n: String!, $s: [String!]!) { createAPIKey(name: $n, scopes: $s) { key apiKey { id prefix scopes } } }`

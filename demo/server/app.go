@@ -20,6 +20,7 @@ import (
 	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/ssrf"
 	"github.com/rampart-go/rampart/wssec"
@@ -105,9 +106,15 @@ func (a *app) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// TOTP failures count in the shared limiter, so that guesses spread
+	// across replicas are throttled together.
+	totp, err := mfa.NewTOTP(mfa.Options{Issuer: "Rampart Demo", Limiter: limiter, Logger: a.log})
+	if err != nil {
+		return err
+	}
 	accounts := &graph.Accounts{
 		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: refresh,
-		Revoker: a.verifier, Guard: guard, Logger: a.log,
+		Revoker: a.verifier, Guard: guard, TOTP: totp, Logger: a.log,
 	}
 	if err := a.seedAdmin(ctx, passwords); err != nil {
 		return err

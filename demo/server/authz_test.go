@@ -75,8 +75,13 @@ func TestBFLA(t *testing.T) {
 	if r := s.do("", `{ users { nodes { id } } }`, nil); r.code() != "UNAUTHENTICATED" {
 		t.Fatalf("anonymous users: code %q, want UNAUTHENTICATED", r.code())
 	}
-	if r := s.do(admin, setRole, map[string]any{"id": bobID}); dig(r.Data, "setUserRole", "role") != "ADMIN" {
-		t.Fatalf("admin setUserRole: %+v", r.Errors)
+	// Admins need a fresh second factor for this one (step-up).
+	if r := s.do(admin, setRole, map[string]any{"id": bobID}); r.code() != "MFA_REQUIRED" {
+		t.Fatalf("admin setUserRole without MFA: code %q, want MFA_REQUIRED", r.code())
+	}
+	stepped, _ := s.withMFA(admin)
+	if r := s.do(stepped, setRole, map[string]any{"id": bobID}); dig(r.Data, "setUserRole", "role") != "ADMIN" {
+		t.Fatalf("admin setUserRole with MFA: %+v", r.Errors)
 	}
 }
 

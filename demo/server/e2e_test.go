@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampart-go/rampart/mfa"
 )
 
 // demoServer is a running demo on a real loopback listener.
@@ -288,4 +290,35 @@ func TestInvalidBearerIs401NotAnonymous(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// withMFA enrols token's user in TOTP and returns an access token that
+// carries the second factor (amr otp, auth_time now), and the secret.
+func (s *demoServer) withMFA(token string) (fresh, secret string) {
+	s.t.Helper()
+	r := s.do(token, `mutation { enrollMFA { secret otpauthURL recoveryCodes } }`, nil)
+	secret, _ = dig(r.Data, "enrollMFA", "secret").(string)
+	if secret == "" {
+		s.t.Fatalf("enrollMFA: %+v", r.Errors)
+	}
+	c := s.do(token, `mutation($c: String!) { confirmMFA(code: $c) { accessToken } }`, map[string]any{"c": totpCode(s.t, secret, time.Now())})
+	fresh, _ = dig(c.Data, "confirmMFA", "accessToken").(string)
+	if fresh == "" {
+		s.t.Fatalf("confirmMFA: %+v", c.Errors)
+	}
+	return fresh, secret
+}
+
+// totpCode is the RFC 6238 code for secret at t.
+func totpCode(t testing.TB, secret string, at time.Time) string {
+	t.Helper()
+	totp, err := mfa.NewTOTP(mfa.Options{Issuer: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := totp.Code(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }

@@ -84,13 +84,21 @@ type ComplexityRoot struct {
 		Key    func(childComplexity int) int
 	}
 
+	MFAEnrollment struct {
+		OtpauthURL    func(childComplexity int) int
+		RecoveryCodes func(childComplexity int) int
+		Secret        func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddComment   func(childComplexity int, postID string, body string) int
+		ConfirmMfa   func(childComplexity int, code string) int
 		CreateAPIKey func(childComplexity int, name string, scopes []string, expiresInDays *int) int
 		CreatePost   func(childComplexity int, input model.PostInput) int
 		DeletePost   func(childComplexity int, id string) int
+		EnrollMfa    func(childComplexity int) int
 		Follow       func(childComplexity int, userID string) int
-		Login        func(childComplexity int, email string, password string) int
+		Login        func(childComplexity int, email string, password string, otp *string) int
 		Logout       func(childComplexity int, refreshToken string) int
 		RefreshToken func(childComplexity int, token string) int
 		Register     func(childComplexity int, input model.RegisterInput) int
@@ -98,6 +106,7 @@ type ComplexityRoot struct {
 		RotateAPIKey func(childComplexity int, id string, overlapHours *int) int
 		SetUserRole  func(childComplexity int, userID string, role model.Role) int
 		SetWebsite   func(childComplexity int, url *string) int
+		StepUp       func(childComplexity int, code string) int
 		UpdatePost   func(childComplexity int, id string, input model.PostInput) int
 	}
 
@@ -171,7 +180,7 @@ type CommentResolver interface {
 }
 type MutationResolver interface {
 	Register(ctx context.Context, input model.RegisterInput) (*model.AuthPayload, error)
-	Login(ctx context.Context, email string, password string) (*model.AuthPayload, error)
+	Login(ctx context.Context, email string, password string, otp *string) (*model.AuthPayload, error)
 	RefreshToken(ctx context.Context, token string) (*model.AuthPayload, error)
 	Logout(ctx context.Context, refreshToken string) (bool, error)
 	CreatePost(ctx context.Context, input model.PostInput) (*model.Post, error)
@@ -183,6 +192,9 @@ type MutationResolver interface {
 	CreateAPIKey(ctx context.Context, name string, scopes []string, expiresInDays *int) (*model.CreatedAPIKey, error)
 	RotateAPIKey(ctx context.Context, id string, overlapHours *int) (*model.CreatedAPIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) (bool, error)
+	EnrollMfa(ctx context.Context) (*model.MFAEnrollment, error)
+	ConfirmMfa(ctx context.Context, code string) (*model.AuthPayload, error)
+	StepUp(ctx context.Context, code string) (*model.AuthPayload, error)
 	SetUserRole(ctx context.Context, userID string, role model.Role) (*model.User, error)
 }
 type PostResolver interface {
@@ -356,6 +368,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreatedAPIKey.Key(childComplexity), true
 
+	case "MFAEnrollment.otpauthURL":
+		if e.ComplexityRoot.MFAEnrollment.OtpauthURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MFAEnrollment.OtpauthURL(childComplexity), true
+	case "MFAEnrollment.recoveryCodes":
+		if e.ComplexityRoot.MFAEnrollment.RecoveryCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MFAEnrollment.RecoveryCodes(childComplexity), true
+	case "MFAEnrollment.secret":
+		if e.ComplexityRoot.MFAEnrollment.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MFAEnrollment.Secret(childComplexity), true
+
 	case "Mutation.addComment":
 		if e.ComplexityRoot.Mutation.AddComment == nil {
 			break
@@ -367,6 +398,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddComment(childComplexity, args["postId"].(string), args["body"].(string)), true
+	case "Mutation.confirmMFA":
+		if e.ComplexityRoot.Mutation.ConfirmMfa == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmMFA_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmMfa(childComplexity, args["code"].(string)), true
 	case "Mutation.createAPIKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -400,6 +442,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeletePost(childComplexity, args["id"].(string)), true
+	case "Mutation.enrollMFA":
+		if e.ComplexityRoot.Mutation.EnrollMfa == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.EnrollMfa(childComplexity), true
 	case "Mutation.follow":
 		if e.ComplexityRoot.Mutation.Follow == nil {
 			break
@@ -421,7 +469,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.Login(childComplexity, args["email"].(string), args["password"].(string)), true
+		return e.ComplexityRoot.Mutation.Login(childComplexity, args["email"].(string), args["password"].(string), args["otp"].(*string)), true
 	case "Mutation.logout":
 		if e.ComplexityRoot.Mutation.Logout == nil {
 			break
@@ -499,6 +547,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetWebsite(childComplexity, args["url"].(*string)), true
+	case "Mutation.stepUp":
+		if e.ComplexityRoot.Mutation.StepUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_stepUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StepUp(childComplexity, args["code"].(string)), true
 	case "Mutation.updatePost":
 		if e.ComplexityRoot.Mutation.UpdatePost == nil {
 			break
@@ -845,6 +904,10 @@ var sources = []*ast.Source{
 # may reach says @public, everything else needs @auth; a field with neither
 # is refused to anonymous callers (default deny). The anonymous surface is
 # pinned by demo/graph/testdata/anonymous_surface.golden.
+#
+# gqlgen runs a field's directives last-written first: @rateLimit is written
+# last so that it counts every attempt, and @stepUp before @auth so that a
+# caller without the role hears FORBIDDEN, not MFA_REQUIRED.
 
 enum Role {
   USER
@@ -924,6 +987,17 @@ type CreatedAPIKey {
   apiKey: APIKey!
 }
 
+"""
+A new TOTP enrolment: add the secret to an authenticator app (otpauthURL as
+a QR code), then call confirmMFA with a code. Shown once.
+"""
+type MFAEnrollment {
+  secret: String!
+  otpauthURL: String!
+  "One-time codes for when the authenticator is lost; shown once, stored hashed."
+  recoveryCodes: [String!]!
+}
+
 type AuthPayload @public {
   accessToken: String!
   refreshToken: String!
@@ -960,7 +1034,8 @@ type Query {
 type Mutation {
   "Creates a USER account; the role cannot be chosen."
   register(input: RegisterInput!): AuthPayload! @public @cost(weight: "10") @rateLimit(limit: 10, window: "10m", by: "IP")
-  login(email: String! @constraint(maxLength: 254), password: String! @constraint(maxLength: 128)): AuthPayload! @public @cost(weight: "10")
+  "With MFA on, otp (a TOTP or recovery code) is required; without it the answer is MFA_REQUIRED."
+  login(email: String! @constraint(maxLength: 254), password: String! @constraint(maxLength: 128), otp: String @constraint(maxLength: 32)): AuthPayload! @public @cost(weight: "10")
   refreshToken(token: String! @constraint(maxLength: 128)): AuthPayload! @public
   logout(refreshToken: String! @constraint(maxLength: 128)): Boolean! @public
   createPost(input: PostInput!): Post! @auth(scopes: ["posts:write"]) @rateLimit(limit: 20, window: "1m")
@@ -975,15 +1050,21 @@ type Mutation {
   Creates an API key acting for the caller with some of the caller's scopes
   (posts:write, comments:write, profile:write). Keys cannot manage keys.
   """
-  createAPIKey(name: String! @sanitize(policy: "strict") @constraint(minLength: 1, maxLength: 64), scopes: [String!]! @constraint(pattern: "[a-z]+:[a-z]+", maxLength: 32), expiresInDays: Int @constraint(min: 1, max: 365)): CreatedAPIKey! @auth(scopes: ["keys:manage"]) @rateLimit(limit: 10, window: "1h")
+  createAPIKey(name: String! @sanitize(policy: "strict") @constraint(minLength: 1, maxLength: 64), scopes: [String!]! @constraint(pattern: "[a-z]+:[a-z]+", maxLength: 32), expiresInDays: Int @constraint(min: 1, max: 365)): CreatedAPIKey! @stepUp @auth(scopes: ["keys:manage"]) @rateLimit(limit: 10, window: "1h")
   """
   Rotation: a new key with the same scopes; the old one keeps working for
   overlapHours (default 24, 0 revokes it now) so clients can switch.
   """
-  rotateAPIKey(id: ID! @constraint(maxLength: 64), overlapHours: Int @constraint(min: 0, max: 168)): CreatedAPIKey! @auth(scopes: ["keys:manage"]) @rateLimit(limit: 10, window: "1h")
+  rotateAPIKey(id: ID! @constraint(maxLength: 64), overlapHours: Int @constraint(min: 0, max: 168)): CreatedAPIKey! @stepUp @auth(scopes: ["keys:manage"]) @rateLimit(limit: 10, window: "1h")
   revokeAPIKey(id: ID! @constraint(maxLength: 64)): Boolean! @auth(scopes: ["keys:manage"])
-  "Admins only."
-  setUserRole(userId: ID!, role: Role!): User! @auth(requires: ["ADMIN"])
+  "Starts (or restarts) TOTP enrolment for the caller."
+  enrollMFA: MFAEnrollment! @auth(scopes: ["account:manage"]) @rateLimit(limit: 5, window: "1h")
+  "Confirms enrolment with a first code; answers fresh tokens that carry amr [pwd, otp]."
+  confirmMFA(code: String! @constraint(maxLength: 32)): AuthPayload! @auth(scopes: ["account:manage"])
+  "Step-up: proves the second factor again (TOTP or recovery code) for sensitive fields."
+  stepUp(code: String! @constraint(maxLength: 32)): AuthPayload! @auth(scopes: ["account:manage"])
+  "Admins only, with a second factor from the last 10 minutes."
+  setUserRole(userId: ID!, role: Role!): User! @stepUp @auth(requires: ["ADMIN"])
 }
 
 type Subscription {
@@ -1111,6 +1192,18 @@ func (ec *executionContext) childFields_CreatedAPIKey(ctx context.Context, field
 		return ec.fieldContext_CreatedAPIKey_apiKey(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreatedAPIKey", field.Name)
+}
+
+func (ec *executionContext) childFields_MFAEnrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "secret":
+		return ec.fieldContext_MFAEnrollment_secret(ctx, field)
+	case "otpauthURL":
+		return ec.fieldContext_MFAEnrollment_otpauthURL(ctx, field)
+	case "recoveryCodes":
+		return ec.fieldContext_MFAEnrollment_recoveryCodes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MFAEnrollment", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1582,6 +1675,63 @@ func (ec *executionContext) field_Mutation_addComment_argsBody(
 	}
 }
 
+func (ec *executionContext) field_Mutation_confirmMFA_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_Mutation_confirmMFA_argsCode(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmMFA_argsCode(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["code"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["code"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNString2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		maxLength, err := ec.unmarshalOInt2ᚖint(ctx, 32)
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.Constraint == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive constraint is not implemented")
+		}
+		return ec.Directives.Constraint(ctx, rawArgs, directive0, nil, maxLength, nil, nil, nil, nil)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
+}
+
 func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1874,6 +2024,12 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["password"] = arg1
+
+	arg2, err := ec.field_Mutation_login_argsOtp(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["otp"] = arg2
 	return args, nil
 }
 
@@ -1964,6 +2120,54 @@ func (ec *executionContext) field_Mutation_login_argsPassword(
 	} else {
 		var zeroVal string
 		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
+}
+
+func (ec *executionContext) field_Mutation_login_argsOtp(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["otp"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("otp"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["otp"]
+		if !ok {
+			var zeroVal *string
+			return zeroVal, nil
+		}
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		maxLength, err := ec.unmarshalOInt2ᚖint(ctx, 32)
+		if err != nil {
+			var zeroVal *string
+			return zeroVal, err
+		}
+		if ec.Directives.Constraint == nil {
+			var zeroVal *string
+			return zeroVal, errors.New("directive constraint is not implemented")
+		}
+		return ec.Directives.Constraint(ctx, rawArgs, directive0, nil, maxLength, nil, nil, nil, nil)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(*string); ok {
+		return data, nil
+	} else if tmp == nil {
+		var zeroVal *string
+		return zeroVal, nil
+	} else {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp))
 	}
 }
 
@@ -2352,6 +2556,63 @@ func (ec *executionContext) field_Mutation_setWebsite_argsURL(
 	} else {
 		var zeroVal *string
 		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp))
+	}
+}
+
+func (ec *executionContext) field_Mutation_stepUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_Mutation_stepUp_argsCode(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_stepUp_argsCode(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["code"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["code"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNString2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		maxLength, err := ec.unmarshalOInt2ᚖint(ctx, 32)
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.Constraint == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive constraint is not implemented")
+		}
+		return ec.Directives.Constraint(ctx, rawArgs, directive0, nil, maxLength, nil, nil, nil, nil)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
 	}
 }
 
@@ -3952,6 +4213,75 @@ func (ec *executionContext) fieldContext_CreatedAPIKey_apiKey(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _MFAEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *model.MFAEnrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MFAEnrollment_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MFAEnrollment_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MFAEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _MFAEnrollment_otpauthURL(ctx context.Context, field graphql.CollectedField, obj *model.MFAEnrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MFAEnrollment_otpauthURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OtpauthURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MFAEnrollment_otpauthURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MFAEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _MFAEnrollment_recoveryCodes(ctx context.Context, field graphql.CollectedField, obj *model.MFAEnrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MFAEnrollment_recoveryCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecoveryCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MFAEnrollment_recoveryCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MFAEnrollment", field, false, false, "String")
+}
+
 func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4048,7 +4378,7 @@ func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().Login(ctx, fc.Args["email"].(string), fc.Args["password"].(string))
+			return ec.Resolvers.Mutation().Login(ctx, fc.Args["email"].(string), fc.Args["password"].(string), fc.Args["otp"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -4746,6 +5076,13 @@ func (ec *executionContext) _Mutation_createAPIKey(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.StepUp == nil {
+					var zeroVal *model.CreatedAPIKey
+					return zeroVal, errors.New("directive stepUp is not implemented")
+				}
+				return ec.Directives.StepUp(ctx, nil, directive0, nil)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
 				scopes, err := ec.unmarshalOString2ᚕstringᚄ(ctx, []any{"keys:manage"})
 				if err != nil {
 					var zeroVal *model.CreatedAPIKey
@@ -4755,9 +5092,9 @@ func (ec *executionContext) _Mutation_createAPIKey(ctx context.Context, field gr
 					var zeroVal *model.CreatedAPIKey
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+				return ec.Directives.Auth(ctx, nil, directive1, nil, scopes)
 			}
-			directive2 := func(ctx context.Context) (any, error) {
+			directive3 := func(ctx context.Context) (any, error) {
 				limit, err := ec.unmarshalNInt2int(ctx, 10)
 				if err != nil {
 					var zeroVal *model.CreatedAPIKey
@@ -4777,10 +5114,10 @@ func (ec *executionContext) _Mutation_createAPIKey(ctx context.Context, field gr
 					var zeroVal *model.CreatedAPIKey
 					return zeroVal, errors.New("directive rateLimit is not implemented")
 				}
-				return ec.Directives.RateLimit(ctx, nil, directive1, limit, window, by)
+				return ec.Directives.RateLimit(ctx, nil, directive2, limit, window, by)
 			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreatedAPIKey) graphql.Marshaler {
@@ -4830,6 +5167,13 @@ func (ec *executionContext) _Mutation_rotateAPIKey(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.StepUp == nil {
+					var zeroVal *model.CreatedAPIKey
+					return zeroVal, errors.New("directive stepUp is not implemented")
+				}
+				return ec.Directives.StepUp(ctx, nil, directive0, nil)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
 				scopes, err := ec.unmarshalOString2ᚕstringᚄ(ctx, []any{"keys:manage"})
 				if err != nil {
 					var zeroVal *model.CreatedAPIKey
@@ -4839,9 +5183,9 @@ func (ec *executionContext) _Mutation_rotateAPIKey(ctx context.Context, field gr
 					var zeroVal *model.CreatedAPIKey
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+				return ec.Directives.Auth(ctx, nil, directive1, nil, scopes)
 			}
-			directive2 := func(ctx context.Context) (any, error) {
+			directive3 := func(ctx context.Context) (any, error) {
 				limit, err := ec.unmarshalNInt2int(ctx, 10)
 				if err != nil {
 					var zeroVal *model.CreatedAPIKey
@@ -4861,10 +5205,10 @@ func (ec *executionContext) _Mutation_rotateAPIKey(ctx context.Context, field gr
 					var zeroVal *model.CreatedAPIKey
 					return zeroVal, errors.New("directive rateLimit is not implemented")
 				}
-				return ec.Directives.RateLimit(ctx, nil, directive1, limit, window, by)
+				return ec.Directives.RateLimit(ctx, nil, directive2, limit, window, by)
 			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreatedAPIKey) graphql.Marshaler {
@@ -4960,6 +5304,216 @@ func (ec *executionContext) fieldContext_Mutation_revokeAPIKey(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_enrollMFA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enrollMFA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().EnrollMfa(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOString2ᚕstringᚄ(ctx, []any{"account:manage"})
+				if err != nil {
+					var zeroVal *model.MFAEnrollment
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.MFAEnrollment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				limit, err := ec.unmarshalNInt2int(ctx, 5)
+				if err != nil {
+					var zeroVal *model.MFAEnrollment
+					return zeroVal, err
+				}
+				window, err := ec.unmarshalNString2string(ctx, "1h")
+				if err != nil {
+					var zeroVal *model.MFAEnrollment
+					return zeroVal, err
+				}
+				by, err := ec.unmarshalOString2ᚖstring(ctx, "CALLER")
+				if err != nil {
+					var zeroVal *model.MFAEnrollment
+					return zeroVal, err
+				}
+				if ec.Directives.RateLimit == nil {
+					var zeroVal *model.MFAEnrollment
+					return zeroVal, errors.New("directive rateLimit is not implemented")
+				}
+				return ec.Directives.RateLimit(ctx, nil, directive1, limit, window, by)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MFAEnrollment) graphql.Marshaler {
+			return ec.marshalNMFAEnrollment2ᚖgithubᚗcomᚋrampartᚑgoᚋrampartᚋdemoᚋgraphᚋmodelᚐMFAEnrollment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enrollMFA(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MFAEnrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmMFA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmMFA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmMfa(ctx, fc.Args["code"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOString2ᚕstringᚄ(ctx, []any{"account:manage"})
+				if err != nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive1, nil, scopes)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋrampartᚑgoᚋrampartᚋdemoᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmMFA(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmMFA_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_stepUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_stepUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StepUp(ctx, fc.Args["code"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOString2ᚕstringᚄ(ctx, []any{"account:manage"})
+				if err != nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AuthPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive1, nil, scopes)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋrampartᚑgoᚋrampartᚋdemoᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_stepUp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_stepUp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setUserRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4983,6 +5537,13 @@ func (ec *executionContext) _Mutation_setUserRole(ctx context.Context, field gra
 				return ec.Directives.Public(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
+				if ec.Directives.StepUp == nil {
+					var zeroVal *model.User
+					return zeroVal, errors.New("directive stepUp is not implemented")
+				}
+				return ec.Directives.StepUp(ctx, nil, directive1, nil)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
 				requires, err := ec.unmarshalOString2ᚕstringᚄ(ctx, []any{"ADMIN"})
 				if err != nil {
 					var zeroVal *model.User
@@ -4992,10 +5553,10 @@ func (ec *executionContext) _Mutation_setUserRole(ctx context.Context, field gra
 					var zeroVal *model.User
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive1, requires, nil)
+				return ec.Directives.Auth(ctx, nil, directive2, requires, nil)
 			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
@@ -7881,6 +8442,49 @@ func (ec *executionContext) _CreatedAPIKey(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var mFAEnrollmentImplementors = []string{"MFAEnrollment"}
+
+func (ec *executionContext) _MFAEnrollment(ctx context.Context, sel ast.SelectionSet, obj *model.MFAEnrollment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mFAEnrollmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MFAEnrollment")
+		case "secret":
+			out.Values[i] = ec._MFAEnrollment_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "otpauthURL":
+			out.Values[i] = ec._MFAEnrollment_otpauthURL(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recoveryCodes":
+			out.Values[i] = ec._MFAEnrollment_recoveryCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -7987,6 +8591,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeAPIKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeAPIKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enrollMFA":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enrollMFA(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmMFA":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmMFA(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stepUp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_stepUp(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8845,6 +9470,14 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNMFAEnrollment2ᚖgithubᚗcomᚋrampartᚑgoᚋrampartᚋdemoᚋgraphᚋmodelᚐMFAEnrollment(ctx context.Context, sel ast.SelectionSet, v *model.MFAEnrollment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MFAEnrollment!")
+		return graphql.Null
+	}
+	return ec._MFAEnrollment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋrampartᚑgoᚋrampartᚋdemoᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {

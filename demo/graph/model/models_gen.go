@@ -28,6 +28,15 @@ type CreatedAPIKey struct {
 	APIKey *APIKey `json:"apiKey"`
 }
 
+// A new TOTP enrolment: add the secret to an authenticator app (otpauthURL as
+// a QR code), then call confirmMFA with a code. Shown once.
+type MFAEnrollment struct {
+	Secret     string `json:"secret"`
+	OtpauthURL string `json:"otpauthURL"`
+	// One-time codes for when the authenticator is lost; shown once, stored hashed.
+	RecoveryCodes []string `json:"recoveryCodes"`
+}
+
 type Mutation struct {
 }
 
