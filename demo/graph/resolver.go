@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/rampart-go/rampart/demo/graph/store"
+	"github.com/rampart-go/rampart/upload"
 )
 
 // Resolver is the root resolver. Build it with every field set.
@@ -15,5 +16,7 @@ type Resolver struct {
 	Store    *store.Store
 	Accounts *Accounts
 	Broker   *Broker
-	Logger   *slog.Logger
+	// Uploads checks files (size, type sniffed from the bytes, scanner).
+	Uploads *upload.Guard
+	Logger  *slog.Logger
 }

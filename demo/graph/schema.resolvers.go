@@ -8,8 +8,10 @@ package graph
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/demo/graph/generated"
 	"github.com/rampart-go/rampart/demo/graph/model"
@@ -102,6 +104,25 @@ func (r *mutationResolver) CreatePost(ctx context.Context, input model.PostInput
 func (r *mutationResolver) UpdatePost(ctx context.Context, id string, input model.PostInput) (*model.Post, error) {
 	post, err := r.Store.UpdatePost(ctx, id, input.Title, input.Body)
 	return post, storeError(err)
+}
+
+// AttachImage is the resolver for the attachImage field.
+func (r *mutationResolver) AttachImage(ctx context.Context, postID string, file graphql.Upload) (*model.Post, error) {
+	// @owner has already checked that the caller owns postId, so files for
+	// others' posts are never read or scanned.
+	img, err := r.Uploads.Check(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(img.File)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Store.SetPostImage(ctx, store.Image{PostID: postID, Filename: img.Filename, ContentType: img.ContentType, Data: data}); err != nil {
+		return nil, storeError(err)
+	}
+	p, err := r.Store.PostByID(ctx, postID)
+	return p, storeError(err)
 }
 
 // DeletePost is the resolver for the deletePost field.
@@ -200,6 +221,16 @@ func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role 
 func (r *postResolver) Author(ctx context.Context, obj *model.Post) (*model.User, error) {
 	u, err := r.Store.UserByID(ctx, obj.AuthorID)
 	return u, storeError(err)
+}
+
+// ImageURL is the resolver for the imageURL field.
+func (r *postResolver) ImageURL(ctx context.Context, obj *model.Post) (*string, error) {
+	ok, err := r.Store.HasPostImage(ctx, obj.ID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	u := "/images/" + obj.ID
+	return &u, nil
 }
 
 // Comments is the resolver for the comments field.

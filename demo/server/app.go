@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"os"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/ssrf"
+	"github.com/rampart-go/rampart/upload"
 	"github.com/rampart-go/rampart/wssec"
 	"github.com/rampart-go/rampart/wssec/gqlws"
 )
@@ -120,7 +122,11 @@ func (a *app) wire(ctx context.Context) error {
 		return err
 	}
 
-	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Logger: a.log}
+	uploads, err := upload.New(upload.Config{Logger: a.log, Auditor: audit})
+	if err != nil {
+		return err
+	}
+	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Uploads: uploads, Logger: a.log}
 	dirs, err := graph.NewDirectives(a.store, limiter, &ssrf.Guard{}, a.log)
 	if err != nil {
 		return err
@@ -162,13 +168,14 @@ func (a *app) wire(ctx context.Context) error {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(uploads.Transport())
 
 	guarded, err := gqlsec.Handler(srv, a.gqlsecConfig(limiter))
 	if err != nil {
 		return err
 	}
 	authn := auth.Middleware(authenticator, auth.MiddlewareOptions{Logger: a.log})
-	query, err := a.guardQuery(guarded, authn, limiter, audit)
+	query, err := a.guardQuery(guarded, authn, limiter, audit, uploads)
 	if err != nil {
 		return err
 	}
@@ -183,6 +190,7 @@ func (a *app) wire(ctx context.Context) error {
 		_, _ = w.Write([]byte("ok"))
 	})
 	mux.Handle("/query", a.endWithServer(query))
+	mux.HandleFunc("GET /images/{post}", a.serveImage)
 	chatUp, err := wssec.New(wssec.Options{
 		OriginPatterns: a.cfg.AllowedOrigins,
 		Authenticator:  authenticator,
@@ -262,6 +270,21 @@ func loadTrustedDocuments(cfg *config) (*gqlsec.DocumentStore, error) {
 	return store, nil
 }
 
+// serveImage serves a post's image with the type sniffed at upload, never
+// one a client chose; SecureHeaders adds nosniff and a CSP that runs no
+// script even if a polyglot file were opened directly.
+func (a *app) serveImage(w http.ResponseWriter, r *http.Request) {
+	img, err := a.store.PostImage(r.Context(), r.PathValue("post"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", img.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": img.Filename}))
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	_, _ = w.Write(img.Data)
+}
+
 // endWithServer ends long-lived (WebSocket) requests when the server shuts
 // down: http.Server.Shutdown does not wait for or cancel hijacked
 // connections, so their context is tied to the app's stop signal too.
@@ -297,9 +320,10 @@ func (a *app) outerChain() (func(http.Handler) http.Handler, error) {
 	return chain(mw...), nil
 }
 
-// guardQuery wraps the GraphQL endpoint: CORS from -allowed-origins, the body
-// limit, CSRF prevention, authentication, then the rate limit by caller.
-func (a *app) guardQuery(gql http.Handler, authn func(http.Handler) http.Handler, limiter ratelimit.Limiter, audit *httpsec.Auditor) (http.Handler, error) {
+// guardQuery wraps the GraphQL endpoint: CORS from -allowed-origins, CSRF
+// prevention, the body (or upload) limit, authentication, then the rate
+// limit by caller.
+func (a *app) guardQuery(gql http.Handler, authn func(http.Handler) http.Handler, limiter ratelimit.Limiter, audit *httpsec.Auditor, uploads *upload.Guard) (http.Handler, error) {
 	cors, err := httpsec.CORS(httpsec.CORSOptions{AllowedOrigins: a.cfg.AllowedOrigins, Auditor: audit})
 	if err != nil {
 		return nil, fmt.Errorf("-allowed-origins: %w", err)
@@ -321,7 +345,11 @@ func (a *app) guardQuery(gql http.Handler, authn func(http.Handler) http.Handler
 	if err != nil {
 		return nil, err
 	}
-	return chain(cors, body, csrf, authn, rl)(gql), nil
+	// CSRF comes first: a multipart upload is a "simple" request a browser
+	// may send cross-site, so it needs the preflight header before a single
+	// byte of it is read. Multipart requests get the upload limits instead
+	// of the 1 MiB body limit.
+	return chain(cors, csrf, uploads.Split(body), authn, rl)(gql), nil
 }
 
 // chain applies middleware so that the first one runs first.

@@ -92,6 +92,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddComment   func(childComplexity int, postID string, body string) int
+		AttachImage  func(childComplexity int, postID string, file graphql.Upload) int
 		ConfirmMfa   func(childComplexity int, code string) int
 		CreateAPIKey func(childComplexity int, name string, scopes []string, expiresInDays *int) int
 		CreatePost   func(childComplexity int, input model.PostInput) int
@@ -121,6 +122,7 @@ type ComplexityRoot struct {
 		Comments  func(childComplexity int, first *int, after *string) int
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
+		ImageURL  func(childComplexity int) int
 		Title     func(childComplexity int) int
 	}
 
@@ -185,6 +187,7 @@ type MutationResolver interface {
 	Logout(ctx context.Context, refreshToken string) (bool, error)
 	CreatePost(ctx context.Context, input model.PostInput) (*model.Post, error)
 	UpdatePost(ctx context.Context, id string, input model.PostInput) (*model.Post, error)
+	AttachImage(ctx context.Context, postID string, file graphql.Upload) (*model.Post, error)
 	DeletePost(ctx context.Context, id string) (bool, error)
 	AddComment(ctx context.Context, postID string, body string) (*model.Comment, error)
 	Follow(ctx context.Context, userID string) (*model.User, error)
@@ -200,6 +203,7 @@ type MutationResolver interface {
 type PostResolver interface {
 	Author(ctx context.Context, obj *model.Post) (*model.User, error)
 
+	ImageURL(ctx context.Context, obj *model.Post) (*string, error)
 	Comments(ctx context.Context, obj *model.Post, first *int, after *string) (*model.CommentConnection, error)
 }
 type QueryResolver interface {
@@ -398,6 +402,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddComment(childComplexity, args["postId"].(string), args["body"].(string)), true
+	case "Mutation.attachImage":
+		if e.ComplexityRoot.Mutation.AttachImage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_attachImage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AttachImage(childComplexity, args["postId"].(string), args["file"].(graphql.Upload)), true
 	case "Mutation.confirmMFA":
 		if e.ComplexityRoot.Mutation.ConfirmMfa == nil {
 			break
@@ -618,6 +633,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Post.ID(childComplexity), true
+	case "Post.imageURL":
+		if e.ComplexityRoot.Post.ImageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.ImageURL(childComplexity), true
 	case "Post.title":
 		if e.ComplexityRoot.Post.Title == nil {
 			break
@@ -909,6 +930,9 @@ var sources = []*ast.Source{
 # last so that it counts every attempt, and @stepUp before @auth so that a
 # caller without the role hears FORBIDDEN, not MFA_REQUIRED.
 
+"A file in a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec)."
+scalar Upload
+
 enum Role {
   USER
   ADMIN
@@ -934,6 +958,8 @@ type Post @public {
   body: String!
   author: User!
   createdAt: String!
+  "Where the post's image is served, if it has one."
+  imageURL: String
   comments(first: Int @constraint(min: 0, max: 50), after: String @constraint(maxLength: 64)): CommentConnection! @listSize(assumedSize: 20, slicingArguments: ["first"], sizedFields: ["nodes"], requireOneSlicingArgument: false)
 }
 
@@ -1041,6 +1067,12 @@ type Mutation {
   createPost(input: PostInput!): Post! @auth(scopes: ["posts:write"]) @rateLimit(limit: 20, window: "1m")
   "Only the post's author or an admin; anyone else gets NOT_FOUND, as for a missing post."
   updatePost(id: ID!, input: PostInput!): Post! @auth(scopes: ["posts:write"]) @owner(lookup: "Post", arg: "id")
+  """
+  Attaches an image (PNG, JPEG, GIF or WebP, at most 5 MiB, type sniffed
+  from the bytes) to one of the caller's posts. Multipart requests need the
+  Apollo-Require-Preflight header (CSRF).
+  """
+  attachImage(postId: ID!, file: Upload!): Post! @auth(scopes: ["posts:write"]) @owner(lookup: "Post", arg: "postId") @rateLimit(limit: 10, window: "1m")
   deletePost(id: ID!): Boolean! @auth(scopes: ["posts:write"]) @owner(lookup: "Post", arg: "id")
   addComment(postId: ID! @constraint(maxLength: 64), body: String! @sanitize(policy: "ugc") @constraint(minLength: 1, maxLength: 2000)): Comment! @auth(scopes: ["comments:write"]) @rateLimit(limit: 60, window: "1m")
   follow(userId: ID! @constraint(maxLength: 64)): User! @auth(scopes: ["profile:write"]) @rateLimit(limit: 30, window: "1m")
@@ -1228,6 +1260,8 @@ func (ec *executionContext) childFields_Post(ctx context.Context, field graphql.
 		return ec.fieldContext_Post_author(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Post_createdAt(ctx, field)
+	case "imageURL":
+		return ec.fieldContext_Post_imageURL(ctx, field)
 	case "comments":
 		return ec.fieldContext_Post_comments(ctx, field)
 	}
@@ -1673,6 +1707,28 @@ func (ec *executionContext) field_Mutation_addComment_argsBody(
 		var zeroVal string
 		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
 	}
+}
+
+func (ec *executionContext) field_Mutation_attachImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "postId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["postId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
+	return args, nil
 }
 
 func (ec *executionContext) field_Mutation_confirmMFA_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
@@ -4730,6 +4786,114 @@ func (ec *executionContext) fieldContext_Mutation_updatePost(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_attachImage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_attachImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AttachImage(ctx, fc.Args["postId"].(string), fc.Args["file"].(graphql.Upload))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal *model.Post
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOString2ᚕstringᚄ(ctx, []any{"posts:write"})
+				if err != nil {
+					var zeroVal *model.Post
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Post
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive1, nil, scopes)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				lookup, err := ec.unmarshalOString2ᚖstring(ctx, "Post")
+				if err != nil {
+					var zeroVal *model.Post
+					return zeroVal, err
+				}
+				arg, err := ec.unmarshalNString2string(ctx, "postId")
+				if err != nil {
+					var zeroVal *model.Post
+					return zeroVal, err
+				}
+				if ec.Directives.Owner == nil {
+					var zeroVal *model.Post
+					return zeroVal, errors.New("directive owner is not implemented")
+				}
+				return ec.Directives.Owner(ctx, nil, directive2, lookup, arg)
+			}
+			directive4 := func(ctx context.Context) (any, error) {
+				limit, err := ec.unmarshalNInt2int(ctx, 10)
+				if err != nil {
+					var zeroVal *model.Post
+					return zeroVal, err
+				}
+				window, err := ec.unmarshalNString2string(ctx, "1m")
+				if err != nil {
+					var zeroVal *model.Post
+					return zeroVal, err
+				}
+				by, err := ec.unmarshalOString2ᚖstring(ctx, "CALLER")
+				if err != nil {
+					var zeroVal *model.Post
+					return zeroVal, err
+				}
+				if ec.Directives.RateLimit == nil {
+					var zeroVal *model.Post
+					return zeroVal, errors.New("directive rateLimit is not implemented")
+				}
+				return ec.Directives.RateLimit(ctx, nil, directive3, limit, window, by)
+			}
+
+			next = directive4
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Post) graphql.Marshaler {
+			return ec.marshalNPost2ᚖgithubᚗcomᚋrampartᚑgoᚋrampartᚋdemoᚋgraphᚋmodelᚐPost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_attachImage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Post(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_attachImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_deletePost(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5771,6 +5935,29 @@ func (ec *executionContext) _Post_createdAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Post_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Post", field, false, false, "String")
+}
+
+func (ec *executionContext) _Post_imageURL(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_imageURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Post().ImageURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Post_imageURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, true, "String")
 }
 
 func (ec *executionContext) _Post_comments(ctx context.Context, field graphql.CollectedField, obj *model.Post) (ret graphql.Marshaler) {
@@ -8546,6 +8733,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "attachImage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_attachImage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deletePost":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deletePost(ctx, field)
@@ -8715,6 +8909,12 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "imageURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_imageURL(ctx, field, obj)
+				})
 		case "comments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -9581,6 +9781,20 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋrampartᚑgoᚋrampartᚋdemoᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
