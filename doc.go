@@ -1,0 +1,23 @@
+// Package rampart is the entry point to Rampart's documentation: a Go
+// toolkit that hardens gqlgen GraphQL servers and WebSocket endpoints
+// against the OWASP API Security Top 10. The code lives in its packages:
+//
+//   - auth: who is calling (Principal, JWT, refresh tokens, passwords, API
+//     keys, HTTP middleware); auth/authredis shares revocations and refresh
+//     families through Redis.
+//   - complexity: measures an operation (depth, aliases, fields, cost).
+//   - gqlsec: gqlgen extensions that refuse hostile operations before any
+//     resolver runs, mask internal errors and lock down introspection.
+//   - directives: @auth, @owner, @constraint, @sanitize, @public,
+//     @rateLimit, @stepUp for gqlgen schemas.
+//   - httpsec: HTTP middleware (headers, CSRF, CORS, body limit, request id,
+//     client IP, rate limit, TLS, audit).
+//   - ratelimit: token buckets by caller, in memory or on Redis.
+//   - wssec and wssec/gqlws: guarded WebSocket connections, plain and for
+//     gqlgen subscriptions.
+//   - webhook, ssrf, upload, mfa: signed webhooks, SSRF-safe URLs, upload
+//     limits, TOTP second factors.
+//
+// Example_quickstart (the README's quick start) puts the layers in front of
+// a gqlgen server.
+package rampart
