@@ -1,10 +1,10 @@
 package httpsec
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
+
+	"github.com/rampart-go/rampart/internal/jsonerror"
 )
 
 // Stable error codes, sent to clients in extensions.code and written to audit
@@ -31,42 +31,8 @@ const (
 // misconfiguration is refused at startup, never discovered per request.
 var ErrInvalidConfig = errors.New("httpsec: invalid configuration")
 
-// errorBody is the GraphQL error shape, so that GraphQL clients (Apollo,
-// urql, graphql-request) surface the message and code unchanged.
-type errorBody struct {
-	Errors [1]errorEntry `json:"errors"`
-}
+// errorJSON renders a GraphQL-shaped error body (internal/jsonerror).
+func errorJSON(code, message string) []byte { return jsonerror.Body(code, message) }
 
-type errorEntry struct {
-	Message    string         `json:"message"`
-	Extensions errorExtension `json:"extensions"`
-}
-
-type errorExtension struct {
-	Code string `json:"code"`
-}
-
-// errorJSON renders {"errors":[{"message":…,"extensions":{"code":…}}]}
-// followed by a newline. Messages are fixed server-side strings: nothing
-// from the request is ever echoed.
-func errorJSON(code, message string) []byte {
-	b, err := json.Marshal(errorBody{Errors: [1]errorEntry{{
-		Message:    message,
-		Extensions: errorExtension{Code: code},
-	}}})
-	if err != nil { // cannot happen for two strings
-		panic("httpsec: " + err.Error())
-	}
-	return append(b, '\n')
-}
-
-// writeError writes a precomputed JSON error body with status.
-func writeError(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
+// writeError writes a body from errorJSON with status.
+func writeError(w http.ResponseWriter, status int, body []byte) { jsonerror.Write(w, status, body) }

@@ -1,10 +1,10 @@
 package webhook
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
+
+	"github.com/rampart-go/rampart/internal/jsonerror"
 )
 
 // Stable error codes, sent to clients in extensions.code. They never change
@@ -52,39 +52,8 @@ var (
 	ErrBodyTooLarge = errors.New("webhook: body too large")
 )
 
-type errorBody struct {
-	Errors [1]errorEntry `json:"errors"`
-}
+// errorJSON renders a GraphQL-shaped error body (internal/jsonerror).
+func errorJSON(code, message string) []byte { return jsonerror.Body(code, message) }
 
-type errorEntry struct {
-	Message    string         `json:"message"`
-	Extensions errorExtension `json:"extensions"`
-}
-
-type errorExtension struct {
-	Code string `json:"code"`
-}
-
-// errorJSON renders {"errors":[{"message":…,"extensions":{"code":…}}]} and a
-// newline. Messages are fixed server-side strings: nothing from the request
-// is echoed.
-func errorJSON(code, message string) []byte {
-	b, err := json.Marshal(errorBody{Errors: [1]errorEntry{{
-		Message:    message,
-		Extensions: errorExtension{Code: code},
-	}}})
-	if err != nil { // cannot happen for two strings
-		panic("webhook: " + err.Error())
-	}
-	return append(b, '\n')
-}
-
-func writeError(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
+// writeError writes a body from errorJSON with status.
+func writeError(w http.ResponseWriter, status int, body []byte) { jsonerror.Write(w, status, body) }
