@@ -416,3 +416,41 @@ func TestDocumentCacheKeepsTokenLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestCostBudgetRefills spends a real ratelimit.Memory budget (injected
+// clock) until THROTTLED, then shows it refilling at BudgetRate.
+func TestCostBudgetRefills(t *testing.T) {
+	t.Parallel()
+	var (
+		mu  sync.Mutex
+		now = time.Unix(1_700_000_000, 0)
+	)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	mem, err := ratelimit.NewMemory(ratelimit.MemoryOptions{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, gqlsec.Config{Cost: gqlsec.CostLimit{Budget: mem, BudgetRate: ratelimit.Rate{Limit: 12, Period: time.Minute}}})
+	const q = `{ posts(first: 5) { nodes { id } } }` // cost 6
+	for i := range 2 {
+		if r := h.query(t, user, q); r.status != 200 {
+			t.Fatalf("spend %d: %d %s", i+1, r.status, r.body)
+		}
+	}
+	if r := h.query(t, user, q); r.status != 429 || r.code(t) != gqlsec.CodeThrottled {
+		t.Fatalf("exhausted: %d %s", r.status, r.body)
+	}
+	// 12 points a minute: 6 points (one query) come back in 30 seconds.
+	mu.Lock()
+	now = now.Add(29 * time.Second)
+	mu.Unlock()
+	if r := h.query(t, user, q); r.status != 429 {
+		t.Fatalf("before the refill: %d, want 429", r.status)
+	}
+	mu.Lock()
+	now = now.Add(time.Second)
+	mu.Unlock()
+	if r := h.query(t, user, q); r.status != 200 {
+		t.Fatalf("after the refill: %d %s", r.status, r.body)
+	}
+}
