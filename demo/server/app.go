@@ -110,7 +110,7 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	// TOTP failures count in the shared limiter, so that guesses spread
 	// across replicas are throttled together.
-	totp, err := mfa.NewTOTP(mfa.Options{Issuer: "Rampart Demo", Limiter: limiter, Logger: a.log})
+	totp, err := mfa.NewTOTP(mfa.Options{Issuer: "Rampart Demo", Limiter: limiter, UsedCodes: shared.usedCodes, Logger: a.log})
 	if err != nil {
 		return err
 	}

@@ -150,3 +150,19 @@ func TestRedisOutageFailOpen(t *testing.T) {
 		t.Fatalf("after recovery: %d, RateLimit-Limit %q", r.Status, r.Header.Get("RateLimit-Limit"))
 	}
 }
+
+// A TOTP code accepted by one replica is refused by the other.
+func TestReplicasShareUsedTOTPCodes(t *testing.T) {
+	t.Parallel()
+	a, b, _ := replicas(t)
+	tok, _, _ := a.register("otp@example.com", "Otp", "a long enough passphrase")
+	_, secret := a.withMFA(tok)
+	code := totpCode(t, secret, time.Now().Add(30*time.Second))
+	const step = `mutation($c: String!) { stepUp(code: $c) { accessToken } }`
+	if r := a.do(tok, step, map[string]any{"c": code}); dig(r.Data, "stepUp", "accessToken") == nil {
+		t.Fatalf("step-up on A: %+v", r.Errors)
+	}
+	if r := b.do(tok, step, map[string]any{"c": code}); r.code() != "MFA_INVALID" {
+		t.Fatalf("same code on B: %q, want MFA_INVALID", r.code())
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/authredis"
+	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
 )
 
@@ -22,6 +24,8 @@ type sharedState struct {
 	revocations auth.Revocations
 	// refresh is the refresh-token store; nil means the SQLite database.
 	refresh auth.RefreshStore
+	// usedCodes remembers accepted TOTP codes; nil means per process.
+	usedCodes mfa.UsedCodes
 	redis   *redis.Client // nil in memory mode
 }
 
@@ -72,7 +76,8 @@ func newSharedState(ctx context.Context, url string, failOpen bool, log *slog.Lo
 		return nil, err
 	}
 	log.Info("shared state on redis", "addr", opts.Addr)
-	return &sharedState{limiter: limiter, slots: slots, revocations: revocations, refresh: refresh, redis: client}, nil
+	return &sharedState{limiter: limiter, slots: slots, revocations: revocations, refresh: refresh,
+		usedCodes: redisUsedCodes{client}, redis: client}, nil
 }
 
 // Close disconnects from Redis.
@@ -81,4 +86,22 @@ func (s *sharedState) Close() error {
 		return s.redis.Close()
 	}
 	return nil
+}
+
+// redisUsedCodes is mfa.UsedCodes on Redis: SET NX with an absolute expiry,
+// so that a TOTP code accepted by one replica is refused by all.
+type redisUsedCodes struct{ c *redis.Client }
+
+// MarkUsed implements mfa.UsedCodes.
+func (u redisUsedCodes) MarkUsed(ctx context.Context, key string, until time.Time) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	ok, err := u.c.SetArgs(ctx, "rampart:mfa:used:"+key, 1, redis.SetArgs{Mode: "NX", ExpireAt: until}).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return ok == "OK", nil
 }
