@@ -26,7 +26,7 @@ type sharedState struct {
 	refresh auth.RefreshStore
 	// usedCodes remembers accepted TOTP codes; nil means per process.
 	usedCodes mfa.UsedCodes
-	redis   *redis.Client // nil in memory mode
+	redis     *redis.Client // nil in memory mode
 }
 
 // newSharedState connects to REDIS_URL if set (failing startup when Redis
