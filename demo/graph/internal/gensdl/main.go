@@ -1,3 +1,7 @@
+// Command gensdl writes demo/graph/rampart.graphqls: the directive
+// definitions the toolkit exports (directives.SDL and
+// complexity.DirectivesSDL), verbatim, so that gqlgen generates matching
+// signatures. `make generate` runs it; a demo/graph test fails on drift.
 package main
 
 import (
