@@ -20,7 +20,9 @@ const analysisKey = "RampartAnalysis"
 // document is parsed and measured once however many guards read it.
 type analysis struct {
 	analyzer   *complexity.Analyzer
+	query      string // the text parsed (the cache key)
 	doc        *ast.QueryDocument
+	fresh      bool // doc was parsed by this request (not from the cache)
 	report     complexity.Report
 	err        error // from Analyze
 	parseErr   error
@@ -34,9 +36,9 @@ type analysis struct {
 // validation slow (10,000 copies of one field take gqlparser's overlap
 // check seconds) is refused first.
 //
-// cache, when not nil, holds documents that passed OperationLimits, with
-// the token limit they were parsed under; a hit skips the parse when the
-// caller's token limit is at least as large.
+// cache, when not nil, holds parsed documents with the token limit they
+// were parsed under; a hit skips the parse when the caller's token limit
+// is at least as large.
 func analyse(ctx context.Context, a *complexity.Analyzer, params *graphql.RawParams, tokenLimit int, cache *lru.LRU[*cachedDoc]) *analysis {
 	var opCtx *graphql.OperationContext
 	if graphql.HasOperationContext(ctx) {
@@ -45,13 +47,14 @@ func analyse(ctx context.Context, a *complexity.Analyzer, params *graphql.RawPar
 			return an
 		}
 	}
-	an := &analysis{analyzer: a}
+	an := &analysis{analyzer: a, query: params.Query}
 	var doc *ast.QueryDocument
 	var err error
 	if c, ok := cacheGet(ctx, cache, params.Query); ok && tokenOK(c.tokens, tokenLimit) {
 		doc = c.doc
 	} else {
 		doc, err = parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, tokenLimit)
+		an.fresh = true
 	}
 	an.tokens = tokenLimit
 	switch {
@@ -78,10 +81,14 @@ func (an *analysis) measured() bool {
 }
 
 // cachedDoc is a parsed document that passed OperationLimits, and the
-// token limit it was parsed under (0 = none).
+// token limit it was parsed under (0 = none). valid reports that it
+// passed gqlgen's validation rules with no error: only such documents are
+// handed to gqlgen (see execCache). A cached document is never modified
+// after it is added (validation, which fills in definitions, runs before).
 type cachedDoc struct {
 	doc    *ast.QueryDocument
 	tokens int
+	valid  bool
 }
 
 func cacheGet(ctx context.Context, c *lru.LRU[*cachedDoc], q string) (*cachedDoc, bool) {

@@ -9,7 +9,10 @@ import (
 	"reflect"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
@@ -41,6 +44,17 @@ type Config struct {
 	// ErrorPresenter, if set, runs on errors MaskErrors lets through
 	// (public ones); it cannot see masked detail. Nil means none.
 	ErrorPresenter graphql.ErrorPresenterFunc
+	// ValidationRules returns the validation rules gqlgen's executor
+	// uses. Install sets them on the server (SetValidationRulesFn) and
+	// validates first-seen documents with them, so that gqlgen can reuse
+	// the guards' parse and validation (see Install). Nil means
+	// rules.NewDefaultRules, gqlgen's default. Set custom rules here, not
+	// with srv.SetValidationRulesFn, which Install overrides; calling that
+	// after Install would let documents validated under these rules skip
+	// the other ones. gqlsec calls it once, in Install; gqlgen calls it
+	// per document it validates, so each call must return a new
+	// *rules.Rules with the same rules.
+	ValidationRules func() *rules.Rules
 	// HTTP configures the middleware Handler adds (batching).
 	HTTP HTTPOptions
 	// Logger receives audit records of rejections and the full text of
@@ -58,6 +72,8 @@ type Server interface {
 	SetRecoverFunc(graphql.RecoverFunc)
 	SetParserTokenLimit(int)
 	SetDisableSuggestion(bool)
+	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	SetValidationRulesFn(func() *rules.Rules)
 }
 
 // Install applies every guard to srv with cfg's values and safe defaults,
@@ -70,6 +86,17 @@ type Server interface {
 // func that logs panics. It returns an error wrapping ErrConfig (or
 // complexity.ErrBadDirective) on misconfiguration and then leaves srv
 // unchanged.
+//
+// Install owns srv's query cache and validation rules: it sets the rules
+// to cfg.ValidationRules and, unless cfg.Limits.CacheSize is Unlimited,
+// replaces any query cache set before with one it shares with the guards
+// (an LRU of Limits.CacheSize documents, default DefaultCacheSize). When
+// every guard passes a document the guards parsed, it is validated with
+// those rules and, if valid, stored there, so gqlgen neither parses nor
+// validates it again; invalid documents are left to gqlgen's parse and
+// validation, which report its usual errors. The guards still run on every
+// request, before gqlgen's cache lookup: a document cached for one caller
+// is checked again against each other caller's limits.
 //
 // Install does not set HTTP statuses or refuse batches; wrap srv with
 // Middleware, or call Handler, which does both.
@@ -94,6 +121,14 @@ func Install(srv Server, cfg Config) error {
 		srv.SetParserTokenLimit(int(pick(cfg.Limits.Tokens, DefaultTokens)))
 	}
 	srv.SetDisableSuggestion(false) // decided per caller by SuggestionsFor
+	rulesFn := cfg.ValidationRules
+	if rulesFn == nil {
+		rulesFn = rules.NewDefaultRules
+	}
+	srv.SetValidationRulesFn(rulesFn)
+	if c := limitsOf(exts); c != nil && c.cache != nil {
+		srv.SetQueryCache(execCache{c.cache})
+	}
 	mask := MaskErrors(cfg.Logger)
 	presenter := mask
 	if cfg.ErrorPresenter != nil {
@@ -133,12 +168,25 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 		exts = append(exts, &td)
 	}
 	exts = append(exts, &limits, &Introspection{Allow: cfg.Introspection, Logger: cfg.Logger}, &cost)
+	if n := pick(limits.CacheSize, DefaultCacheSize); n > 0 {
+		limits.cache, limits.filled = lru.New[*cachedDoc](int(n)), true
+		exts = append(exts, &queryCacheFill{analyzer: a, cache: limits.cache, rules: cfg.ValidationRules})
+	}
 	for _, e := range exts {
 		if err := e.Validate(es); err != nil {
 			return nil, err
 		}
 	}
 	return exts, nil
+}
+
+func limitsOf(exts []graphql.HandlerExtension) *OperationLimits {
+	for _, e := range exts {
+		if l, ok := e.(*OperationLimits); ok {
+			return l
+		}
+	}
+	return nil
 }
 
 // schemaOf reads srv's executable schema, which handler.Server does not

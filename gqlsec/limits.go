@@ -86,16 +86,21 @@ type OperationLimits struct {
 	// Analysis tunes the measurement (introspection fields counted by
 	// default).
 	Analysis complexity.Options
-	// CacheSize is how many parsed documents that passed the limits are
-	// kept (LRU, keyed by document text) so that a repeated document is not
-	// parsed twice (here and by gqlgen). Zero means DefaultCacheSize;
-	// Unlimited turns the cache off. A document parsed under a larger
-	// token limit (an admin's) is parsed again for a caller with a smaller
-	// one.
+	// CacheSize is how many parsed documents are kept (LRU, keyed by
+	// document text) so that a repeated document is not parsed again.
+	// Zero means DefaultCacheSize; Unlimited turns the cache off. A
+	// document parsed under a larger token limit (an admin's) is parsed
+	// again for a caller with a smaller one. Install shares this cache
+	// with gqlgen's executor (see Config.ValidationRules), so that gqlgen
+	// reuses the guards' parse; used alone, OperationLimits keeps
+	// documents that passed its limits.
 	CacheSize int
 
 	analyzer *complexity.Analyzer
 	cache    *lru.LRU[*cachedDoc]
+	// filled: Install's queryCacheFill adds documents (after validating
+	// them) once every guard has passed; OperationLimits does not.
+	filled bool
 }
 
 // DefaultCacheSize is the default number of parsed documents
@@ -227,7 +232,7 @@ func (o *OperationLimits) MutateOperationParameters(ctx context.Context, params 
 			})
 		}
 	}
-	if o.cache != nil && an.parseErr == nil {
+	if o.cache != nil && an.parseErr == nil && an.fresh && !o.filled {
 		o.cache.Add(ctx, params.Query, &cachedDoc{doc: an.doc, tokens: an.tokens})
 	}
 	return nil

@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/demo/graph"
@@ -147,9 +145,6 @@ func (a *app) wire(ctx context.Context) error {
 		return err
 	}
 	srv := handler.New(es)
-	// gqlgen parses and validates each distinct document once; gqlsec's
-	// guards still run on every request, before this cache is consulted.
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(dirs)
 	apiKeys, err := auth.NewAPIKeyAuthenticator(a.store.APIKeys(), auth.APIKeyOptions{})
 	if err != nil {
