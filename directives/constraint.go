@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strings"
@@ -207,11 +208,36 @@ func CheckURL(s string) error {
 	if len(s) == 0 || len(s) > 2048 || hasSpaceOrControl(s) {
 		return errBadURL
 	}
+	// Characters RFC 3986 never allows unencoded: url.Parse lets some of
+	// them through (a quote in the host), and they are what breaks out of
+	// an HTML attribute the URL is later written into.
+	if strings.ContainsAny(s, "<>\"`{}|\\^") {
+		return errBadURL
+	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" || u.User != nil || u.Hostname() == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" || u.User != nil || !validHost(u.Hostname()) {
 		return errBadURL
 	}
 	return nil
+}
+
+// validHost accepts a DNS name (letters, digits, '-', '.') or an IP
+// address (IPv6 without its brackets, as url.URL.Hostname returns it).
+func validHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	if strings.Contains(h, ":") {
+		_, err := netip.ParseAddr(h)
+		return err == nil
+	}
+	for i := range len(h) {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckUUID is the UUID format: 8-4-4-4-12 hexadecimal digits, any version.
