@@ -54,8 +54,11 @@ func Sections() []Section {
 		static = append(static,
 			Row{Label: "guards, repeated document: " + d.name, Key: "gqlsec.BenchmarkGuards/repeated/" + d.name, Unit: "ns/op",
 				BaseKey: "gqlsec.BenchmarkBaselineParseValidate/" + d.name, RatioMax: 0.25},
-			Row{Label: "guards, first-seen document: " + d.name, Key: "gqlsec.BenchmarkGuards/first_seen/" + d.name, Unit: "ns/op",
-				BaseKey: "gqlsec.BenchmarkBaselineParseValidate/" + d.name, RatioMax: 0.25},
+			// first_seen includes the validation gqlgen then skips (its
+			// query cache is filled by gqlsec), so the extra cost is
+			// ratio - 1: the goal "extra ≤ 0.25×" is a ratio ≤ 1.25.
+			Row{Label: "guards + validation, first-seen document (extra = ratio − 1): " + d.name, Key: "gqlsec.BenchmarkGuards/first_seen/" + d.name, Unit: "ns/op",
+				BaseKey: "gqlsec.BenchmarkBaselineParseValidate/" + d.name, RatioMax: 1.25},
 			Row{Label: "complexity.Analyze: " + d.name, Key: "complexity.BenchmarkAnalyze/" + d.name, Unit: "ns/op",
 				BaseKey: "complexity.BenchmarkParseValidate/" + d.name, RatioMax: 0.25},
 		)
