@@ -69,67 +69,95 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
+// wire builds the demo: shared state, accounts, the GraphQL server and the
+// routes, each step in its own function below.
 func (a *app) wire(ctx context.Context) error {
-	passwords, err := auth.NewPasswordHasher(auth.Argon2Params{})
-	if err != nil {
-		return err
-	}
 	shared, err := newSharedState(ctx, a.cfg.RedisURL, a.cfg.RedisFailOpen, a.log)
 	if err != nil {
 		return err
 	}
 	a.shared = shared
-	revocations := shared.revocations
+	audit := httpsec.NewAuditor(a.log)
+	accounts, authenticator, err := a.wireAccounts(ctx, audit)
+	if err != nil {
+		return err
+	}
+	gql, err := a.wireGraphQL(accounts, authenticator, audit)
+	if err != nil {
+		return err
+	}
+	return a.wireRoutes(gql, authenticator)
+}
+
+// wireAccounts builds authentication: JWTs (revocable), rotating refresh
+// tokens, passwords, TOTP, brute-force guards and API keys.
+func (a *app) wireAccounts(ctx context.Context, audit *httpsec.Auditor) (*graph.Accounts, auth.Authenticator, error) {
+	passwords, err := auth.NewPasswordHasher(auth.Argon2Params{})
+	if err != nil {
+		return nil, nil, err
+	}
 	jwtCfg := auth.JWTConfig{
 		Issuer:      jwtIssuer,
 		Audience:    jwtAudience,
 		Keys:        []auth.JWTKey{{ID: "demo-hs256", Algorithm: auth.AlgHS256, Secret: a.cfg.JWTSecret}},
-		Revocations: revocations,
+		Revocations: a.shared.revocations,
 	}
 	issuer, err := auth.NewJWTIssuer(jwtCfg)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	a.verifier, err = auth.NewJWTVerifier(jwtCfg)
-	if err != nil {
-		return err
+	if a.verifier, err = auth.NewJWTVerifier(jwtCfg); err != nil {
+		return nil, nil, err
 	}
 	var refreshStore auth.RefreshStore = a.store.RefreshTokens()
-	if shared.refresh != nil {
-		refreshStore = shared.refresh
+	if a.shared.refresh != nil {
+		refreshStore = a.shared.refresh
 	}
 	refresh, err := auth.NewRefreshTokens(refreshStore, auth.RefreshOptions{})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	audit := httpsec.NewAuditor(a.log)
-	limiter := shared.limiter
-	guard, err := newBruteForceGuard(limiter, audit, a.log)
+	guard, err := newBruteForceGuard(a.shared.limiter, audit, a.log)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// TOTP failures count in the shared limiter, so that guesses spread
 	// across replicas are throttled together.
-	totp, err := mfa.NewTOTP(mfa.Options{Issuer: "Rampart Demo", Limiter: limiter, UsedCodes: shared.usedCodes, Logger: a.log})
+	totp, err := mfa.NewTOTP(mfa.Options{Issuer: "Rampart Demo", Limiter: a.shared.limiter, UsedCodes: a.shared.usedCodes, Logger: a.log})
 	if err != nil {
-		return err
+		return nil, nil, err
+	}
+	if err := a.seedAdmin(ctx, passwords); err != nil {
+		return nil, nil, err
+	}
+	apiKeys, err := auth.NewAPIKeyAuthenticator(a.store.APIKeys(), auth.APIKeyOptions{})
+	if err != nil {
+		return nil, nil, err
 	}
 	accounts := &graph.Accounts{
 		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: refresh,
 		Revoker: a.verifier, Guard: guard, TOTP: totp, Logger: a.log,
 	}
-	if err := a.seedAdmin(ctx, passwords); err != nil {
-		return err
+	authenticator := auth.MultiAuthenticator{
+		Bearer: a.verifier,
+		APIKey: graph.APIKeyUsage{Next: apiKeys, Touch: a.store.APIKeys().Touch},
 	}
+	return accounts, authenticator, nil
+}
 
+// wireGraphQL builds the gqlgen server with the schema's directives, its
+// transports (POST, GET, graphql-transport-ws through wssec, multipart
+// uploads) and gqlsec's operation guards, then the HTTP chain in front.
+func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authenticator, audit *httpsec.Auditor) (http.Handler, error) {
+	limiter := a.shared.limiter
 	uploads, err := upload.New(upload.Config{Logger: a.log, Auditor: audit})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Uploads: uploads, Logger: a.log}
 	dirs, err := graph.NewDirectives(a.store, limiter, &ssrf.Guard{}, a.log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	es := generated.NewExecutableSchema(generated.Config{
 		Resolvers: resolver,
@@ -142,27 +170,19 @@ func (a *app) wire(ctx context.Context) error {
 	// Validate here so that a schema mistake is a startup error, not the
 	// panic srv.Use would raise.
 	if err := dirs.Validate(es); err != nil {
-		return err
+		return nil, err
 	}
 	srv := handler.New(es)
 	srv.Use(dirs)
-	apiKeys, err := auth.NewAPIKeyAuthenticator(a.store.APIKeys(), auth.APIKeyOptions{})
-	if err != nil {
-		return err
-	}
-	authenticator := auth.MultiAuthenticator{
-		Bearer: a.verifier,
-		APIKey: graph.APIKeyUsage{Next: apiKeys, Touch: a.store.APIKeys().Touch},
-	}
 	ws, err := gqlws.New(gqlws.Options{Options: wssec.Options{
 		OriginPatterns: a.cfg.AllowedOrigins,
 		Authenticator:  authenticator,
-		Slots:          shared.slots,
+		Slots:          a.shared.slots,
 		CallerLimiter:  limiter,
 		Logger:         a.log,
 	}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srv.AddTransport(ws.Websocket())
 	srv.AddTransport(transport.Options{})
@@ -172,18 +192,28 @@ func (a *app) wire(ctx context.Context) error {
 
 	guarded, err := gqlsec.Handler(srv, a.gqlsecConfig(limiter))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	authn := auth.Middleware(authenticator, auth.MiddlewareOptions{Logger: a.log})
-	query, err := a.guardQuery(guarded, authn, limiter, audit, uploads)
-	if err != nil {
-		return err
-	}
+	return a.guardQuery(guarded, authn, limiter, audit, uploads)
+}
+
+// wireRoutes mounts the endpoints behind the outer chain.
+func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator) error {
 	outer, err := a.outerChain()
 	if err != nil {
 		return err
 	}
-
+	chatUp, err := wssec.New(wssec.Options{
+		OriginPatterns: a.cfg.AllowedOrigins,
+		Authenticator:  authenticator,
+		Slots:          a.shared.slots,
+		CallerLimiter:  a.shared.limiter,
+		Logger:         a.log,
+	})
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -191,16 +221,7 @@ func (a *app) wire(ctx context.Context) error {
 	})
 	mux.Handle("/query", a.endWithServer(query))
 	mux.HandleFunc("GET /images/{post}", a.serveImage)
-	chatUp, err := wssec.New(wssec.Options{
-		OriginPatterns: a.cfg.AllowedOrigins,
-		Authenticator:  authenticator,
-		Slots:          shared.slots,
-		CallerLimiter:  limiter,
-		Logger:         a.log,
-	})
-	if err != nil {
-		return err
-	}
+	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
 	if len(a.cfg.WebhookSecrets) > 0 {
 		hook, err := moderationWebhook(a.cfg.WebhookSecrets, a.log)
 		if err != nil {
@@ -208,7 +229,6 @@ func (a *app) wire(ctx context.Context) error {
 		}
 		mux.Handle("POST /webhooks/moderation", hook)
 	}
-	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
 	a.handler = outer(mux)
 	return nil
 }
