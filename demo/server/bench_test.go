@@ -17,7 +17,9 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/rampart-go/rampart/demo/graph"
 	"github.com/rampart-go/rampart/demo/graph/generated"
@@ -110,6 +112,9 @@ func startBare(tb testing.TB, db string) string {
 	})
 	srv := handler.New(es)
 	srv.AddTransport(transport.POST{})
+	// The query cache gqlgen's own NewDefaultServer sets up: the hardened
+	// server has one too (gqlsec.Install shares it with the guards).
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	mux := http.NewServeMux()
 	mux.Handle("/query", srv)
 	ts := httptest.NewServer(mux)
