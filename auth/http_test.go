@@ -4,20 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rampart-go/rampart/auth"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+	"github.com/rampart-go/rampart/internal/golden"
+)
 
 // render is what a client sees of a response: status, the headers auth
 // sets, and the body.
@@ -37,20 +35,7 @@ func render(rec *httptest.ResponseRecorder) string {
 
 func checkGolden(t testing.TB, name string, rec *httptest.ResponseRecorder) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	got := render(rec)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("response drifted from %s:\n got: %q\nwant: %q", path, got, want)
-	}
+	golden.File(t, filepath.Join("testdata", name), []byte(render(rec)))
 }
 
 func checkUnauthorized(t testing.TB, rec *httptest.ResponseRecorder) {

@@ -3,7 +3,6 @@ package directives_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,9 +18,9 @@ import (
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/directives/internal/testgraph"
 	"github.com/rampart-go/rampart/ratelimit"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/rampart-go/rampart/internal/golden"
+)
 
 func loadSchema(t testing.TB, sdl string) *ast.Schema {
 	t.Helper()
@@ -303,19 +302,7 @@ func TestSDLMatchesTestGraph(t *testing.T) {
 func TestAnonymousSurfaceGolden(t *testing.T) {
 	t.Parallel()
 	got := strings.Join(directives.AnonymousSurface(testgraph.NewExecutableSchema(testgraph.Config{}).Schema()), "\n") + "\n"
-	golden := filepath.Join("testdata", "anonymous_surface.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Fatalf("anonymous surface changed (rerun with -update if intended):\ngot:\n%s\nwant:\n%s", got, want)
-	}
+	golden.Check(t, "anonymous_surface", []byte(got))
 	for _, f := range []string{"User.email", "Query.secret", "Stats.users", "Mutation.updatePost", "Subscription.postAdded",
 		"Query.wallet", "Mutation.transfer", "Mutation.changeEmail", "Mutation.follow"} {
 		if strings.Contains("\n"+got, "\n"+f+"\n") {

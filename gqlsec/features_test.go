@@ -86,7 +86,7 @@ func TestSuggestionsWithheld(t *testing.T) {
 	if strings.Contains(string(anon.body), "Did you mean") || !strings.Contains(string(anon.body), `Cannot query field \"nmae\" on type \"User\".`) {
 		t.Fatalf("anonymous got %s", anon.body)
 	}
-	golden(t, "suggestion_anonymous", anon)
+	goldenResponse(t, "suggestion_anonymous", anon)
 	adm := h.query(t, admin, misspelled)
 	if !strings.Contains(string(adm.body), `Did you mean \"name\"?`) {
 		t.Fatalf("admin got %s", adm.body)
@@ -114,7 +114,7 @@ func TestMaskErrors(t *testing.T) {
 					t.Fatalf("response leaks %q: %s", leak, r.body)
 				}
 			}
-			golden(t, tt.name, r)
+			goldenResponse(t, tt.name, r)
 		})
 	}
 	logs := h.log.String()
@@ -153,7 +153,7 @@ func TestCostExtension(t *testing.T) {
 	if over.status != 400 || over.code(t) != gqlsec.CodeCostLimit {
 		t.Fatalf("%d %s", over.status, over.body)
 	}
-	golden(t, "cost_limit_with_extension", over)
+	goldenResponse(t, "cost_limit_with_extension", over)
 }
 
 // bucket is a minimal ratelimit.Limiter for tests: capacity tokens, never
@@ -203,7 +203,7 @@ func TestCostBudget(t *testing.T) {
 	if second.status != 429 || second.code(t) != gqlsec.CodeThrottled || second.header.Get("Retry-After") != "3" {
 		t.Fatalf("second: %d %v %s", second.status, second.header, second.body)
 	}
-	golden(t, "cost_budget_throttled", second)
+	goldenResponse(t, "cost_budget_throttled", second)
 	if other := h.query(t, admin, q); other.status != 200 {
 		t.Fatalf("budgets are per caller: %d %s", other.status, other.body)
 	}
@@ -271,7 +271,7 @@ func TestTrustedDocuments(t *testing.T) {
 					t.Errorf("%s: %d %s", tt.name, r.status, r.body)
 				}
 				if name == "apollo" && tt.wantCode != "" {
-					golden(t, "trusted_"+tt.name, r)
+					goldenResponse(t, "trusted_"+tt.name, r)
 				}
 			}
 		})
@@ -369,7 +369,7 @@ func TestConcealLimits(t *testing.T) {
 	if strings.Contains(string(anon.body), `"limit"`) || strings.Contains(string(anon.body), `"observed"`) || anon.code(t) != gqlsec.CodeDepthLimit {
 		t.Fatalf("anonymous sees figures: %s", anon.body)
 	}
-	golden(t, "depth_concealed", anon)
+	goldenResponse(t, "depth_concealed", anon)
 	if u := h.query(t, user, gqltest.Deep(16)); !strings.Contains(string(u.body), `"limit":15`) {
 		t.Fatalf("user should see figures: %s", u.body)
 	}

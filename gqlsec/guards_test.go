@@ -72,7 +72,7 @@ func TestHostileDocumentsNeverReachResolvers(t *testing.T) {
 			if n := hh.es.Resolves(); n != 0 || hh.es.Execs() != 0 {
 				t.Fatalf("%d resolvers ran", n)
 			}
-			golden(t, tt.name, r)
+			goldenResponse(t, tt.name, r)
 		})
 	}
 }

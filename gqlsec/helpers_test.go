@@ -3,13 +3,10 @@ package gqlsec_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,9 +20,9 @@ import (
 	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/internal/gqltest"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+	"github.com/rampart-go/rampart/internal/golden"
+)
 
 var (
 	admin = &auth.Principal{Subject: "admin-1", Roles: []string{"ADMIN"}}
@@ -128,31 +125,15 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// golden compares status and body with testdata/<name>.golden.
-func golden(t *testing.T, name string, r response) {
+// goldenResponse compares status and body with testdata/<name>.golden.
+func goldenResponse(t *testing.T, name string, r response) {
 	t.Helper()
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, r.body, "", "  "); err != nil {
 		pretty.Write(r.body)
 	}
 	got := "status: " + http.StatusText(r.status) + " (" + strconv.Itoa(r.status) + ")\n" + pretty.String() + "\n"
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s mismatch:\n got: %s\nwant: %s", path, got, want)
-	}
+	golden.Check(t, name, []byte(got))
 }
 
 func complexityOptions(listSize int) complexity.Options {

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 // gqlgenLike reads the whole body like gqlgen's POST transport and, on a
@@ -96,7 +98,7 @@ func TestBodyLimit(t *testing.T) {
 			if !resp.Close {
 				t.Error("server keeps the connection open after an over-limit body")
 			}
-			golden(t, "body_limit", dump(resp, "Content-Type", "X-Content-Type-Options", "Cache-Control"))
+			golden.Check(t, "body_limit", []byte(dump(resp, "Content-Type", "X-Content-Type-Options", "Cache-Control")))
 			if records != 1 {
 				t.Fatalf("want 1 audit record, got %d: %s", records, log)
 			}

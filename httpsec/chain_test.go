@@ -10,6 +10,8 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
+
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 func chainOf(h http.Handler, mws ...func(http.Handler) http.Handler) http.Handler {
@@ -125,8 +127,8 @@ func TestFullChainBenign(t *testing.T) {
 	if rec.Code != 200 || rec.Body.String() != "ok" || log.String() != "" {
 		t.Fatalf("benign request: %d %q, audit %q", rec.Code, rec.Body, log)
 	}
-	golden(t, "full_chain_ok", dump(rec.Result(), "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
+	golden.Check(t, "full_chain_ok", []byte(dump(rec.Result(), "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
 		"Cache-Control", "Content-Security-Policy", "Cross-Origin-Opener-Policy", "Cross-Origin-Resource-Policy",
 		"Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset", "Referrer-Policy", "Vary",
-		"X-Content-Type-Options", "X-Frame-Options", "X-Request-Id"))
+		"X-Content-Type-Options", "X-Frame-Options", "X-Request-Id")))
 }

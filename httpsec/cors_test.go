@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 func TestCORS(t *testing.T) {
@@ -77,8 +79,8 @@ func TestCORS(t *testing.T) {
 				t.Fatalf("audit records = %d, want audited=%v", got, tc.audited)
 			}
 			if tc.name == "preflight_allowed_origin" {
-				golden(t, "cors_preflight", dump(rec.Result(), "Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
-					"Access-Control-Allow-Headers", "Access-Control-Allow-Credentials", "Access-Control-Max-Age", "Vary"))
+				golden.Check(t, "cors_preflight", []byte(dump(rec.Result(), "Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
+					"Access-Control-Allow-Headers", "Access-Control-Allow-Credentials", "Access-Control-Max-Age", "Vary")))
 			}
 		})
 	}

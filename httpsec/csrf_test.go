@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 type csrfCase struct {
@@ -86,7 +88,7 @@ func TestCSRF(t *testing.T) {
 			if rec.Code != http.StatusBadRequest {
 				t.Fatalf("status = %d, want 400", rec.Code)
 			}
-			golden(t, "csrf_rejected", dump(rec.Result(), "Content-Type", "X-Content-Type-Options", "Cache-Control"))
+			golden.Check(t, "csrf_rejected", []byte(dump(rec.Result(), "Content-Type", "X-Content-Type-Options", "Cache-Control")))
 			lines := log.lines()
 			if len(lines) != 1 {
 				t.Fatalf("want one audit record, got %d: %s", len(lines), log)

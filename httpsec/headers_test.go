@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 func TestSecureHeaders(t *testing.T) {
@@ -36,7 +38,7 @@ func TestSecureHeaders(t *testing.T) {
 	if got := rec.Header().Get("Strict-Transport-Security"); got != "" {
 		t.Errorf("HSTS sent while not configured: %q", got)
 	}
-	golden(t, "secure_headers", dump(rec.Result(), append(slices.Sorted(maps.Keys(want)), "Strict-Transport-Security")...))
+	golden.Check(t, "secure_headers", []byte(dump(rec.Result(), append(slices.Sorted(maps.Keys(want)), "Strict-Transport-Security")...)))
 }
 
 func TestSecureHeadersHSTS(t *testing.T) {

@@ -3,23 +3,17 @@ package httpsec
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/rampart-go/rampart/ratelimit"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // dump renders what a client sees: status, the named headers, body.
 func dump(resp *http.Response, headers ...string) string {
@@ -34,25 +28,6 @@ func dump(resp *http.Response, headers ...string) string {
 	b.WriteString("\n")
 	b.Write(body)
 	return b.String()
-}
-
-// golden compares got with testdata/name.golden, rewriting it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s mismatch\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
 }
 
 // okHandler is the bare downstream handler.

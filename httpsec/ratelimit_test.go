@@ -12,6 +12,8 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
+
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 func TestRateLimit(t *testing.T) {
@@ -48,7 +50,7 @@ func TestRateLimit(t *testing.T) {
 		}
 		last = rec
 	}
-	golden(t, "rate_limited", dump(last.Result(), "Content-Type", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"))
+	golden.Check(t, "rate_limited", []byte(dump(last.Result(), "Content-Type", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After")))
 	lines := log.lines()
 	if len(lines) != 1 || !strings.Contains(lines[0], `"code":"RATE_LIMITED"`) || !strings.Contains(lines[0], `"status":429`) {
 		t.Fatalf("want one RATE_LIMITED audit record, got %s", log)
@@ -128,7 +130,7 @@ func TestRateLimitBackendDown(t *testing.T) {
 	if strings.Contains(rec.Body.String(), "redis") || strings.Contains(rec.Body.String(), "10.1.1.1") {
 		t.Fatalf("internal detail leaked: %s", rec.Body)
 	}
-	golden(t, "rate_limit_unavailable", dump(rec.Result(), "Content-Type", "RateLimit-Limit", "Retry-After"))
+	golden.Check(t, "rate_limit_unavailable", []byte(dump(rec.Result(), "Content-Type", "RateLimit-Limit", "Retry-After")))
 	if n := len(log.lines()); n != 1 || !strings.Contains(log.String(), CodeRateLimitUnavailable) {
 		t.Fatalf("want one RATE_LIMIT_UNAVAILABLE record, got %s", log)
 	}

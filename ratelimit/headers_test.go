@@ -1,20 +1,17 @@
 package ratelimit_test
 
 import (
-	"flag"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rampart-go/rampart/ratelimit"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+	"github.com/rampart-go/rampart/internal/golden"
+)
 
 // TestWriteHeaders pins the headers clients see, row by row, against
 // testdata/headers.golden (refresh with -update).
@@ -49,17 +46,5 @@ func TestWriteHeaders(t *testing.T) {
 			fmt.Fprintf(&b, "%s: %s\n", k, h.Get(k))
 		}
 	}
-	golden := filepath.Join("testdata", "headers.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestWriteHeaders -update)", err)
-	}
-	if got := b.String(); got != string(want) {
-		t.Errorf("headers differ from %s:\n--- got\n%s--- want\n%s", golden, got, want)
-	}
+	golden.Check(t, "headers", []byte(b.String()))
 }

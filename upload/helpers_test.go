@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"image"
 	"image/color"
@@ -15,8 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -26,8 +23,6 @@ import (
 
 	"github.com/rampart-go/rampart/upload"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // testSchema is the smallest schema with an Upload argument, the shape of
 // the demo's attachImage mutation.
@@ -248,25 +243,4 @@ func padTo(t testing.TB, b []byte, n int) []byte {
 		t.Fatalf("image is %d bytes, more than %d", len(b), n)
 	}
 	return append(bytes.Clone(b), bytes.Repeat([]byte{0}, n-len(b))...)
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\ngot:  %s\nwant: %s", name, got, want)
-	}
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/upload"
+
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 // Small limits so that rows at each limit are cheap to build.
@@ -304,7 +306,7 @@ func TestGolden(t *testing.T) {
 	show("malformed_map", post(srv, body, ct))
 	body, ct = singleUpload(t, file{name: "x.png", contentType: "image/png", content: []byte("<script>alert(1)</script>")})
 	show("type_not_allowed", post(srv, body, ct))
-	golden(t, "rejections", out.Bytes())
+	golden.Check(t, "rejections", out.Bytes())
 }
 
 // TestAnonymous: by default the transport refuses multipart requests from

@@ -2,21 +2,15 @@ package webhook
 
 import (
 	"bytes"
-	"flag"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 var (
 	// t0 is the test's "now".
@@ -118,27 +112,6 @@ func dump(w *httptest.ResponseRecorder) string {
 	b.WriteString("\n")
 	b.Write(w.Body.Bytes())
 	return b.String()
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s mismatch\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
 }
 
 func must[T any](v T, err error) T {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 const wantInvalid = `{"errors":[{"message":"invalid webhook signature","extensions":{"code":"WEBHOOK_SIGNATURE_INVALID"}}]}` + "\n"
@@ -161,7 +163,7 @@ func TestReplayCacheFullIs503(t *testing.T) {
 	}
 	clk.Set(t0.Add(time.Minute))
 	w := deliver(h, HeaderStripe, Sign(secretA(), clk.Now(), []byte("2")), []byte("2"))
-	golden(t, "replay_cache_full", dump(w))
+	golden.Check(t, "replay_cache_full", []byte(dump(w)))
 }
 
 func TestInsecureNoReplayCacheAllowsReplay(t *testing.T) {
@@ -243,7 +245,7 @@ func TestBodyLimit(t *testing.T) {
 	}
 	h := must(New(Options{Secrets: [][]byte{secretA()}, Now: newClock(t0).Now}))(&echo{})
 	big := bytes.Repeat([]byte("a"), int(DefaultMaxBytes)+1)
-	golden(t, "body_too_large", dump(deliver(h, HeaderStripe, Sign(secretA(), t0, big), big)))
+	golden.Check(t, "body_too_large", []byte(dump(deliver(h, HeaderStripe, Sign(secretA(), t0, big), big))))
 }
 
 func TestUnsignedBodyIsNotRead(t *testing.T) {
@@ -255,7 +257,7 @@ func TestUnsignedBodyIsNotRead(t *testing.T) {
 	if w.Code != 401 {
 		t.Fatalf("status %d", w.Code)
 	}
-	golden(t, "signature_invalid", dump(w))
+	golden.Check(t, "signature_invalid", []byte(dump(w)))
 }
 
 type failReader struct{ t *testing.T }

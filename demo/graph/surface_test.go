@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -9,9 +8,9 @@ import (
 	"github.com/rampart-go/rampart/complexity"
 	"github.com/rampart-go/rampart/demo/graph/generated"
 	"github.com/rampart-go/rampart/directives"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/rampart-go/rampart/internal/golden"
+)
 
 // TestAnonymousSurface pins every field an anonymous caller can reach.
 // Adding an unprotected field (or @public) changes this list: review the
@@ -20,19 +19,8 @@ func TestAnonymousSurface(t *testing.T) {
 	t.Parallel()
 	es := generated.NewExecutableSchema(generated.Config{})
 	got := strings.Join(directives.AnonymousSurface(es.Schema()), "\n") + "\n"
-	const golden = "testdata/anonymous_surface.golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("anonymous surface changed; review, then run with -update.\ngot:\n%s\nwant:\n%s", got, want)
-	}
+	// Review a change, then refresh with -update.
+	golden.Check(t, "anonymous_surface", []byte(got))
 	for _, private := range []string{"Query.users", "Mutation.createPost", "Mutation.setUserRole", "Subscription.commentAdded"} {
 		if strings.Contains(got, private+"\n") {
 			t.Errorf("%s is reachable anonymously", private)

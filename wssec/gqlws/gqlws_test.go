@@ -19,6 +19,8 @@ import (
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/wssec"
 	"github.com/rampart-go/rampart/wssec/gqlws"
+
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 const eventsQuery = `subscription($room: String) { events(room: $room) }`
@@ -200,7 +202,7 @@ func TestCloseCodes(t *testing.T) {
 	for _, tc := range cases {
 		fmt.Fprintf(&got, "%s: %s\n", tc.name, seen[tc.name])
 	}
-	golden(t, "testdata/close_codes.golden", got.String())
+	golden.Check(t, "close_codes", []byte(got.String()))
 }
 
 func TestUpgrade_refusedBeforeUpgrade(t *testing.T) {

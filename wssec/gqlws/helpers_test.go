@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -332,22 +330,3 @@ func newHandler(b *Broker, tr *gqlws.Transport) http.Handler {
 }
 
 func newServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
-
-// golden compares got with the file at path, or rewrites it with -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update)", err, t.Name())
-	}
-	if string(want) != got {
-		t.Fatalf("%s differs (run with -update if intended):\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
