@@ -86,7 +86,7 @@ func (a *app) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.wireRoutes(gql, authenticator)
+	return a.wireRoutes(gql, authenticator, audit)
 }
 
 // wireAccounts builds authentication: JWTs (revocable), rotating refresh
@@ -199,8 +199,17 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 }
 
 // wireRoutes mounts the endpoints behind the outer chain.
-func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator) error {
+func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, audit *httpsec.Auditor) error {
 	outer, err := a.outerChain()
+	if err != nil {
+		return err
+	}
+	// Images are public: a rate limit by client IP, in its own buckets, keeps
+	// them from being a free bandwidth amplifier.
+	imageLimit, err := httpsec.RateLimit(a.shared.limiter, httpsec.RateLimitOptions{
+		Anonymous: ratelimit.PerMinute(300), Authenticated: ratelimit.PerMinute(300),
+		KeyPrefix: "img:", Auditor: audit,
+	})
 	if err != nil {
 		return err
 	}
@@ -220,7 +229,7 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator) e
 		_, _ = w.Write([]byte("ok"))
 	})
 	mux.Handle("/query", a.endWithServer(query))
-	mux.HandleFunc("GET /images/{post}", a.serveImage)
+	mux.Handle("GET /images/{post}", imageLimit(http.HandlerFunc(a.serveImage)))
 	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
 	if len(a.cfg.WebhookSecrets) > 0 {
 		hook, err := moderationWebhook(a.cfg.WebhookSecrets, a.log)

@@ -103,6 +103,9 @@ func TestImageUploads(t *testing.T) {
 	}
 	got, _ := io.ReadAll(res.Body)
 	res.Body.Close()
+	if res.Header.Get("RateLimit-Limit") != "300" {
+		t.Errorf("images are not rate-limited: RateLimit-Limit %q", res.Header.Get("RateLimit-Limit"))
+	}
 	if res.Header.Get("Content-Type") != "image/png" || !bytes.Equal(got, real.data) || res.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("served image: %s %q nosniff=%q (%d bytes)", res.Status, res.Header.Get("Content-Type"), res.Header.Get("X-Content-Type-Options"), len(got))
 	}
