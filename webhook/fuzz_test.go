@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func FuzzParseStripe(f *testing.F) {
 		if p.n < 1 || p.n > maxSignatures || p.t < 0 {
 			t.Fatalf("parsed %d signatures, t=%d", p.n, p.t)
 		}
-		if _, err := v.check(p, body, time.Unix(p.t, 0)); err != nil {
+		if _, err := v.check(context.Background(), p, body, time.Unix(p.t, 0)); err != nil {
 			return
 		}
 		want := Sign(secretA(), time.Unix(p.t, 0), body)
@@ -66,7 +67,7 @@ func FuzzParseGitHub(f *testing.F) {
 		if p.n != 1 {
 			t.Fatalf("parsed %d signatures", p.n)
 		}
-		if _, err := v.check(p, body, t0); err != nil {
+		if _, err := v.check(context.Background(), p, body, t0); err != nil {
 			return
 		}
 		if want := SignGitHub(secretA(), body); header != want {

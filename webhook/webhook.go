@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -98,11 +99,24 @@ type Options struct {
 	// window (forever with SchemeGitHub). Only for handlers that are
 	// idempotent by event id anyway.
 	InsecureNoReplayCache bool
+	// ReplayStore, when set, replaces the in-process replay cache, so that
+	// replicas behind a load balancer share it (a Redis SET NX with an
+	// absolute expiry fits). A store error refuses the delivery with 503
+	// and Retry-After (fail closed): senders retry.
+	ReplayStore ReplayStore
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives one Warn record per refusal, with the reason; nil
 	// discards. Secrets and signatures are never logged.
 	Logger *slog.Logger
+}
+
+// ReplayStore remembers verified deliveries across processes. MarkSeen
+// records key until the time until and reports whether this was its first
+// use; it must be atomic (of two concurrent calls with one key, at most one
+// reports first). Keys are hex strings of 64 characters.
+type ReplayStore interface {
+	MarkSeen(ctx context.Context, key string, until time.Time) (first bool, err error)
 }
 
 // Verifier checks signatures. It is safe for concurrent use.
@@ -113,6 +127,7 @@ type Verifier struct {
 	tol      time.Duration
 	maxBytes int64
 	cache    *replayCache
+	store    ReplayStore
 	now      func() time.Time
 	log      *slog.Logger
 
@@ -177,7 +192,12 @@ func NewVerifier(opts Options) (*Verifier, error) {
 	case n == 0:
 		n = DefaultMaxReplayEntries
 	}
-	if !opts.InsecureNoReplayCache {
+	switch {
+	case opts.InsecureNoReplayCache && opts.ReplayStore != nil:
+		return nil, fmt.Errorf("%w: ReplayStore set with InsecureNoReplayCache", ErrInvalidConfig)
+	case opts.ReplayStore != nil:
+		v.store = opts.ReplayStore
+	case !opts.InsecureNoReplayCache:
 		v.cache = newReplayCache(n)
 	}
 	if v.now == nil {
@@ -232,6 +252,11 @@ func writePayload(m hash.Hash, ts []byte, body []byte) {
 // ErrTimestampOutOfRange, ErrSignatureMismatch, ErrReplayed or
 // ErrReplayCacheFull.
 func (v *Verifier) Verify(header string, body []byte) error {
+	return v.VerifyContext(context.Background(), header, body)
+}
+
+// VerifyContext is Verify with a context for the ReplayStore.
+func (v *Verifier) VerifyContext(ctx context.Context, header string, body []byte) error {
 	now := v.now()
 	p, err := v.parse(header)
 	if err != nil {
@@ -240,7 +265,7 @@ func (v *Verifier) Verify(header string, body []byte) error {
 	if err := v.checkTime(p, now); err != nil {
 		return err
 	}
-	_, err = v.check(p, body, now)
+	_, err = v.check(ctx, p, body, now)
 	return err
 }
 
@@ -267,7 +292,7 @@ func (v *Verifier) checkTime(p parsed, now time.Time) error {
 
 // check verifies the MAC and records the delivery. It returns how long to
 // wait when the replay cache is full.
-func (v *Verifier) check(p parsed, body []byte, now time.Time) (retryAfter time.Duration, err error) {
+func (v *Verifier) check(ctx context.Context, p parsed, body []byte, now time.Time) (retryAfter time.Duration, err error) {
 	var tb [24]byte
 	ts := strconv.AppendInt(tb[:0], p.t, 10)
 	var key, sum [sha256.Size]byte
@@ -296,7 +321,7 @@ func (v *Verifier) check(p parsed, body []byte, now time.Time) (retryAfter time.
 	if !matched {
 		return 0, fmt.Errorf("%w: %d signature(s) tried against %d secret(s)", ErrSignatureMismatch, p.n, len(v.secrets))
 	}
-	if v.cache == nil {
+	if v.cache == nil && v.store == nil {
 		return 0, nil
 	}
 	// The key depends only on (t, body) and the first secret, never on
@@ -305,6 +330,16 @@ func (v *Verifier) check(p parsed, body []byte, now time.Time) (retryAfter time.
 	exp := now.Add(v.tol)
 	if v.scheme == SchemeStripe {
 		exp = time.Unix(p.t, 0).Add(v.tol)
+	}
+	if v.store != nil {
+		first, err := v.store.MarkSeen(ctx, hex.EncodeToString(key[:]), exp)
+		switch {
+		case err != nil:
+			return time.Second, fmt.Errorf("%w: replay store: %w", ErrReplayCacheFull, err)
+		case !first:
+			return 0, fmt.Errorf("%w: identical delivery accepted earlier in the window", ErrReplayed)
+		}
+		return 0, nil
 	}
 	return v.cache.add(key, exp.UnixNano(), now.UnixNano())
 }
@@ -352,7 +387,7 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		retry, err := v.check(p, body, now)
+		retry, err := v.check(r.Context(), p, body, now)
 		if err != nil {
 			if errors.Is(err, ErrReplayCacheFull) {
 				w.Header().Set("Retry-After", strconv.FormatInt(max(1, int64((retry+time.Second-1)/time.Second)), 10))

@@ -2,11 +2,13 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -396,5 +398,59 @@ func TestSchemeString(t *testing.T) {
 	t.Parallel()
 	if SchemeStripe.String() != "stripe" || SchemeGitHub.String() != "github" || Scheme(9).String() != "Scheme(9)" {
 		t.Error(SchemeStripe, SchemeGitHub, Scheme(9))
+	}
+}
+
+// mapStore is a ReplayStore shared by two Verifiers, as replicas share
+// Redis.
+type mapStore struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+	err  error
+}
+
+func (m *mapStore) MarkSeen(_ context.Context, key string, until time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return false, m.err
+	}
+	if len(key) != 64 {
+		return false, errors.New("key is not 64 hex characters")
+	}
+	if _, ok := m.seen[key]; ok {
+		return false, nil
+	}
+	m.seen[key] = until
+	return true, nil
+}
+
+func TestReplayStoreSharedAcrossVerifiers(t *testing.T) {
+	t.Parallel()
+	clk := newClock(t0)
+	store := &mapStore{seen: map[string]time.Time{}}
+	replicaA := must(NewVerifier(Options{Secrets: [][]byte{secretA()}, Now: clk.Now, ReplayStore: store}))
+	replicaB := must(NewVerifier(Options{Secrets: [][]byte{secretA()}, Now: clk.Now, ReplayStore: store}))
+	body := []byte(`{"id":"evt_shared"}`)
+	sig := Sign(secretA(), t0, body)
+	if err := replicaA.Verify(sig, body); err != nil {
+		t.Fatalf("first delivery on A: %v", err)
+	}
+	if err := replicaB.Verify(sig, body); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("replay on B: %v, want ErrReplayed", err)
+	}
+	for _, until := range store.seen {
+		if !until.Equal(t0.Add(DefaultTolerance)) {
+			t.Errorf("remembered until %v, want the end of the window %v", until, t0.Add(DefaultTolerance))
+		}
+	}
+	// A failing store refuses with 503 and Retry-After: fail closed.
+	store.err = errors.New("redis: connection refused")
+	w := deliver(replicaB.Middleware(&echo{}), HeaderStripe, Sign(secretA(), t0, []byte("x")), []byte("x"))
+	if w.Code != 503 || w.Header().Get("Retry-After") != "1" || strings.Contains(w.Body.String(), "redis") {
+		t.Fatalf("store down: %d %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
+	}
+	if _, err := NewVerifier(Options{Secrets: [][]byte{secretA()}, ReplayStore: store, InsecureNoReplayCache: true}); !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("ReplayStore with InsecureNoReplayCache: %v, want ErrInvalidConfig", err)
 	}
 }

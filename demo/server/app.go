@@ -232,7 +232,7 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 	mux.Handle("GET /images/{post}", imageLimit(http.HandlerFunc(a.serveImage)))
 	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
 	if len(a.cfg.WebhookSecrets) > 0 {
-		hook, err := moderationWebhook(a.cfg.WebhookSecrets, a.log)
+		hook, err := moderationWebhook(a.cfg.WebhookSecrets, a.shared.webhookReplays, a.log)
 		if err != nil {
 			return fmt.Errorf("WEBHOOK_SECRETS: %w", err)
 		}

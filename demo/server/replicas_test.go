@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/rampart-go/rampart/internal/redistest"
+	"github.com/rampart-go/rampart/webhook"
 )
 
 // replicas starts two demo servers sharing one database and one Redis, as
@@ -164,5 +166,29 @@ func TestReplicasShareUsedTOTPCodes(t *testing.T) {
 	}
 	if r := b.do(tok, step, map[string]any{"c": code}); r.code() != "MFA_INVALID" {
 		t.Fatalf("same code on B: %q, want MFA_INVALID", r.code())
+	}
+}
+
+// A signed webhook delivery accepted by one replica is a replay on the
+// other.
+func TestReplicasShareWebhookReplays(t *testing.T) {
+	t.Parallel()
+	secret := []byte(strings.Repeat("w", 32))
+	a, b, _ := replicas(t, "WEBHOOK_SECRETS", string(secret))
+	body := []byte(`{"id":"evt_1","type":"comment.flagged"}`)
+	sig := webhook.Sign(secret, time.Now(), body)
+	for i, s := range []*demoServer{a, b} {
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/webhooks/moderation", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Stripe-Signature", sig)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		want := []int{http.StatusOK, http.StatusUnauthorized}[i]
+		if res.StatusCode != want {
+			t.Fatalf("delivery %d: status %d, want %d", i+1, res.StatusCode, want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-go/rampart/auth/authredis"
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/webhook"
 )
 
 // sharedState is where limits, connection caps and revocations live: in
@@ -26,7 +27,10 @@ type sharedState struct {
 	refresh auth.RefreshStore
 	// usedCodes remembers accepted TOTP codes; nil means per process.
 	usedCodes mfa.UsedCodes
-	redis     *redis.Client // nil in memory mode
+	// webhookReplays remembers verified webhook deliveries; nil means per
+	// process.
+	webhookReplays webhook.ReplayStore
+	redis          *redis.Client // nil in memory mode
 }
 
 // newSharedState connects to REDIS_URL if set (failing startup when Redis
@@ -77,7 +81,7 @@ func newSharedState(ctx context.Context, url string, failOpen bool, log *slog.Lo
 	}
 	log.Info("shared state on redis", "addr", opts.Addr)
 	return &sharedState{limiter: limiter, slots: slots, revocations: revocations, refresh: refresh,
-		usedCodes: redisUsedCodes{client}, redis: client}, nil
+		usedCodes: redisOnce{client, "rampart:mfa:used:"}, webhookReplays: redisOnce{client, "rampart:webhook:seen:"}, redis: client}, nil
 }
 
 // Close disconnects from Redis.
@@ -88,15 +92,28 @@ func (s *sharedState) Close() error {
 	return nil
 }
 
-// redisUsedCodes is mfa.UsedCodes on Redis: SET NX with an absolute expiry,
-// so that a TOTP code accepted by one replica is refused by all.
-type redisUsedCodes struct{ c *redis.Client }
+// redisOnce remembers keys until a deadline with SET NX and an absolute
+// expiry, so that a TOTP code or a webhook delivery accepted by one replica
+// is refused by all. It is mfa.UsedCodes and webhook.ReplayStore.
+type redisOnce struct {
+	c      *redis.Client
+	prefix string
+}
 
 // MarkUsed implements mfa.UsedCodes.
-func (u redisUsedCodes) MarkUsed(ctx context.Context, key string, until time.Time) (bool, error) {
+func (o redisOnce) MarkUsed(ctx context.Context, key string, until time.Time) (bool, error) {
+	return o.first(ctx, key, until)
+}
+
+// MarkSeen implements webhook.ReplayStore.
+func (o redisOnce) MarkSeen(ctx context.Context, key string, until time.Time) (bool, error) {
+	return o.first(ctx, key, until)
+}
+
+func (o redisOnce) first(ctx context.Context, key string, until time.Time) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	ok, err := u.c.SetArgs(ctx, "rampart:mfa:used:"+key, 1, redis.SetArgs{Mode: "NX", ExpireAt: until}).Result()
+	ok, err := o.c.SetArgs(ctx, o.prefix+key, 1, redis.SetArgs{Mode: "NX", ExpireAt: until}).Result()
 	if errors.Is(err, redis.Nil) {
 		return false, nil
 	}

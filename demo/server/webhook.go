@@ -17,9 +17,9 @@ type webhookEvent struct {
 // moderationWebhook receives signed events from an (imaginary) moderation
 // service at POST /webhooks/moderation. webhook.New has already checked the
 // HMAC signature, its timestamp window and replays before this runs, and
-// left the body readable.
-func moderationWebhook(secrets [][]byte, log *slog.Logger) (http.Handler, error) {
-	verify, err := webhook.New(webhook.Options{Secrets: secrets, Logger: log})
+// left the body readable. With Redis, replays are refused across replicas.
+func moderationWebhook(secrets [][]byte, replays webhook.ReplayStore, log *slog.Logger) (http.Handler, error) {
+	verify, err := webhook.New(webhook.Options{Secrets: secrets, ReplayStore: replays, Logger: log})
 	if err != nil {
 		return nil, err
 	}
