@@ -1029,6 +1029,7 @@ type AuthPayload @public {
   refreshToken: String!
   "Lifetime of the access token in seconds."
   expiresIn: Int!
+  "Resolved with this request's credentials: private fields (email) need the new access token, e.g. query me with it."
   user: User!
 }
 
