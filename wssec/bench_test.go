@@ -131,11 +131,24 @@ func BenchmarkThroughput(b *testing.B) {
 // process (this test binary re-executed, see TestMain) so that only the
 // server's side is measured.
 func BenchmarkIdleConnMemory(b *testing.B) {
-	const conns = 1000
-	for _, guarded := range []bool{false, true} {
+	for _, conns := range []int{1000, 5000} {
+		for _, guarded := range []bool{false, true} {
+			benchIdleConns(b, conns, guarded)
+		}
+	}
+}
+
+// benchIdleConns measures the server's heap and stacks per idle connection
+// with conns connections held open by a child process. The 1,000-connection
+// runs are named raw and guarded; the larger ones get a _<conns> suffix.
+func benchIdleConns(b *testing.B, conns int, guarded bool) {
+	{
 		name := "raw"
 		if guarded {
 			name = "guarded"
+		}
+		if conns != 1000 {
+			name += "_" + strconv.Itoa(conns)
 		}
 		b.Run(name, func(b *testing.B) {
 			var reading atomic.Int64
@@ -177,10 +190,10 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 				if err := cmd.Start(); err != nil {
 					b.Fatal(err)
 				}
-				for reading.Load() < conns {
+				for reading.Load() < int64(conns) {
 					time.Sleep(10 * time.Millisecond)
 				}
-				perConn = float64(inUse()-before) / conns
+				perConn = float64(inUse()-before) / float64(conns)
 				stdin.Close() // the child closes its connections and exits
 				if err := cmd.Wait(); err != nil {
 					b.Fatal(err)

@@ -113,6 +113,7 @@ func Sections() []Section {
 			{Label: "messages/s, benign 74-byte JSON: guarded vs raw coder/websocket", Key: "wssec.BenchmarkThroughput/guarded/benign", Unit: "msgs/s", BaseKey: "wssec.BenchmarkThroughput/raw/benign", RatioMin: 0.8},
 			{Label: "messages/s, JSON with markup to strip: guarded vs raw", Key: "wssec.BenchmarkThroughput/guarded/hostile", Unit: "msgs/s", BaseKey: "wssec.BenchmarkThroughput/raw/hostile"},
 			{Label: "server memory per idle connection (1,000 conns)", Key: "wssec.BenchmarkIdleConnMemory/guarded", Unit: "B/conn", BaseKey: "wssec.BenchmarkIdleConnMemory/raw", AbsMax: 24 << 10},
+			{Label: "server memory per idle connection (5,000 conns)", Key: "wssec.BenchmarkIdleConnMemory/guarded_5000", Unit: "B/conn", BaseKey: "wssec.BenchmarkIdleConnMemory/raw_5000", AbsMax: 24 << 10},
 			{Label: "gqlws ping/pong round trips/s vs gqlgen's default", Key: "wssec/gqlws.BenchmarkRoundTrip/gqlws", Unit: "msgs/s", BaseKey: "wssec/gqlws.BenchmarkRoundTrip/gqlgen_default"},
 		}},
 		{Title: "HTTP middleware and per-request overhead", Rows: []Row{
