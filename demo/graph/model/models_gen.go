@@ -13,8 +13,9 @@ type AuthPayload struct {
 	AccessToken  string `json:"accessToken"`
 	RefreshToken string `json:"refreshToken"`
 	// Lifetime of the access token in seconds.
-	ExpiresIn int   `json:"expiresIn"`
-	User      *User `json:"user"`
+	ExpiresIn int `json:"expiresIn"`
+	// Resolved with this request's credentials: private fields (email) need the new access token, e.g. query me with it.
+	User *User `json:"user"`
 }
 
 type CommentConnection struct {
