@@ -37,6 +37,8 @@ type Accounts struct {
 	}
 	// TOTP verifies second factors (single-use codes, throttled per user).
 	TOTP *mfa.TOTP
+	// Secrets encrypts TOTP secrets at rest.
+	Secrets *SecretBox
 	// MinPasswordScore is the zxcvbn score (0..4) a new password needs;
 	// zero means auth.DefaultMinPasswordScore (3).
 	MinPasswordScore int
@@ -240,7 +242,7 @@ func (a *Accounts) EnrollMFA(ctx context.Context) (*model.MFAEnrollment, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.SetMFAPending(ctx, u.ID, e.Secret, e.RecoveryHashes); err != nil {
+	if err := a.Store.SetMFAPending(ctx, u.ID, a.Secrets.Seal(e.Secret), e.RecoveryHashes); err != nil {
 		return nil, err
 	}
 	return &model.MFAEnrollment{Secret: e.Secret, OtpauthURL: e.URL, RecoveryCodes: e.RecoveryCodes}, nil
@@ -260,7 +262,11 @@ func (a *Accounts) ConfirmMFA(ctx context.Context, code string) (*model.AuthPayl
 	if m.Pending == "" {
 		return nil, publicError(CodeBadUserInput, "no MFA enrolment is pending: call enrollMFA first")
 	}
-	if err := a.TOTP.Verify(ctx, p.Subject, m.Pending, code); err != nil {
+	pending, err := a.openSecret(ctx, p.Subject, m.Pending)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.TOTP.Verify(ctx, p.Subject, pending, code); err != nil {
 		return nil, mfaError(err)
 	}
 	if err := a.Store.ActivateMFA(ctx, p.Subject, m.Pending); err != nil {
@@ -292,7 +298,11 @@ func (a *Accounts) StepUp(ctx context.Context, code string) (*model.AuthPayload,
 // verifySecondFactor accepts a TOTP code, or else a recovery code (used
 // up atomically).
 func (a *Accounts) verifySecondFactor(ctx context.Context, subject string, m store.MFA, code string) error {
-	err := a.TOTP.Verify(ctx, subject, m.Secret, code)
+	secret, err := a.openSecret(ctx, subject, m.Secret)
+	if err != nil {
+		return err
+	}
+	err = a.TOTP.Verify(ctx, subject, secret, code)
 	if err == nil {
 		return nil
 	}
@@ -307,6 +317,17 @@ func (a *Accounts) verifySecondFactor(ctx context.Context, subject string, m sto
 		return mfaError(mfa.ErrInvalidCode)
 	}
 	return nil
+}
+
+// openSecret decrypts a stored TOTP secret. Failure (another key, a
+// tampered row) is logged and answered MFA_UNAVAILABLE, never as a wrong code.
+func (a *Accounts) openSecret(ctx context.Context, subject, sealed string) (string, error) {
+	secret, err := a.Secrets.Open(sealed)
+	if err != nil {
+		a.log().ErrorContext(ctx, "stored TOTP secret cannot be opened (key changed?)", "user", subject, "err", err)
+		return "", publicError(mfa.CodeMFAUnavailable, "second factor temporarily unavailable")
+	}
+	return secret, nil
 }
 
 // mfaError turns an mfa error into a client error with its stable code.

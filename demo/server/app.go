@@ -127,6 +127,16 @@ func (a *app) wireAccounts(ctx context.Context, audit *httpsec.Auditor) (*graph.
 	if err != nil {
 		return nil, nil, err
 	}
+	// TOTP secrets are encrypted at rest under MFA_KEY, or a key derived
+	// (HKDF, its own label) from JWT_SECRET.
+	mfaKey := a.cfg.MFAKey
+	if mfaKey == nil {
+		mfaKey = a.cfg.JWTSecret
+	}
+	secrets, err := graph.NewSecretBox(mfaKey, "mfa-secrets")
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := a.seedAdmin(ctx, passwords); err != nil {
 		return nil, nil, err
 	}
@@ -136,7 +146,7 @@ func (a *app) wireAccounts(ctx context.Context, audit *httpsec.Auditor) (*graph.
 	}
 	accounts := &graph.Accounts{
 		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: refresh,
-		Revoker: a.verifier, Guard: guard, TOTP: totp, Logger: a.log,
+		Revoker: a.verifier, Guard: guard, TOTP: totp, Secrets: secrets, Logger: a.log,
 	}
 	authenticator := auth.MultiAuthenticator{
 		Bearer: a.verifier,

@@ -40,6 +40,9 @@ type config struct {
 	// RedisFailOpen (REDIS_FAIL_MODE=open) lets requests through, logged,
 	// when Redis is down; the default fails closed with 503.
 	RedisFailOpen bool
+	// MFAKey (MFA_KEY, at least 32 bytes) encrypts TOTP secrets at rest;
+	// empty means a key derived from JWTSecret.
+	MFAKey []byte
 	// TLSCert and TLSKey, when set, make the server speak HTTPS.
 	TLSCert, TLSKey string
 }
@@ -87,6 +90,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	c.AllowedOrigins = splitList(origins)
 	c.TrustedProxies = splitList(proxies)
 	c.RedisURL = getenv("REDIS_URL")
+	if k := getenv("MFA_KEY"); k != "" {
+		if len(k) < 32 {
+			return nil, fmt.Errorf("MFA_KEY is too short: %d bytes, need at least 32", len(k))
+		}
+		c.MFAKey = []byte(k)
+	}
 	switch mode := getenv("REDIS_FAIL_MODE"); mode {
 	case "", "closed":
 	case "open":

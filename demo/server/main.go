@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	logger := slog.New(httpsec.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if cfg.JWTEphemeral {
-		logger.Warn("JWT_SECRET not set: using a random ephemeral secret; tokens will not survive a restart (set JWT_SECRET, at least 32 bytes, in production)")
+		logger.Warn("JWT_SECRET not set: using a random ephemeral secret; tokens and TOTP enrolments will not survive a restart (set JWT_SECRET, at least 32 bytes, in production)")
 	}
 	app, err := newApp(ctx, cfg, logger)
 	if err != nil {

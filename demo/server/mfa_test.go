@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampart-go/rampart/demo/graph/store"
 )
 
 func TestMFALoginStepUpAndReplay(t *testing.T) {
@@ -96,5 +100,27 @@ func TestWeakPasswordsRefusedWithAReason(t *testing.T) {
 		if r.code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "guess") {
 			t.Errorf("%q: %q %+v, want BAD_USER_INPUT explaining it is easy to guess", pw, r.code(), r.Errors)
 		}
+	}
+}
+
+// TOTP secrets are encrypted at rest: a copy of the database does not
+// reveal them.
+func TestMFASecretsEncryptedAtRest(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	s := startDemoDB(t, map[string]string{"MFA_KEY": strings.Repeat("q", 32)}, db)
+	tok, _, id := s.register("rest@example.com", "Rest", "a long enough passphrase")
+	_, secret := s.withMFA(tok)
+	st, err := store.Open(context.Background(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m, err := st.MFA(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Secret == "" || strings.Contains(m.Secret, secret) || !strings.HasPrefix(m.Secret, "v1:") {
+		t.Fatalf("stored secret %q: want sealed, not containing %q", m.Secret, secret)
 	}
 }
