@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rampart-go/rampart/internal/redisx"
 )
 
 // Redis defaults.
@@ -178,7 +180,7 @@ func NewRedis(client redis.UniversalClient, opts RedisOptions) (*Redis, error) {
 		timeout:    opts.Timeout,
 		mode:       opts.OnFailure,
 		log:        opts.Logger,
-		ctxHonored: honorsContext(client),
+		ctxHonored: redisx.HonorsContext(client),
 	}
 	if r.prefix == "" {
 		r.prefix = DefaultRedisPrefix
@@ -262,40 +264,10 @@ func micros(us int64) time.Duration {
 	return time.Duration(us) * time.Microsecond
 }
 
-// run calls f under the per-call timeout. With a client that honours context
-// deadlines f runs inline; otherwise it runs in a goroutine that Allow stops
-// waiting for at the deadline, so a hung server never blocks the caller for
-// longer than the timeout. Panics in the client are turned into errors.
+// run calls f under the per-call timeout (redisx.Call: bounded even with a
+// client that ignores deadlines, panics turned into errors).
 func (r *Redis) run(ctx context.Context, f func(context.Context) ([]int64, error)) ([]int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	if r.ctxHonored {
-		return guarded(ctx, f)
-	}
-	type result struct {
-		v   []int64
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		v, err := guarded(ctx, f)
-		ch <- result{v, err}
-	}()
-	select {
-	case res := <-ch:
-		return res.v, res.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func guarded(ctx context.Context, f func(context.Context) ([]int64, error)) (v []int64, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			v, err = nil, fmt.Errorf("redis client panicked: %v", p)
-		}
-	}()
-	return f(ctx)
+	return redisx.Call(ctx, r.timeout, r.ctxHonored, f)
 }
 
 // logFailure logs err at most once a second, counting the rest.
@@ -310,18 +282,4 @@ func (r *Redis) logFailure(ctx context.Context, err error) {
 		slog.String("mode", r.mode.String()),
 		slog.Int64("suppressed", r.suppressed.Swap(0)),
 		slog.String("error", err.Error()))
-}
-
-// honorsContext reports whether client applies context deadlines to its
-// network I/O (go-redis's ContextTimeoutEnabled).
-func honorsContext(client redis.UniversalClient) bool {
-	switch c := client.(type) {
-	case *redis.Client:
-		return c.Options().ContextTimeoutEnabled
-	case *redis.ClusterClient:
-		return c.Options().ContextTimeoutEnabled
-	case *redis.Ring:
-		return c.Options().ContextTimeoutEnabled
-	}
-	return false
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/internal/redisx"
 )
 
 // Defaults of Options.
@@ -68,7 +69,7 @@ func newBackend(what string, client redis.UniversalClient, opts Options, defPref
 		prefix:     opts.Prefix,
 		timeout:    opts.Timeout,
 		now:        opts.Now,
-		ctxHonored: honorsContext(client),
+		ctxHonored: redisx.HonorsContext(client),
 	}
 	if b.prefix == "" {
 		b.prefix = defPrefix
@@ -88,60 +89,12 @@ func newBackend(what string, client redis.UniversalClient, opts Options, defPref
 // waiting for at the deadline, so a hung server never blocks the caller for
 // longer than the timeout. Panics in the client become errors.
 func call[T any](b *backend, ctx context.Context, op string, f func(context.Context) (T, error)) (T, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.timeout)
-	defer cancel()
-	var (
-		v   T
-		err error
-	)
-	if b.ctxHonored {
-		v, err = guarded(ctx, f)
-	} else {
-		type result struct {
-			v   T
-			err error
-		}
-		ch := make(chan result, 1)
-		go func() {
-			v, err := guarded(ctx, f)
-			ch <- result{v, err}
-		}()
-		select {
-		case res := <-ch:
-			v, err = res.v, res.err
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	v, err := redisx.Call(ctx, b.timeout, b.ctxHonored, f)
 	if err != nil {
 		var zero T
 		return zero, fmt.Errorf("authredis: %s: %w: %w", op, auth.ErrUnavailable, err)
 	}
 	return v, nil
-}
-
-func guarded[T any](ctx context.Context, f func(context.Context) (T, error)) (v T, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			var zero T
-			v, err = zero, fmt.Errorf("redis client panicked: %v", p)
-		}
-	}()
-	return f(ctx)
-}
-
-// honorsContext reports whether client applies context deadlines to its
-// network I/O (go-redis's ContextTimeoutEnabled).
-func honorsContext(client redis.UniversalClient) bool {
-	switch c := client.(type) {
-	case *redis.Client:
-		return c.Options().ContextTimeoutEnabled
-	case *redis.ClusterClient:
-		return c.Options().ContextTimeoutEnabled
-	case *redis.Ring:
-		return c.Options().ContextTimeoutEnabled
-	}
-	return false
 }
 
 // shardsByKey reports whether client spreads keys over several servers by
