@@ -11,6 +11,7 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/authredis"
+	"github.com/rampart-go/rampart/internal/redisx"
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/webhook"
@@ -111,14 +112,11 @@ func (o redisOnce) MarkSeen(ctx context.Context, key string, until time.Time) (b
 }
 
 func (o redisOnce) first(ctx context.Context, key string, until time.Time) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-	defer cancel()
-	ok, err := o.c.SetArgs(ctx, o.prefix+key, 1, redis.SetArgs{Mode: "NX", ExpireAt: until}).Result()
-	if errors.Is(err, redis.Nil) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return ok == "OK", nil
+	return redisx.Call(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		ok, err := o.c.SetArgs(ctx, o.prefix+key, 1, redis.SetArgs{Mode: "NX", ExpireAt: until}).Result()
+		if errors.Is(err, redis.Nil) {
+			return false, nil // already recorded
+		}
+		return ok == "OK", err
+	})
 }
