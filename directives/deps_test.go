@@ -9,10 +9,8 @@ import (
 // TestDeps keeps the import direction of DESIGN.md: directives may use auth,
 // ratelimit, httpsec, gqlgen and bluemonday, never the WebSocket stack, the
 // sibling gqlsec or the demo. go-redis reaches the build only through
-// ratelimit's Redis store (package ratelimit and its call helper
-// internal/redisx): no
-// package of this module other than ratelimit may import it, directives
-// included.
+// ratelimit's Redis store: no package of this module other than ratelimit
+// and its call helper internal/redisx may import it, directives included.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/directives"
