@@ -1,24 +1,29 @@
 package gqlsec
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // DefaultMaxBatchBytes bounds the body Middleware reads when batching is
 // enabled.
 const DefaultMaxBatchBytes = 1 << 20
+
+// DefaultMaxBodyBytes bounds the JSON body Middleware reads and checks.
+const DefaultMaxBodyBytes = 1 << 20
 
 // HTTPOptions configures Middleware.
 type HTTPOptions struct {
@@ -32,10 +37,21 @@ type HTTPOptions struct {
 	// means DefaultMaxBatchBytes (1 MiB). Put httpsec.BodyLimit in front of
 	// the handler in any case.
 	MaxBatchBytes int64
+	// MaxBodyBytes bounds the JSON body Middleware reads to check it
+	// (see CheckRequestBody); a larger body is refused with 413 and code
+	// REQUEST_TOO_LARGE. Zero means DefaultMaxBodyBytes (1 MiB).
+	MaxBodyBytes int64
 }
 
 // Middleware returns HTTP middleware to wrap a gqlgen handler.Server with:
 //
+//   - It decodes requests strictly before gqlgen sees them (CheckRequestBody,
+//     CheckRequestQuery): invalid JSON or UTF-8, repeated member names and
+//     repeated GET parameters get 400 with INVALID_JSON or DUPLICATE_KEY,
+//     a charset other than utf-8 gets 415, a body that does not arrive
+//     before the server's read deadline gets 408. These are a client's
+//     mistakes: they are never logged with the body, never reported as
+//     internal errors, and never reach a resolver.
 //   - It gives Rampart's rejections their HTTP status. gqlgen answers 200
 //     for any error an extension returns (its status depends on error
 //     kinds registered in a package-wide map, which Rampart leaves alone),
@@ -48,11 +64,14 @@ type HTTPOptions struct {
 //
 // WebSocket upgrades pass through untouched.
 func Middleware(opts HTTPOptions) (func(http.Handler) http.Handler, error) {
-	if opts.MaxBatch < 0 || opts.MaxBatchBytes < 0 {
-		return nil, fmt.Errorf("%w: HTTPOptions.MaxBatch and MaxBatchBytes must not be negative", ErrConfig)
+	if opts.MaxBatch < 0 || opts.MaxBatchBytes < 0 || opts.MaxBodyBytes < 0 {
+		return nil, fmt.Errorf("%w: HTTPOptions.MaxBatch, MaxBatchBytes and MaxBodyBytes must not be negative", ErrConfig)
 	}
 	if opts.MaxBatchBytes == 0 {
 		opts.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,13 +79,39 @@ func Middleware(opts HTTPOptions) (func(http.Handler) http.Handler, error) {
 				next.ServeHTTP(w, r)
 				return
 			}
-			if r.Method == http.MethodPost && r.Body != nil {
-				br := bufio.NewReader(r.Body)
-				if first := firstByte(br); first == '[' {
-					serveBatch(w, r, br, next, opts)
+			switch r.Method {
+			case http.MethodGet:
+				if err := CheckRequestQuery(r.URL.Query()); err != nil {
+					writeRequestError(w, r, err)
 					return
 				}
-				r.Body = readCloser{br, r.Body}
+			case http.MethodPost:
+				isJSON, err := checkContentType(r)
+				if err != nil {
+					writeRequestError(w, r, err)
+					return
+				}
+				if !isJSON || r.Body == nil {
+					break
+				}
+				body, err := readBody(r.Body, max(opts.MaxBodyBytes, opts.MaxBatchBytes))
+				if err != nil {
+					writeRequestError(w, r, err)
+					return
+				}
+				if first := firstByte(body); first == '[' {
+					serveBatch(w, r, body, next, opts)
+					return
+				}
+				if int64(len(body)) > opts.MaxBodyBytes {
+					writeRequestError(w, r, tooLarge(opts.MaxBodyBytes))
+					return
+				}
+				if err := CheckRequestBody(body); err != nil {
+					writeRequestError(w, r, err)
+					return
+				}
+				r.Body = readCloser{bytes.NewReader(body), r.Body}
 			}
 			serveOne(w, r, next)
 		})
@@ -78,14 +123,34 @@ type readCloser struct {
 	io.Closer
 }
 
-// firstByte returns the first non-space byte of br without consuming it.
-func firstByte(br *bufio.Reader) byte {
-	for i := 1; i <= 512; i++ {
-		b, _ := br.Peek(i)
-		if len(b) < i {
-			return 0
-		}
-		c := b[i-1]
+func tooLarge(limit int64) *RequestError {
+	return &RequestError{Status: http.StatusRequestEntityTooLarge, Code: CodeRequestTooLarge,
+		Message: "request body is larger than the limit of " + strconv.FormatInt(limit, 10) + " bytes"}
+}
+
+// readBody reads at most limit+1 bytes of body and classifies a failure:
+// a read deadline (a slow body) is 408, a body over limit (here or in an
+// http.MaxBytesReader in front) 413, anything else 400.
+func readBody(body io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(body, limit+1))
+	var maxErr *http.MaxBytesError
+	var netErr net.Error
+	switch {
+	case err == nil && int64(len(b)) > limit:
+		return nil, tooLarge(limit)
+	case err == nil:
+		return b, nil
+	case errors.As(err, &maxErr):
+		return nil, tooLarge(maxErr.Limit)
+	case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+		return nil, &RequestError{Status: http.StatusRequestTimeout, Code: CodeRequestTimeout, Message: "request body did not arrive in time"}
+	}
+	return nil, badRequest(CodeBadRequest, "request body could not be read")
+}
+
+// firstByte returns the first non-space byte of b, or 0.
+func firstByte(b []byte) byte {
+	for _, c := range b {
 		switch c {
 		case ' ', '\t', '\r', '\n':
 			continue
@@ -102,41 +167,75 @@ func serveOne(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	sw.writeHeader()
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+// writeRequestError answers a request refused before execution: a
+// GraphQL response with errors and no data, in the media type the client
+// accepts (see responseType), with err's status when err is a
+// *RequestError and 400 otherwise.
+func writeRequestError(w http.ResponseWriter, r *http.Request, err error) {
+	var re *RequestError
+	if !errors.As(err, &re) {
+		re = badRequest(CodeBadRequest, "bad request")
+	}
+	if re.Status == http.StatusRequestTimeout {
+		w.Header().Set("Connection", "close")
+	}
+	writeError(w, r, re.Status, re.Code, re.Message)
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	w.Header().Set("Content-Type", responseType(r))
 	w.WriteHeader(status)
-	b, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
+	// No data member: the request never reached execution.
+	b, _ := json.Marshal(struct {
+		Errors gqlerror.List `json:"errors"`
+	}{gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
 	_, _ = w.Write(b)
 }
 
-func serveBatch(w http.ResponseWriter, r *http.Request, br *bufio.Reader, next http.Handler, opts HTTPOptions) {
+// responseType is application/graphql-response+json when the request's
+// Accept header names it, application/json otherwise.
+func responseType(r *http.Request) string {
+	if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
+		return "application/graphql-response+json"
+	}
+	return "application/json"
+}
+
+func serveBatch(w http.ResponseWriter, r *http.Request, body []byte, next http.Handler, opts HTTPOptions) {
 	if opts.MaxBatch == 0 {
-		writeError(w, http.StatusBadRequest, CodeBatchingUnsupported, "batched operations (a JSON array) are not supported; send one operation per request")
+		writeError(w, r, http.StatusBadRequest, CodeBatchingUnsupported, "batched operations (a JSON array) are not supported; send one operation per request")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(br, opts.MaxBatchBytes+1))
-	if err != nil || int64(len(body)) > opts.MaxBatchBytes {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "batch body too large or unreadable")
+	if int64(len(body)) > opts.MaxBatchBytes {
+		writeRequestError(w, r, tooLarge(opts.MaxBatchBytes))
 		return
 	}
 	// Count elements before decoding them all.
 	var items []json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if _, err := dec.Token(); err != nil {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "batch body is not a JSON array")
+		writeError(w, r, http.StatusBadRequest, CodeInvalidJSON, "batch body is not a JSON array")
 		return
 	}
 	for dec.More() {
 		if len(items) == opts.MaxBatch {
-			writeError(w, http.StatusBadRequest, CodeBatchLimit, "batch has more than "+strconv.Itoa(opts.MaxBatch)+" operations")
+			writeError(w, r, http.StatusBadRequest, CodeBatchLimit, "batch has more than "+strconv.Itoa(opts.MaxBatch)+" operations")
 			return
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			writeError(w, http.StatusBadRequest, CodeBadRequest, "batch body is not a JSON array")
+			writeError(w, r, http.StatusBadRequest, CodeInvalidJSON, "batch body is not a JSON array")
+			return
+		}
+		if err := CheckRequestBody(raw); err != nil {
+			writeRequestError(w, r, err)
 			return
 		}
 		items = append(items, raw)
+	}
+	if _, err := dec.Token(); err != nil || dec.More() {
+		writeError(w, r, http.StatusBadRequest, CodeInvalidJSON, "batch body is not a JSON array")
+		return
 	}
 	var out bytes.Buffer
 	out.WriteByte('[')

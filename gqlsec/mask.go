@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -73,6 +74,18 @@ func MaskErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
 				return gqlErr
 			}
 		}
+		if gqlErr != nil && gqlErr.Path == nil {
+			if pub := transportError(gqlErr.Message); pub != nil {
+				// gqlgen's transports quote the request body in these
+				// messages: never log or echo them.
+				if logger != nil {
+					logger.LogAttrs(ctx, slog.LevelDebug, "graphql request refused",
+						slog.String("code", pub.Code),
+						slog.String("request_id", httpsec.RequestIDFrom(ctx)))
+				}
+				return &gqlerror.Error{Message: pub.Message, Locations: gqlErr.Locations, Extensions: map[string]any{"code": pub.Code}}
+			}
+		}
 		id := httpsec.RequestIDFrom(ctx)
 		if logger != nil && !errors.As(err, &already) {
 			logger.LogAttrs(ctx, slog.LevelError, "graphql internal error",
@@ -92,6 +105,24 @@ func MaskErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return out
 	}
+}
+
+// transportError recognizes the errors gqlgen's HTTP transports report
+// for a body they cannot read or decode: client mistakes whose messages
+// quote the body (passwords included). It returns the public error to
+// send instead, or nil.
+func transportError(msg string) *PublicError {
+	for _, p := range [...]string{"json request body could not be decoded", "json body could not be decoded"} {
+		if strings.HasPrefix(msg, p) {
+			return &PublicError{Code: CodeInvalidJSON, Message: "request body is not valid JSON"}
+		}
+	}
+	for _, p := range [...]string{"could not read request body", "could not get json request body", "could not get form body", "could not get request body", "could not cleanup body", "unable to get Request Body"} {
+		if strings.HasPrefix(msg, p) {
+			return &PublicError{Code: CodeBadRequest, Message: "request body could not be read"}
+		}
+	}
+	return nil
 }
 
 // Recover returns a gqlgen recover func that logs a resolver panic with its

@@ -436,14 +436,14 @@ func (a *app) seedAdmin(ctx context.Context, passwords *auth.PasswordHasher) err
 		if _, err := a.store.CreateUser(ctx, a.cfg.AdminEmail, "Admin", hash, model.RoleAdmin); err != nil {
 			return fmt.Errorf("seed admin: %w", err)
 		}
-		a.log.Info("seeded admin account", "email", a.cfg.AdminEmail)
+		a.log.Info("seeded admin account from DEMO_ADMIN_EMAIL")
 	case err != nil:
 		return fmt.Errorf("seed admin: %w", err)
 	case u.Role != model.RoleAdmin:
 		if _, err := a.store.SetUserRole(ctx, u.ID, model.RoleAdmin); err != nil {
 			return fmt.Errorf("seed admin: %w", err)
 		}
-		a.log.Info("promoted existing account to admin", "email", a.cfg.AdminEmail)
+		a.log.Info("promoted the DEMO_ADMIN_EMAIL account to admin")
 	}
 	return nil
 }
