@@ -2,7 +2,9 @@
 # embedded defaults; `make test` runs every test.
 GO      ?= go
 PKGS    := ./...
-INTEROP := wssec/gqlws/testdata/interop
+# npm packages the tests run (pinned by their package-lock.json): the
+# graphql-ws client and the graphql-http spec audit.
+NPMDIRS := wssec/gqlws/testdata/interop demo/server/testdata/httpaudit
 
 .PHONY: demo demo-tls test vet unit interop-deps generate check-generated bench fuzz redis-check tidy
 
@@ -27,11 +29,16 @@ vet:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
-## interop-deps: install the pinned graphql-ws client used by the interop test.
+## interop-deps: install the pinned npm packages the tests run (the
+## graphql-ws client, the graphql-http audit).
 interop-deps:
-	@if [ -f $(INTEROP)/package-lock.json ]; then \
-	  if [ ! -d $(INTEROP)/node_modules ]; then npm ci --prefix $(INTEROP) --no-audit --no-fund; fi; \
-	fi
+	@command -v npm >/dev/null || { \
+	  echo "npm not found: install Node.js >= 18 and npm (apt-get install -y nodejs npm)"; exit 1; }
+	@for d in $(NPMDIRS); do \
+	  if [ -f $$d/package-lock.json ] && [ ! -d $$d/node_modules ]; then \
+	    npm ci --prefix $$d --no-audit --no-fund || exit 1; \
+	  fi; \
+	done
 
 redis-check:
 	@command -v redis-server >/dev/null || [ -n "$$REDIS_URL" ] || { \

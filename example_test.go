@@ -57,13 +57,14 @@ func Example_quickstart() {
 		body := fmt.Sprintf(`{"query":%q}`, query)
 		req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewBufferString(body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/graphql-response+json") // as Apollo Client and urql send it
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		fmt.Println(rec.Code, rec.Body.String())
 	}
 	fmt.Println("resolvers run:", es.Resolves())
 	// Output:
-	// 400 {"errors":[{"message":"operation depth 17 exceeds the limit of 15","extensions":{"code":"DEPTH_LIMIT_EXCEEDED","limit":15,"observed":17}}],"data":null}
+	// 400 {"errors":[{"message":"operation depth 17 exceeds the limit of 15","extensions":{"code":"DEPTH_LIMIT_EXCEEDED","limit":15,"observed":17}}]}
 	// 200 {"data":{"__typename":"Query"}}
 	// resolvers run: 0
 }

@@ -31,6 +31,7 @@ func Example_quickstart() {
 	attack, _ := json.Marshal(map[string]string{"query": gqltest.Deep(17)}) // me → posts → nodes → author → … 17 deep
 	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(attack))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json") // as Apollo Client and urql send it
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 
@@ -39,6 +40,6 @@ func Example_quickstart() {
 	fmt.Println("resolvers run:", es.Resolves())
 	// Output:
 	// 400
-	// {"errors":[{"message":"operation depth 17 exceeds the limit of 15","extensions":{"code":"DEPTH_LIMIT_EXCEEDED","limit":15,"observed":17}}],"data":null}
+	// {"errors":[{"message":"operation depth 17 exceeds the limit of 15","extensions":{"code":"DEPTH_LIMIT_EXCEEDED","limit":15,"observed":17}}]}
 	// resolvers run: 0
 }

@@ -104,6 +104,10 @@ func (h *harness) do(t testing.TB, p *auth.Principal, body string) response {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	// As modern clients (Apollo Client, urql) do: 4xx for refused
+	// requests. TestLegacyJSONGets200 covers clients that accept only
+	// application/json.
+	req.Header.Set("Accept", "application/graphql-response+json, application/json;q=0.9")
 	ctx := auth.WithPrincipal(req.Context(), p)
 	ctx = httpsec.WithRequestID(ctx, "req-1")
 	ctx = httpsec.WithClientIP(ctx, netip.MustParseAddr("203.0.113.9"))

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/rampart-go/rampart/internal/jsonerror"
 )
 
 // DefaultMaxBatchBytes bounds the body Middleware reads when batching is
@@ -79,6 +79,12 @@ func Middleware(opts HTTPOptions) (func(http.Handler) http.Handler, error) {
 				next.ServeHTTP(w, r)
 				return
 			}
+			accept := r.Header.Get("Accept")
+			mt := jsonerror.Negotiate(accept)
+			if mt == "" && !streamingAccept(accept) {
+				writeError(w, r, http.StatusNotAcceptable, CodeNotAcceptable, "the response can be sent only as application/graphql-response+json or application/json")
+				return
+			}
 			switch r.Method {
 			case http.MethodGet:
 				if err := CheckRequestQuery(r.URL.Query()); err != nil {
@@ -113,9 +119,15 @@ func Middleware(opts HTTPOptions) (func(http.Handler) http.Handler, error) {
 				}
 				r.Body = readCloser{bytes.NewReader(body), r.Body}
 			}
-			serveOne(w, r, next)
+			serveOne(w, r, next, mt)
 		})
 	}, nil
+}
+
+// streamingAccept reports whether accept names a streaming media type one
+// of gqlgen's transports answers (SSE, incremental delivery).
+func streamingAccept(accept string) bool {
+	return strings.Contains(accept, "text/event-stream") || strings.Contains(accept, "multipart/mixed")
 }
 
 type readCloser struct {
@@ -160,11 +172,11 @@ func firstByte(b []byte) byte {
 	return 0
 }
 
-func serveOne(w http.ResponseWriter, r *http.Request, next http.Handler) {
+func serveOne(w http.ResponseWriter, r *http.Request, next http.Handler, mediaType string) {
 	h := &holder{}
-	sw := &statusWriter{ResponseWriter: w, h: h}
+	sw := &statusWriter{ResponseWriter: w, h: h, mediaType: mediaType}
 	next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), holderKey{}, h)))
-	sw.writeHeader()
+	sw.finish()
 }
 
 // writeRequestError answers a request refused before execution: a
@@ -182,23 +194,10 @@ func writeRequestError(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, r, re.Status, re.Code, re.Message)
 }
 
+// writeError answers a request refused before it reached gqlgen, in the
+// negotiated media type. There is no data member: nothing was executed.
 func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
-	w.Header().Set("Content-Type", responseType(r))
-	w.WriteHeader(status)
-	// No data member: the request never reached execution.
-	b, _ := json.Marshal(struct {
-		Errors gqlerror.List `json:"errors"`
-	}{gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
-	_, _ = w.Write(b)
-}
-
-// responseType is application/graphql-response+json when the request's
-// Accept header names it, application/json otherwise.
-func responseType(r *http.Request) string {
-	if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
-		return "application/graphql-response+json"
-	}
-	return "application/json"
+	jsonerror.WriteFor(w, r, status, jsonerror.Body(code, msg))
 }
 
 func serveBatch(w http.ResponseWriter, r *http.Request, body []byte, next http.Handler, opts HTTPOptions) {
@@ -247,7 +246,7 @@ func serveBatch(w http.ResponseWriter, r *http.Request, body []byte, next http.H
 		sub.Body = io.NopCloser(bytes.NewReader(item))
 		sub.ContentLength = int64(len(item))
 		rec := &bufferWriter{header: http.Header{}}
-		serveOne(rec, sub, next)
+		serveOne(rec, sub, next, jsonerror.JSON)
 		if b := bytes.TrimSpace(rec.body.Bytes()); json.Valid(b) && len(b) > 0 {
 			out.Write(b)
 		} else {
@@ -297,12 +296,23 @@ func holderFrom(ctx context.Context) *holder {
 }
 
 // statusWriter delays WriteHeader until the first Write, by which time the
-// extensions have recorded any rejection.
+// extensions have recorded any rejection, and applies the GraphQL over
+// HTTP spec's status rules for the negotiated media type:
+//
+//   - application/json (legacy): a well-formed request gets 200 whatever
+//     GraphQL errors it raised (parse, validation, Rampart's rejections),
+//     except THROTTLED, which keeps 429 and Retry-After;
+//   - application/graphql-response+json: a request that failed before
+//     execution gets its 4xx status and its response has no data member.
 type statusWriter struct {
 	http.ResponseWriter
-	h     *holder
-	code  int
-	wrote bool
+	h         *holder
+	mediaType string
+	code      int
+	wrote     bool
+	// strip buffers an error response to remove its "data": null.
+	strip bool
+	buf   bytes.Buffer
 }
 
 func (s *statusWriter) WriteHeader(code int) {
@@ -328,17 +338,55 @@ func (s *statusWriter) writeHeader() {
 		}
 	}
 	s.h.mu.Unlock()
+	if ct := s.Header().Get("Content-Type"); s.mediaType != "" && (ct == "" || strings.HasPrefix(ct, jsonerror.JSON) || strings.HasPrefix(ct, jsonerror.GraphQLResponse)) {
+		s.Header().Set("Content-Type", s.mediaType)
+		switch {
+		case s.mediaType == jsonerror.JSON && (code == http.StatusBadRequest || code == http.StatusForbidden || code == http.StatusUnprocessableEntity):
+			code = http.StatusOK
+		case s.mediaType == jsonerror.GraphQLResponse && code >= 400:
+			if code == http.StatusUnprocessableEntity {
+				code = http.StatusBadRequest // gqlgen's legacy status for validation failures
+			}
+			s.strip = true
+		}
+	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusWriter) Write(p []byte) (int, error) {
 	s.writeHeader()
+	if s.strip {
+		return s.buf.Write(p)
+	}
 	return s.ResponseWriter.Write(p)
+}
+
+// finish writes the status if nothing was written, and the buffered error
+// response without its data member.
+func (s *statusWriter) finish() {
+	s.writeHeader()
+	if !s.strip {
+		return
+	}
+	b := s.buf.Bytes()
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) == nil {
+		if d, ok := m["data"]; ok && string(bytes.TrimSpace(d)) == "null" {
+			delete(m, "data")
+			if out, err := json.Marshal(m); err == nil {
+				b = out
+			}
+		}
+	}
+	_, _ = s.ResponseWriter.Write(b)
 }
 
 // Flush implements http.Flusher for streaming transports.
 func (s *statusWriter) Flush() {
 	s.writeHeader()
+	if s.strip {
+		return
+	}
 	_ = http.NewResponseController(s.ResponseWriter).Flush()
 }
 

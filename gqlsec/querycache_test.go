@@ -106,16 +106,16 @@ func TestInvalidDocumentKeepsGqlgensErrors(t *testing.T) {
 	const misspelled = `{ me { nmae } }`
 	for i := range 2 {
 		anon := h.query(t, nil, misspelled)
-		if anon.status != http.StatusUnprocessableEntity || anon.code(t) != "GRAPHQL_VALIDATION_FAILED" ||
+		if anon.status != http.StatusBadRequest || anon.code(t) != "GRAPHQL_VALIDATION_FAILED" ||
 			strings.Contains(string(anon.body), "Did you mean") {
 			t.Fatalf("anonymous %d: %d %s", i, anon.status, anon.body)
 		}
 		adm := h.query(t, admin, misspelled)
-		if adm.status != http.StatusUnprocessableEntity || !strings.Contains(string(adm.body), `Did you mean \"name\"?`) {
+		if adm.status != http.StatusBadRequest || !strings.Contains(string(adm.body), `Did you mean \"name\"?`) {
 			t.Fatalf("admin %d: %d %s", i, adm.status, adm.body)
 		}
 	}
-	if r := h.query(t, nil, `{ me { name`); r.status != http.StatusUnprocessableEntity || r.code(t) != "GRAPHQL_PARSE_FAILED" {
+	if r := h.query(t, nil, `{ me { name`); r.status != http.StatusBadRequest || r.code(t) != "GRAPHQL_PARSE_FAILED" {
 		t.Fatalf("parse error: %d %s", r.status, r.body)
 	}
 	if hits, misses, adds := rec.counts(); hits != 0 || misses != 5 || adds != 0 {

@@ -29,6 +29,9 @@ const (
 	// CodeRequestTimeout: the body did not arrive before the server's read
 	// deadline. HTTP 408.
 	CodeRequestTimeout = "REQUEST_TIMEOUT"
+	// CodeNotAcceptable: the Accept header names neither
+	// application/graphql-response+json nor application/json. HTTP 406.
+	CodeNotAcceptable = "NOT_ACCEPTABLE"
 	// CodeRequestTooLarge: the body is larger than HTTPOptions.MaxBodyBytes
 	// (or the limit set by httpsec.BodyLimit in front). HTTP 413.
 	CodeRequestTooLarge = "REQUEST_TOO_LARGE"
@@ -65,7 +68,8 @@ func badRequest(code, msg string) *RequestError {
 //     in any other letter case (encoding/json, which gqlgen uses, matches
 //     member names case-insensitively);
 //   - query and operationName are strings or null, variables and
-//     extensions objects or null.
+//     extensions objects or null, and there is a query or extensions (a
+//     persisted query's hash).
 //
 // It returns nil or a *RequestError. A JSON array (a batch) is checked
 // element by element by Middleware, not here.
@@ -130,6 +134,7 @@ func checkRequestObject(d *jsontext.Decoder) error {
 	if tok.Kind() != '{' {
 		return badRequest(CodeBadRequest, "request body must be a JSON object")
 	}
+	var hasQuery bool
 	for d.PeekKind() == '"' {
 		tok, err := d.ReadToken()
 		if err != nil {
@@ -158,12 +163,18 @@ func checkRequestObject(d *jsontext.Decoder) error {
 			}
 			return badRequest(CodeBadRequest, requestMembers[known].name+" must be "+want+" or null")
 		}
+		if known == 0 || known == 3 { // query, or extensions for a persisted query
+			hasQuery = hasQuery || kind != 'n'
+		}
 		if err := d.SkipValue(); err != nil {
 			return syntaxError(err, "")
 		}
 	}
 	if _, err := d.ReadToken(); err != nil {
 		return syntaxError(err, "")
+	}
+	if !hasQuery {
+		return badRequest(CodeBadRequest, "request has neither a query nor extensions (a persisted query)")
 	}
 	return nil
 }

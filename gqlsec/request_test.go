@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/rampart-go/rampart/gqlsec"
+	"github.com/rampart-go/rampart/internal/gqltest"
 )
 
 // TestLenientRequestsAreRefused sends each request a lenient parser would
@@ -167,7 +168,9 @@ func TestCheckRequestBody(t *testing.T) {
 		code string
 	}{
 		{`{"query":"{a}"}`, ""},
-		{`{"query":null}`, ""},
+		{`{"query":null}`, gqlsec.CodeBadRequest},
+		{`{"qeury":"{a}"}`, gqlsec.CodeBadRequest},
+		{`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}`, ""},
 		{`{"query":"{a}","x":{"y":[{"z":1,"w":2}]}}`, ""},
 		{`{"query":"{a}","x":{"y":[{"z":1,"z":2}]}}`, gqlsec.CodeDuplicateKey},
 		{`{"Variables":{}}`, gqlsec.CodeDuplicateKey},
@@ -252,4 +255,54 @@ func BenchmarkCheckRequestBody(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestContentNegotiation follows the GraphQL over HTTP spec: a client that
+// accepts application/graphql-response+json (or any application type)
+// hears 4xx for a request refused before execution, with no data member;
+// a client that accepts only application/json (or sends no Accept) hears
+// 200 for a well-formed request whatever errors it raised, except
+// THROTTLED; a client that accepts neither hears 406.
+func TestContentNegotiation(t *testing.T) {
+	send := func(t *testing.T, h *harness, accept, body string) response {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		rec := httptest.NewRecorder()
+		h.h.ServeHTTP(rec, req)
+		return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	}
+	deep := mustJSON(map[string]any{"query": gqltest.Deep(20)})
+	for _, tt := range []struct {
+		name, accept, body string
+		status             int
+		contentType, code  string
+		data               bool
+	}{
+		{"gqlresp_depth", "application/graphql-response+json", deep, 400, "application/graphql-response+json", gqlsec.CodeDepthLimit, false},
+		{"wildcard_depth", "*/*", deep, 200, "application/json", gqlsec.CodeDepthLimit, true},
+		{"gqlresp_validation", "application/graphql-response+json", `{"query":"{ me { nmae } }"}`, 400, "application/graphql-response+json", "GRAPHQL_VALIDATION_FAILED", false},
+		{"gqlresp_parse", "application/graphql-response+json", `{"query":"{ me { "}`, 400, "application/graphql-response+json", "GRAPHQL_PARSE_FAILED", false},
+		{"json_depth", "application/json", deep, 200, "application/json", gqlsec.CodeDepthLimit, true},
+		{"json_validation", "application/json", `{"query":"{ me { nmae } }"}`, 200, "application/json", "GRAPHQL_VALIDATION_FAILED", true},
+		{"json_preferred_by_q", "application/graphql-response+json;q=0.5, application/json", `{"query":"{ me { nmae } }"}`, 200, "application/json", "GRAPHQL_VALIDATION_FAILED", true},
+		{"no_accept_is_json", "", `{"query":"{ me { nmae } }"}`, 200, "application/json", "GRAPHQL_VALIDATION_FAILED", true},
+		{"json_invalid_json_is_still_400", "application/json", `{"query":`, 400, "application/json", gqlsec.CodeInvalidJSON, false},
+		{"benign_gqlresp", "application/graphql-response+json", `{"query":"{ me { id } }"}`, 200, "application/graphql-response+json", "", true},
+		{"benign_json", "application/json", `{"query":"{ me { id } }"}`, 200, "application/json", "", true},
+		{"not_acceptable", "text/html", `{"query":"{ me { id } }"}`, 406, "application/json", gqlsec.CodeNotAcceptable, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, gqlsec.Config{})
+			r := send(t, h, tt.accept, tt.body)
+			_, hasData := r.json(t)["data"]
+			if r.status != tt.status || r.code(t) != tt.code || !strings.HasPrefix(r.header.Get("Content-Type"), tt.contentType) || hasData != tt.data {
+				t.Fatalf("%d %s %q data=%v, want %d %s %q data=%v; body %s", r.status, r.header.Get("Content-Type"), r.code(t), hasData,
+					tt.status, tt.contentType, tt.code, tt.data, r.body)
+			}
+		})
+	}
 }

@@ -55,7 +55,7 @@ func BodyLimit(opts BodyLimitOptions) (func(http.Handler) http.Handler, error) {
 				audit.RejectRequest(r, CodeRequestTooLarge, http.StatusRequestEntityTooLarge,
 					detail+" content_length="+strconv.FormatInt(r.ContentLength, 10))
 				w.Header().Set("Connection", "close")
-				writeError(w, http.StatusRequestEntityTooLarge, body)
+				writeError(w, r, http.StatusRequestEntityTooLarge, body)
 				return
 			}
 			if r.ContentLength >= 0 || r.Body == nil || r.Body == http.NoBody {
@@ -64,7 +64,7 @@ func BodyLimit(opts BodyLimitOptions) (func(http.Handler) http.Handler, error) {
 				next.ServeHTTP(w, r)
 				return
 			}
-			lw := &limitWriter{ResponseWriter: w, body: body}
+			lw := &limitWriter{ResponseWriter: w, r: r, body: body}
 			lr := &limitReader{rc: http.MaxBytesReader(w, r.Body, limit), w: lw, r: r, audit: audit, detail: detail}
 			r2 := r.WithContext(r.Context()) // shallow copy; only Body changes
 			r2.Body = lr
@@ -83,6 +83,7 @@ var (
 // the limit before it wrote, and swallows the handler's own answer.
 type limitWriter struct {
 	http.ResponseWriter
+	r    *http.Request
 	body []byte
 
 	mu      sync.Mutex
@@ -143,7 +144,7 @@ func (lw *limitWriter) trip() {
 	} {
 		delete(h, k)
 	}
-	writeError(lw.ResponseWriter, http.StatusRequestEntityTooLarge, lw.body)
+	writeError(lw.ResponseWriter, lw.r, http.StatusRequestEntityTooLarge, lw.body)
 }
 
 type limitReader struct {

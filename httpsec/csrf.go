@@ -86,7 +86,7 @@ func CSRF(opts CSRFOptions) (func(http.Handler) http.Handler, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if csrfSuspect(r) && !hasAnyHeader(r.Header, canon) {
 				audit.RejectRequest(r, CodeCSRFRejected, http.StatusBadRequest, "")
-				writeError(w, http.StatusBadRequest, body)
+				writeError(w, r, http.StatusBadRequest, body)
 				return
 			}
 			next.ServeHTTP(w, r)

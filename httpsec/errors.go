@@ -35,4 +35,6 @@ var ErrInvalidConfig = errors.New("httpsec: invalid configuration")
 func errorJSON(code, message string) []byte { return jsonerror.Body(code, message) }
 
 // writeError writes a body from errorJSON with status.
-func writeError(w http.ResponseWriter, status int, body []byte) { jsonerror.Write(w, status, body) }
+func writeError(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	jsonerror.WriteFor(w, r, status, body)
+}

@@ -150,14 +150,14 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 			if err != nil {
 				audit.RejectRequest(r, CodeRateLimitUnavailable, http.StatusServiceUnavailable, "limiter error")
 				w.Header().Set("Retry-After", retryUnavailable)
-				writeError(w, http.StatusServiceUnavailable, unavailable)
+				writeError(w, r, http.StatusServiceUnavailable, unavailable)
 				return
 			}
 			ratelimit.WriteHeaders(w.Header(), d)
 			if !d.Allowed {
 				audit.RejectRequest(r, CodeRateLimited, http.StatusTooManyRequests,
 					"limit="+strconv.Itoa(rate.Limit)+" period="+rate.Period.String())
-				writeError(w, http.StatusTooManyRequests, limited)
+				writeError(w, r, http.StatusTooManyRequests, limited)
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -39,7 +39,7 @@ func RequireTLS(opts RequireTLSOptions) func(http.Handler) http.Handler {
 				return
 			}
 			opts.Auditor.RejectRequest(r, CodeTLSRequired, http.StatusForbidden, "")
-			writeError(w, http.StatusForbidden, body)
+			writeError(w, r, http.StatusForbidden, body)
 		})
 	}
 }

@@ -103,6 +103,7 @@ func (s *demoServer) doWith(h http.Header, query string, vars map[string]any) *g
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, s.base+"/query", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json, application/json;q=0.9") // as Apollo Client sends it
 	for k, v := range h {
 		req.Header[k] = v
 	}
