@@ -84,9 +84,10 @@ func guards(b *testing.B, cacheSize int) (*captureServer, []graphql.OperationPar
 	srv := &captureServer{es: gqltest.New()}
 	err := gqlsec.Install(srv, gqlsec.Config{
 		Limits: gqlsec.OperationLimits{Depth: off, Aliases: off, RootFields: off, Fields: off,
-			DirectivesPerField: off, Directives: off, Tokens: 20000, DocumentBytes: off, CacheSize: cacheSize},
-		Cost:          gqlsec.CostLimit{Max: off},
-		Introspection: func(*auth.Principal) bool { return true },
+			DirectivesPerField: off, Directives: off, Tokens: 20000, DocumentBytes: off},
+		QueryCacheSize: cacheSize,
+		Cost:           gqlsec.CostLimit{Max: off},
+		Introspection:  func(*auth.Principal) bool { return true },
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestDeps keeps gqlsec's imports to those DESIGN.md allows: no WebSocket
+// TestDeps keeps gqlsec's imports to the allowed ones: no WebSocket
 // library (that is wssec's job) and never the demo.
 func TestDeps(t *testing.T) {
 	t.Parallel()

@@ -19,7 +19,7 @@ import (
 )
 
 // Config configures Install and Handler. The zero value is the hardened
-// default of DESIGN.md: depth 15, aliases 30, root fields 20, fields 1000,
+// default: depth 15, aliases 30, root fields 20, fields 1000,
 // directives 10 per field / 50 per document, 15,000 tokens, cost 5000 (an
 // unbounded list counts 100), introspection and suggestions for nobody,
 // batching off, errors masked.
@@ -27,6 +27,14 @@ type Config struct {
 	// Limits are the structural operation limits (see OperationLimits).
 	// Its Logger and Analysis fields are overridden by Config's.
 	Limits OperationLimits
+	// QueryCacheSize is how many parsed documents Install keeps (LRU, keyed
+	// by document text) in the cache it shares between the guards and
+	// gqlgen's executor, so that a repeated document is neither parsed nor
+	// validated again. Zero means DefaultQueryCacheSize; Unlimited turns the
+	// cache off (and leaves srv's own query cache in place). A document
+	// parsed under a larger token limit (an admin's) is parsed again for a
+	// caller with a smaller one.
+	QueryCacheSize int
 	// Cost is the cost limit and optional budget (see CostLimit). Its
 	// Logger and Analysis fields are overridden by Config's.
 	Cost CostLimit
@@ -88,9 +96,9 @@ type Server interface {
 // unchanged.
 //
 // Install owns srv's query cache and validation rules: it sets the rules
-// to cfg.ValidationRules and, unless cfg.Limits.CacheSize is Unlimited,
+// to cfg.ValidationRules and, unless cfg.QueryCacheSize is Unlimited,
 // replaces any query cache set before with one it shares with the guards
-// (an LRU of Limits.CacheSize documents, default DefaultCacheSize). When
+// (an LRU of QueryCacheSize documents, default DefaultQueryCacheSize). When
 // every guard passes a document the guards parsed, it is validated with
 // those rules and, if valid, stored there, so gqlgen neither parses nor
 // validates it again; invalid documents are left to gqlgen's parse and
@@ -118,7 +126,7 @@ func Install(srv Server, cfg Config) error {
 	if cfg.Limits.For == nil {
 		// Defense in depth: gqlgen's own parser stops at the same limit.
 		// With per-caller limits the extension's parse enforces them.
-		srv.SetParserTokenLimit(int(pick(cfg.Limits.Tokens, DefaultTokens)))
+		srv.SetParserTokenLimit(int(resolve(limitTable(), &cfg.Limits)[rowTokens]))
 	}
 	srv.SetDisableSuggestion(false) // decided per caller by SuggestionsFor
 	rulesFn := cfg.ValidationRules
@@ -149,8 +157,12 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 	if err != nil {
 		return nil, fmt.Errorf("gqlsec: %w", err)
 	}
+	if cfg.QueryCacheSize < Unlimited {
+		return nil, fmt.Errorf("%w: QueryCacheSize = %d (use Unlimited to turn it off)", ErrConfig, cfg.QueryCacheSize)
+	}
 	limits := cfg.Limits
 	limits.Logger, limits.Analysis, limits.analyzer = cfg.Logger, cfg.Analysis, a
+	limits.installed, limits.cache = true, nil
 	if limits.ConcealLimits == nil {
 		limits.ConcealLimits = cfg.ConcealLimits
 	}
@@ -168,8 +180,8 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 		exts = append(exts, &td)
 	}
 	exts = append(exts, &limits, &Introspection{Allow: cfg.Introspection, Logger: cfg.Logger}, &cost)
-	if n := pick(limits.CacheSize, DefaultCacheSize); n > 0 {
-		limits.cache, limits.filled = lru.New[*cachedDoc](int(n)), true
+	if n := pick(cfg.QueryCacheSize, DefaultQueryCacheSize); n > 0 {
+		limits.cache = lru.New[*cachedDoc](int(n))
 		exts = append(exts, &queryCacheFill{analyzer: a, cache: limits.cache, rules: cfg.ValidationRules})
 	}
 	for _, e := range exts {

@@ -13,7 +13,8 @@ import (
 	"github.com/rampart-go/rampart/complexity"
 )
 
-// Default operation limits (DESIGN.md, secure defaults).
+// Default operation limits. Each is written here once; limitTable, the
+// documentation and the tests refer to these names.
 const (
 	DefaultDepth              = 15
 	DefaultAliases            = 30
@@ -86,26 +87,26 @@ type OperationLimits struct {
 	// Analysis tunes the measurement (introspection fields counted by
 	// default).
 	Analysis complexity.Options
-	// CacheSize is how many parsed documents are kept (LRU, keyed by
-	// document text) so that a repeated document is not parsed again.
-	// Zero means DefaultCacheSize; Unlimited turns the cache off. A
-	// document parsed under a larger token limit (an admin's) is parsed
-	// again for a caller with a smaller one. Install shares this cache
-	// with gqlgen's executor (see Config.ValidationRules), so that gqlgen
-	// reuses the guards' parse; used alone, OperationLimits keeps
-	// documents that passed its limits.
-	CacheSize int
 
 	analyzer *complexity.Analyzer
-	cache    *lru.LRU[*cachedDoc]
-	// filled: Install's queryCacheFill adds documents (after validating
-	// them) once every guard has passed; OperationLimits does not.
-	filled bool
+	// cache holds parsed documents (LRU, keyed by document text) so that a
+	// repeated document is not parsed again. Install sets it to the cache
+	// it shares with gqlgen's executor (Config.QueryCacheSize) and fills it
+	// itself (queryCacheFill); used alone, OperationLimits keeps
+	// DefaultQueryCacheSize documents that passed its limits.
+	cache *lru.LRU[*cachedDoc]
+	// installed: Install owns the cache (nil when Config.QueryCacheSize is
+	// Unlimited), and queryCacheFill adds documents to it.
+	installed bool
+	// rows is limitTable(), and static limitsFor's result when For is nil;
+	// both are set by Validate.
+	rows   []limitRow
+	static []int64
 }
 
-// DefaultCacheSize is the default number of parsed documents
-// OperationLimits keeps, as gqlgen's own query cache usually does.
-const DefaultCacheSize = 1000
+// DefaultQueryCacheSize is the default number of parsed documents kept
+// (Config.QueryCacheSize), as gqlgen's own query cache usually does.
+const DefaultQueryCacheSize = 1000
 
 var _ interface {
 	graphql.HandlerExtension
@@ -118,9 +119,10 @@ func (o *OperationLimits) ExtensionName() string { return "RampartOperationLimit
 // Validate implements graphql.HandlerExtension: it checks the limits and
 // compiles the schema's cost metadata.
 func (o *OperationLimits) Validate(es graphql.ExecutableSchema) error {
-	for name, v := range o.fields() {
-		if v < Unlimited {
-			return fmt.Errorf("%w: OperationLimits.%s = %d (use Unlimited to turn it off)", ErrConfig, name, v)
+	o.rows = limitTable()
+	for _, row := range o.rows {
+		if v := row.option(o); v < Unlimited {
+			return fmt.Errorf("%w: OperationLimits.%s = %d (use Unlimited to turn it off)", ErrConfig, row.name, v)
 		}
 	}
 	if o.analyzer == nil {
@@ -130,23 +132,11 @@ func (o *OperationLimits) Validate(es graphql.ExecutableSchema) error {
 		}
 		o.analyzer = a
 	}
-	if n := pick(o.CacheSize, DefaultCacheSize); n > 0 && o.cache == nil {
-		o.cache = lru.New[*cachedDoc](int(n))
+	if !o.installed && o.cache == nil {
+		o.cache = lru.New[*cachedDoc](DefaultQueryCacheSize)
 	}
+	o.static = resolve(o.rows, o)
 	return nil
-}
-
-func (o *OperationLimits) fields() map[string]int {
-	return map[string]int{
-		"Depth": o.Depth, "Aliases": o.Aliases, "RootFields": o.RootFields, "Fields": o.Fields,
-		"DirectivesPerField": o.DirectivesPerField, "Directives": o.Directives, "Tokens": o.Tokens,
-		"DocumentBytes": o.DocumentBytes, "CacheSize": o.CacheSize,
-	}
-}
-
-// resolved is a set of limits with defaults applied; 0 means off.
-type resolved struct {
-	depth, aliases, rootFields, fields, perField, directives, tokens, bytes int64
 }
 
 func pick(v, def int) int64 {
@@ -160,21 +150,25 @@ func pick(v, def int) int64 {
 	}
 }
 
-func (o *OperationLimits) limitsFor(p *auth.Principal) resolved {
-	l := *o
-	if o.For != nil {
-		l = o.For(p)
+// limitsFor returns the limits of caller p, indexed like limitTable, with
+// defaults applied; 0 means off.
+func (o *OperationLimits) limitsFor(p *auth.Principal) []int64 {
+	switch {
+	case o.For != nil:
+		l := o.For(p)
+		return resolve(o.table(), &l)
+	case o.static == nil:
+		return resolve(o.table(), o)
 	}
-	return resolved{
-		depth:      pick(l.Depth, DefaultDepth),
-		aliases:    pick(l.Aliases, DefaultAliases),
-		rootFields: pick(l.RootFields, DefaultRootFields),
-		fields:     pick(l.Fields, DefaultFields),
-		perField:   pick(l.DirectivesPerField, DefaultDirectivesPerField),
-		directives: pick(l.Directives, DefaultDirectives),
-		tokens:     pick(l.Tokens, DefaultTokens),
-		bytes:      pick(l.DocumentBytes, DefaultDocumentBytes),
+	return o.static
+}
+
+// table returns the limit table Validate stored, or a new one.
+func (o *OperationLimits) table() []limitRow {
+	if o.rows == nil {
+		return limitTable()
 	}
+	return o.rows
 }
 
 // MutateOperationParameters implements graphql.OperationParameterMutator:
@@ -185,54 +179,46 @@ func (o *OperationLimits) MutateOperationParameters(ctx context.Context, params 
 	}
 	lim := o.limitsFor(principal(ctx))
 	aud := auditor{logger: o.Logger, conceal: o.ConcealLimits}
-	if n := int64(len(params.Query)); lim.bytes > 0 && n > lim.bytes {
+	if n, max := int64(len(params.Query)), lim[rowDocumentBytes]; max > 0 && n > max {
 		return aud.reject(ctx, params.OperationName, rejection{
 			code: CodeDocumentSize, message: "operation document is too large",
-			detail: fmt.Sprintf("operation document of %d bytes exceeds the limit of %d", n, lim.bytes),
-			limit:  lim.bytes, observed: n, hasFigures: true,
+			detail: fmt.Sprintf("operation document of %d bytes exceeds the limit of %d", n, max),
+			limit:  max, observed: n, hasFigures: true,
 		})
 	}
-	an := analyse(ctx, o.analyzer, params, int(lim.tokens), o.cache)
+	tokens := lim[rowTokens]
+	an := analyse(ctx, o.analyzer, params, int(tokens), o.cache)
 	if an.tokenHit {
 		return aud.reject(ctx, params.OperationName, rejection{
 			code: CodeTokenLimit, message: "operation has too many tokens",
-			detail: fmt.Sprintf("operation exceeds the limit of %d tokens", lim.tokens),
-			limit:  lim.tokens, observed: lim.tokens + 1, hasFigures: true,
+			detail: fmt.Sprintf("operation exceeds the limit of %d tokens", tokens),
+			limit:  tokens, observed: tokens + 1, hasFigures: true,
 		})
 	}
-	if an.nestingHit {
+	if depth := lim[rowDepth]; an.nestingHit {
 		return aud.reject(ctx, params.OperationName, rejection{
 			code: CodeDepthLimit, message: "operation is nested too deeply",
-			detail: fmt.Sprintf("operation nesting exceeds the parser's cap; the depth limit is %d", lim.depth),
-			limit:  lim.depth, observed: complexity.MaxNesting + 1, hasFigures: lim.depth > 0,
+			detail: fmt.Sprintf("operation nesting exceeds the parser's cap; the depth limit is %d", depth),
+			limit:  depth, observed: complexity.MaxNesting + 1, hasFigures: depth > 0,
 		})
 	}
 	if !an.measured() {
 		return nil // gqlgen reports parse and validation errors itself
 	}
-	r := an.report
-	checks := []struct {
-		limit, observed int64
-		code, what      string
-	}{
-		{lim.depth, r.Depth, CodeDepthLimit, "depth"},
-		{lim.rootFields, r.RootFields, CodeRootFieldLimit, "root field count"},
-		{lim.aliases, r.Aliases, CodeAliasLimit, "alias count"},
-		{lim.perField, r.MaxDirectivesPerField, CodeDirectiveLimit, "directives-per-field count"},
-		{lim.directives, r.Directives, CodeDirectiveLimit, "directive count"},
-		{lim.fields, r.Fields, CodeFieldLimit, "field count"},
-	}
-	for _, c := range checks {
-		if c.limit > 0 && c.observed > c.limit {
+	for i, row := range o.table() {
+		if row.observe == nil {
+			continue
+		}
+		if max, n := lim[i], row.observe(&an.report); max > 0 && n > max {
 			return aud.reject(ctx, params.OperationName, rejection{
-				code:    c.code,
-				message: "operation exceeds the " + c.what + " limit",
-				detail:  fmt.Sprintf("operation %s %d exceeds the limit of %d", c.what, c.observed, c.limit),
-				limit:   c.limit, observed: c.observed, hasFigures: true,
+				code:    row.code,
+				message: "operation exceeds the " + row.what + " limit",
+				detail:  fmt.Sprintf("operation %s %d exceeds the limit of %d", row.what, n, max),
+				limit:   max, observed: n, hasFigures: true,
 			})
 		}
 	}
-	if o.cache != nil && an.parseErr == nil && an.fresh && !o.filled {
+	if o.cache != nil && an.parseErr == nil && an.fresh && !o.installed {
 		o.cache.Add(ctx, params.Query, &cachedDoc{doc: an.doc, tokens: an.tokens})
 	}
 	return nil

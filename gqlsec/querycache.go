@@ -99,6 +99,14 @@ func (q *queryCacheFill) MutateOperationParameters(ctx context.Context, _ *graph
 // ScalarLeafs rules. Which variant is used changes only error messages,
 // never whether a document validates, and only documents with no error
 // are handed to gqlgen.
+//
+// This copies gqlgen's rule selection instead of calling it because gqlgen
+// exposes no way to validate a document that is already parsed: the
+// selection lives in the unexported Executor.parseQuery, and the public
+// Executor.CreateOperationContext parses the text again, or, when its
+// query cache holds the document, skips validation altogether. Calling it
+// would undo the single parse the shared cache exists for. The copy is
+// checked against gqlgen by TestExecutorRulesMatchGqlgen.
 func executorRules(fn func() *rules.Rules) *rules.Rules {
 	r := rules.NewDefaultRules
 	if fn != nil {

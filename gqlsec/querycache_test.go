@@ -83,10 +83,10 @@ func newRecordingHarness(t *testing.T, cfg gqlsec.Config) (*harness, *recordingC
 
 // TestFirstSeenDocumentParsedOnce: gqlgen finds a first-seen benign
 // document in its query cache (the guards parsed and validated it), so it
-// neither parses nor validates it again; the cache is bounded by CacheSize.
+// neither parses nor validates it again; the cache is bounded by QueryCacheSize.
 func TestFirstSeenDocumentParsedOnce(t *testing.T) {
 	t.Parallel()
-	h, rec := newRecordingHarness(t, gqlsec.Config{Limits: gqlsec.OperationLimits{CacheSize: 2}})
+	h, rec := newRecordingHarness(t, gqlsec.Config{QueryCacheSize: 2})
 	for i, q := range []string{gqltest.Typical, gqltest.Typical, gqltest.Deep(3), gqltest.Deep(4), gqltest.Typical} {
 		if r := h.query(t, user, q); r.status != http.StatusOK || r.code(t) != "" {
 			t.Fatalf("request %d: %d %s", i, r.status, r.body)

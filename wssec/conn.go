@@ -161,7 +161,8 @@ func (c *Conn) CloseNow() error {
 }
 
 // Authenticate completes in-band authentication (Options.DeferAuth) with a
-// credential read from the connection, such as a connection_init payload.
+// credential read from the connection, such as the payload of a protocol's
+// init message.
 // A zero cred is accepted when the handshake already authenticated the
 // caller or anonymous callers are allowed. On success it stops the init
 // timer, takes the caller's connection slot, stores the Principal (Context

@@ -1,14 +1,16 @@
 package wssec_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 // TestDeps keeps wssec free of GraphQL: gqlgen is adapted in wssec/gqlws
-// only, and no toolkit package imports the demo (DESIGN.md; STYLE.md habit
-// 10).
+// only, and no toolkit package imports the demo.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/wssec"
@@ -36,5 +38,40 @@ func TestDeps(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "github.com/coder/websocket\n") {
 		t.Error("go list output does not list coder/websocket: the check itself is broken")
+	}
+}
+
+// protocolWords are words of the graphql-transport-ws protocol. wssec is the
+// plain WebSocket guard: the protocol, its message types and its close
+// codes belong to wssec/gqlws.
+var protocolWords = regexp.MustCompile(`(?i)graphql|subscri(be|ption)|connection_(init|ack)|\b44(00|09|29)\b`)
+
+// TestProtocolNeutral fails when wssec's code or docs (tests aside) speak of
+// graphql-transport-ws: a message type, the protocol's name, or one of the
+// close codes only that protocol sends.
+func TestProtocolNeutral(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		for i, line := range strings.Split(string(src), "\n") {
+			if w := protocolWords.FindString(line); w != "" {
+				t.Errorf("%s:%d mentions %q; graphql-transport-ws belongs to wssec/gqlws", f, i+1, w)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no source files checked: the check itself is broken")
 	}
 }

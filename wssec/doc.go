@@ -23,6 +23,7 @@
 // cannot set headers on a WebSocket). They are never read from the query
 // string, where they would end up in access logs and browser history.
 //
-// Package wssec does not import gqlgen; package wssec/gqlws adapts it to
-// gqlgen's graphql-transport-ws transport.
+// Package wssec knows no application protocol: it moves messages, and the
+// application decodes them. Package wssec/gqlws builds gqlgen's WebSocket
+// protocol, with its own close codes, on top of it.
 package wssec

@@ -6,33 +6,24 @@ import (
 	"github.com/coder/websocket"
 )
 
-// Close codes sent to the client. The 44xx codes are the ones the
-// graphql-transport-ws protocol defines; the 10xx codes are RFC 6455's.
+// Close codes sent to the client. The 10xx codes are RFC 6455's; the 44xx
+// ones are in the range RFC 6455 leaves to applications, and are the codes
+// an application protocol built on wssec (such as the one package
+// wssec/gqlws speaks) uses for the same events. Codes that only an
+// application protocol sends are defined by that protocol's package.
 const (
-	// CloseBadRequest (4400) closes a connection that sent a malformed
-	// message.
-	CloseBadRequest websocket.StatusCode = 4400
-	// CloseUnauthorized (4401) closes a connection that subscribed before
-	// its connection_init was acknowledged, or whose credential expired.
+	// CloseUnauthorized (4401) closes a connection whose credential expired.
 	CloseUnauthorized websocket.StatusCode = 4401
 	// CloseForbidden (4403) closes a connection whose in-band credential
-	// (connection_init or Conn.Authenticate) was missing or refused.
+	// (Conn.Authenticate) was missing or refused.
 	CloseForbidden websocket.StatusCode = 4403
 	// CloseInitTimeout (4408) closes a connection that did not authenticate
-	// (connection_init) within Options.InitTimeout.
+	// in-band (Conn.Authenticate) within Options.InitTimeout.
 	CloseInitTimeout websocket.StatusCode = 4408
-	// CloseSubscriberExists (4409) closes a connection that reused the id of
-	// an active subscription.
-	CloseSubscriberExists websocket.StatusCode = 4409
-	// CloseTooManyInitRequests (4429) closes a connection that sent a second
-	// connection_init.
-	CloseTooManyInitRequests websocket.StatusCode = 4429
 
 	// CloseRateLimited (1008, policy violation) closes a connection that
-	// exceeded its message rate. graphql-transport-ws defines no code for
-	// this, and its 4429 means "too many initialisation requests" and makes
-	// graphql-ws clients give up for good; 1008 is the RFC 6455 code for a
-	// policy violation and lets well-behaved clients reconnect with backoff.
+	// exceeded its message rate. 1008 is the RFC 6455 code for a policy
+	// violation and lets well-behaved clients reconnect with backoff.
 	CloseRateLimited = websocket.StatusPolicyViolation
 	// CloseMessageTooBig (1009) closes a connection that sent a message over
 	// Options.MaxMessageBytes.

@@ -16,7 +16,7 @@ import (
 func FuzzCredentialFromHeader(f *testing.F) {
 	f.Add("Bearer abc.def.ghi", "", "")
 	f.Add("", "key_123", "")
-	f.Add("", "", "graphql-transport-ws, bearer.abc.def")
+	f.Add("", "", "chat, bearer.abc.def")
 	f.Add("Bearer a", "k", "bearer.b")
 	f.Add("Basic YWxpY2U6cHc=", "", "")
 	f.Add("Bearer  x y", "", "BEARER.x,bearer.")

@@ -58,8 +58,7 @@ type Options struct {
 	AllowAnonymous bool
 	// DeferAuth upgrades a request that carries no handshake credential; the
 	// application must then call Conn.Authenticate (with a credential read
-	// from the first message, such as graphql-transport-ws connection_init)
-	// within InitTimeout, or the connection is closed with 4408. Default
+	// from the first message of its protocol) within InitTimeout, or the connection is closed with 4408. Default
 	// false: the credential must come with the handshake or the request gets
 	// 401.
 	DeferAuth bool

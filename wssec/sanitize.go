@@ -67,8 +67,8 @@ func (s *JSONSanitizer) SanitizeJSON(data []byte) ([]byte, error) {
 	if !json.Valid(data) {
 		return data, ErrNotJSON
 	}
-	if !needsSanitizing(data) {
-		return data, nil
+	if special, _ := scanSpecial(data); !special {
+		return data, nil // valid JSON: a bare quote can only be a string's delimiter
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -137,16 +137,22 @@ func encodeJSON(v any) ([]byte, error) {
 // JSON string escaped. So a message without those bytes needs no work unless
 // it holds a bare double quote and is not JSON.
 func needsSanitizing(data []byte) bool {
-	quote := false
+	special, quote := scanSpecial(data)
+	return special || (quote && !json.Valid(data))
+}
+
+// scanSpecial reports whether data holds a byte bluemonday may change (or
+// a backslash that may hide one), and whether it holds a double quote.
+func scanSpecial(data []byte) (special, quote bool) {
 	for _, b := range data {
 		switch b {
 		case '<', '>', '&', '\'', '\r', '\\':
-			return true
+			return true, quote
 		case '"':
 			quote = true
 		}
 	}
-	return quote && !json.Valid(data)
+	return false, quote
 }
 
 func stringNeedsSanitizing(s string) bool {

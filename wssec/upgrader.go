@@ -52,8 +52,8 @@ type AcceptOptions struct {
 	// RequireInit arms the init timer even when the handshake authenticated
 	// the caller: the application must call Conn.Authenticate (with a zero
 	// Credential when the message carries none) within InitTimeout or the
-	// connection is closed with 4408. graphql-transport-ws needs this: its
-	// connection_init is mandatory.
+	// connection is closed with 4408. Protocols whose first message must
+	// always be an init message need this.
 	RequireInit bool
 }
 

@@ -6,8 +6,7 @@ import (
 	"testing"
 )
 
-// TestDeps: the adapter may import gqlgen and wssec, but never the demo
-// (DESIGN.md; STYLE.md habit 10).
+// TestDeps: the adapter may import gqlgen and wssec, but never the demo.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/wssec/gqlws").CombinedOutput()

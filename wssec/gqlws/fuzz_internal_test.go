@@ -19,13 +19,15 @@ var incomingSeeds = []string{
 	`{"type":"complete","id":"1"}`,
 	`not json`,
 	`{"type":"subscribe","type":"ping","variables":1}`,
+	`{"type":"subscribe","id":"1","payload":{"query":"q","Variables":{"r":"<b>x</b>"},"variables":{"s":"&"}}}`,
+	`{"type":"subscribe","id":"1","payload":{"query":"q","variables":{"r":"<b>x</b>"}},"payload":{"query":"q"}}`,
 }
 
 // FuzzIncomingMessage drives the incoming-message path that does not need
-// a socket: the variables sanitizer and the connection_init credential
-// reader. Invariants: no panic; sanitising is idempotent; valid JSON stays
-// valid JSON with the same keys; the GraphQL document is never changed; a
-// credential never comes with an error.
+// a socket: the one decode, the variables sanitizer and the
+// connection_init credential reader. Invariants: no panic; sanitising is
+// idempotent; valid JSON stays valid JSON with the same keys; the GraphQL
+// document is never changed; a credential never comes with an error.
 func FuzzIncomingMessage(f *testing.F) {
 	for _, s := range incomingSeeds {
 		f.Add([]byte(s))
@@ -35,9 +37,16 @@ func FuzzIncomingMessage(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		out := tr.sanitizeVariables(in)
-		if again := tr.sanitizeVariables(out); !bytes.Equal(again, out) {
-			t.Fatalf("not idempotent:\n%q\n%q\n%q", in, out, again)
+		out := in
+		if m, err := decode(in); err == nil {
+			out = tr.sanitize(in, &m)
+			m2, err := decode(out)
+			if err != nil {
+				t.Fatalf("sanitised message does not decode: %q -> %q: %v", in, out, err)
+			}
+			if again := tr.sanitize(out, &m2); !bytes.Equal(again, out) {
+				t.Fatalf("not idempotent:\n%q\n%q\n%q", in, out, again)
+			}
 		}
 		if json.Valid(in) {
 			if !json.Valid(out) {

@@ -92,8 +92,10 @@ func New(o Options) (*Transport, error) {
 	wo.DeferAuth = true
 	if !wo.InsecureNoSanitize {
 		t.san = wssec.NewJSONSanitizer(o.VariablesPolicy)
-		wo.Sanitizer = wssec.SanitizerFunc(t.sanitizeVariables)
 	}
+	// The Transport sanitises the variables itself, on the message it
+	// decodes once (see conn.check); wssec hands it the bytes as read.
+	wo.InsecureNoSanitize = true
 	up, err := wssec.New(wo)
 	if err != nil {
 		return nil, fmt.Errorf("gqlws: %w", err)
@@ -141,7 +143,7 @@ func (t *Transport) InitFunc(ctx context.Context, payload transport.InitPayload)
 	v, ok := t.pending.LoadAndDelete(ctx)
 	if !ok {
 		// Not one of ours: gqlgen was wired with another Implementation.
-		return transport.WithWebsocketCloseCode(ctx, int(wssec.CloseForbidden)), nil,
+		return transport.WithWebsocketCloseCode(ctx, int(CloseForbidden)), nil,
 			fmt.Errorf("gqlws: connection not accepted by this Transport")
 	}
 	c := v.(*conn)
@@ -154,17 +156,10 @@ func (t *Transport) InitFunc(ctx context.Context, payload transport.InitPayload)
 		nctx = ctx
 	}
 	if err != nil {
-		_ = c.wc.Close(wssec.CloseForbidden, "Forbidden")
-		return transport.WithWebsocketCloseCode(nctx, int(wssec.CloseForbidden)), nil, err
+		_ = c.wc.Close(CloseForbidden, reasonForbidden)
+		return transport.WithWebsocketCloseCode(nctx, int(CloseForbidden)), nil, err
 	}
 	return nctx, ack, nil
-}
-
-// envelope is a graphql-transport-ws message as the server checks it.
-type envelope struct {
-	Type    string          `json:"type"`
-	ID      *string         `json:"id"`
-	Payload json.RawMessage `json:"payload"`
 }
 
 // conn is one guarded graphql-transport-ws connection.
@@ -184,7 +179,11 @@ type conn struct {
 var _ transport.WebsocketConn = (*conn)(nil)
 
 // NextReader reads the next message and checks it against the protocol
-// before gqlgen sees it.
+// before gqlgen sees it. wssec.Conn.Read applies the size and rate limits;
+// check decodes the message once, enforces the protocol and sanitises a
+// subscribe's variables; gqlgen then decodes the bytes returned here (its
+// WebsocketConn interface takes an io.Reader, so it cannot be handed the
+// decoded message).
 func (c *conn) NextReader() (int, io.Reader, error) {
 	typ, data, err := c.wc.Read(context.Background()) // closing the connection ends the read
 	if err != nil {
@@ -195,7 +194,7 @@ func (c *conn) NextReader() (int, io.Reader, error) {
 		return 0, nil, err
 	}
 	if typ != websocket.MessageText {
-		return 0, nil, c.violation(wssec.CloseBadRequest, "Invalid message received", "binary message")
+		return 0, nil, c.violation(CloseBadRequest, reasonBadRequest, "binary message")
 	}
 	data, err = c.check(data)
 	if err != nil {
@@ -204,25 +203,27 @@ func (c *conn) NextReader() (int, io.Reader, error) {
 	return int(typ), bytes.NewReader(data), nil
 }
 
-// check enforces the protocol state machine on one incoming message and
-// returns the bytes gqlgen should see.
+// check decodes one incoming message (the only time the Transport decodes
+// it), enforces the protocol state machine on it and returns the bytes
+// gqlgen should see: data itself, or a copy with the credential removed
+// (connection_init) or the variables sanitised (subscribe).
 func (c *conn) check(data []byte) ([]byte, error) {
-	var m envelope
-	if err := json.Unmarshal(data, &m); err != nil || m.Type == "" {
-		return nil, c.violation(wssec.CloseBadRequest, "Invalid message received", "malformed JSON envelope")
+	m, err := decode(data)
+	if err != nil || m.Type == "" {
+		return nil, c.violation(CloseBadRequest, reasonBadRequest, "malformed JSON envelope")
 	}
 	switch m.Type {
-	case "connection_init":
+	case msgConnectionInit:
 		return c.init(data, m)
-	case "subscribe":
+	case msgSubscribe:
 		if !c.isAcked() {
-			return nil, c.violation(wssec.CloseUnauthorized, "Unauthorized", "subscribe before connection_ack")
+			return nil, c.violation(CloseUnauthorized, reasonUnauthorized, "subscribe before connection_ack")
 		}
-		var p struct {
-			Query *string `json:"query"`
+		if m.ID == nil || *m.ID == "" || m.Payload.query == nil {
+			return nil, c.violation(CloseBadRequest, reasonBadRequest, "subscribe without id or query")
 		}
-		if m.ID == nil || *m.ID == "" || json.Unmarshal(m.Payload, &p) != nil || p.Query == nil {
-			return nil, c.violation(wssec.CloseBadRequest, "Invalid message received", "subscribe without id or query")
+		if m.Payload.variablesRepeated {
+			return nil, c.violation(CloseBadRequest, reasonBadRequest, "subscribe with repeated variables")
 		}
 		c.mu.Lock()
 		_, dup := c.active[*m.ID]
@@ -232,21 +233,22 @@ func (c *conn) check(data []byte) ([]byte, error) {
 		}
 		c.mu.Unlock()
 		if dup {
-			return nil, c.violation(wssec.CloseSubscriberExists, subscriberExists(*m.ID), "duplicate subscription id")
+			return nil, c.violation(CloseSubscriberExists, subscriberExists(*m.ID), "duplicate subscription id")
 		}
 		if over {
-			return nil, c.violation(wssec.CloseRateLimited, "Too many subscriptions", "subscription cap")
+			return nil, c.violation(wssec.CloseRateLimited, reasonTooManySubscribers, "subscription cap")
 		}
-	case "complete":
+		return c.t.sanitize(data, &m), nil
+	case msgComplete:
 		if m.ID == nil {
-			return nil, c.violation(wssec.CloseBadRequest, "Invalid message received", "complete without id")
+			return nil, c.violation(CloseBadRequest, reasonBadRequest, "complete without id")
 		}
 		c.mu.Lock()
 		delete(c.active, *m.ID)
 		c.mu.Unlock()
-	case "ping", "pong":
+	case msgPing, msgPong:
 	default: // unknown, or a server-to-client type
-		return nil, c.violation(wssec.CloseBadRequest, "Invalid message received", "unexpected message type")
+		return nil, c.violation(CloseBadRequest, reasonBadRequest, "unexpected message type")
 	}
 	return data, nil
 }
@@ -263,17 +265,17 @@ func subscriberExists(id string) string {
 
 // init authenticates connection_init and hands gqlgen the message with the
 // credential removed from its payload.
-func (c *conn) init(data []byte, m envelope) ([]byte, error) {
+func (c *conn) init(data []byte, m inbound) ([]byte, error) {
 	c.mu.Lock()
 	again := c.initSeen
 	c.initSeen = true
 	c.mu.Unlock()
 	if again {
-		return nil, c.violation(wssec.CloseTooManyInitRequests, "Too many initialisation requests", "second connection_init")
+		return nil, c.violation(CloseTooManyInitRequests, reasonTooManyInit, "second connection_init")
 	}
-	cred, rest, err := CredentialFromInitPayload(m.Payload)
+	cred, rest, err := CredentialFromInitPayload(m.Payload.raw)
 	if err != nil {
-		_ = c.wc.Close(wssec.CloseForbidden, "Forbidden")
+		_ = c.wc.Close(CloseForbidden, reasonForbidden)
 		return nil, fmt.Errorf("gqlws: connection_init: %w", err)
 	}
 	if _, err := c.wc.Authenticate(c.wc.Context(), cred); err != nil {
@@ -282,9 +284,9 @@ func (c *conn) init(data []byte, m envelope) ([]byte, error) {
 	if cred.Value == "" {
 		return data, nil
 	}
-	out, err := json.Marshal(map[string]any{"type": "connection_init", "payload": rest})
+	out, err := json.Marshal(map[string]any{"type": msgConnectionInit, "payload": rest})
 	if err != nil {
-		return nil, c.violation(wssec.CloseBadRequest, "Invalid message received", "connection_init payload")
+		return nil, c.violation(CloseBadRequest, reasonBadRequest, "connection_init payload")
 	}
 	return out, nil
 }
@@ -312,9 +314,9 @@ func (c *conn) WriteJSON(v any) error {
 	typ, id := c.t.messageTypeID(v, data)
 	c.mu.Lock()
 	switch typ {
-	case "connection_ack":
+	case msgConnectionAck:
 		c.acked = true
-	case "complete", "error":
+	case msgComplete, msgError:
 		delete(c.active, id)
 	}
 	c.mu.Unlock()

@@ -130,50 +130,54 @@ func TestCloseCodes(t *testing.T) {
 		run  func(c *client)
 		want websocket.StatusCode
 	}{
-		{"no_connection_init_4408", func(c *client) {}, wssec.CloseInitTimeout},
-		{"subscribe_before_ack_4401", func(c *client) { c.subscribe("1", eventsQuery, nil) }, wssec.CloseUnauthorized},
+		{"no_connection_init_4408", func(c *client) {}, gqlws.CloseInitTimeout},
+		{"subscribe_before_ack_4401", func(c *client) { c.subscribe("1", eventsQuery, nil) }, gqlws.CloseUnauthorized},
 		{"duplicate_subscription_id_4409", func(c *client) {
 			acked(c)
 			c.subscribe("dup", eventsQuery, nil)
 			c.subscribe("dup", eventsQuery, nil)
-		}, wssec.CloseSubscriberExists},
+		}, gqlws.CloseSubscriberExists},
 		{"subscriptions_at_cap_then_one_past_1008", func(c *client) {
 			acked(c)
 			c.subscribe("a", eventsQuery, nil)
 			c.subscribe("b", eventsQuery, nil) // at the cap
 			c.subscribe("c", eventsQuery, nil)
 		}, wssec.CloseRateLimited},
-		{"malformed_json_4400", func(c *client) { c.sendRaw(`{"type":"connection_init"`) }, wssec.CloseBadRequest},
-		{"malformed_json_after_ack_4400", func(c *client) { acked(c); c.sendRaw(`not json`) }, wssec.CloseBadRequest},
-		{"unknown_type_4400", func(c *client) { acked(c); c.sendRaw(`{"type":"start","id":"1"}`) }, wssec.CloseBadRequest},
-		{"server_type_from_client_4400", func(c *client) { acked(c); c.sendRaw(`{"type":"next","id":"1"}`) }, wssec.CloseBadRequest},
+		{"malformed_json_4400", func(c *client) { c.sendRaw(`{"type":"connection_init"`) }, gqlws.CloseBadRequest},
+		{"malformed_json_after_ack_4400", func(c *client) { acked(c); c.sendRaw(`not json`) }, gqlws.CloseBadRequest},
+		{"unknown_type_4400", func(c *client) { acked(c); c.sendRaw(`{"type":"start","id":"1"}`) }, gqlws.CloseBadRequest},
+		{"server_type_from_client_4400", func(c *client) { acked(c); c.sendRaw(`{"type":"next","id":"1"}`) }, gqlws.CloseBadRequest},
 		{"subscribe_without_id_4400", func(c *client) {
 			acked(c)
 			c.sendRaw(`{"type":"subscribe","payload":{"query":"subscription{whoami}"}}`)
-		}, wssec.CloseBadRequest},
+		}, gqlws.CloseBadRequest},
+		{"subscribe_repeated_variables_4400", func(c *client) {
+			acked(c)
+			c.sendRaw(`{"type":"subscribe","id":"1","payload":{"query":"subscription{whoami}","variables":{"a":"<b>x</b>"},"Variables":{}}}`)
+		}, gqlws.CloseBadRequest},
 		{"binary_message_4400", func(c *client) {
 			_ = c.c.Write(context.Background(), websocket.MessageBinary, []byte(`{"type":"ping"}`))
-		}, wssec.CloseBadRequest},
+		}, gqlws.CloseBadRequest},
 		{"second_connection_init_4429", func(c *client) {
 			acked(c)
 			c.send(map[string]any{"type": "connection_init", "payload": bearerInit(alice)})
-		}, wssec.CloseTooManyInitRequests},
-		{"init_without_token_4403", func(c *client) { c.send(map[string]any{"type": "connection_init"}) }, wssec.CloseForbidden},
+		}, gqlws.CloseTooManyInitRequests},
+		{"init_without_token_4403", func(c *client) { c.send(map[string]any{"type": "connection_init"}) }, gqlws.CloseForbidden},
 		{"init_invalid_token_4403", func(c *client) {
 			c.send(map[string]any{"type": "connection_init", "payload": bearerInit("abc.def.ghi")})
-		}, wssec.CloseForbidden},
+		}, gqlws.CloseForbidden},
 		{"init_expired_token_4403", func(c *client) {
 			c.send(map[string]any{"type": "connection_init", "payload": bearerInit(token(t, "alice", t0.Add(-time.Hour)))})
-		}, wssec.CloseForbidden},
+		}, gqlws.CloseForbidden},
 		{"init_alg_none_token_4403", func(c *client) {
 			c.send(map[string]any{"type": "connection_init", "payload": bearerInit(algNoneToken(t, "alice"))})
-		}, wssec.CloseForbidden},
+		}, gqlws.CloseForbidden},
 		{"init_two_credentials_4403", func(c *client) {
 			c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"token": alice, "Authorization": "Bearer " + alice}})
-		}, wssec.CloseForbidden},
+		}, gqlws.CloseForbidden},
 		{"init_payload_not_object_4403", func(c *client) {
 			c.send(map[string]any{"type": "connection_init", "payload": []string{alice}})
-		}, wssec.CloseForbidden},
+		}, gqlws.CloseForbidden},
 		{"message_of_1MiB_1009", func(c *client) {
 			acked(c)
 			c.sendRaw(`{"type":"ping","payload":{"x":"` + strings.Repeat("a", 1<<20) + `"}}`)
@@ -203,6 +207,25 @@ func TestCloseCodes(t *testing.T) {
 		fmt.Fprintf(&got, "%s: %s\n", tc.name, seen[tc.name])
 	}
 	golden.Check(t, "close_codes", []byte(got.String()))
+}
+
+// TestCloseCodeNumbers pins the numbers of the protocol's close codes
+// (graphql-transport-ws clients act on them).
+func TestCloseCodeNumbers(t *testing.T) {
+	t.Parallel()
+	for code, want := range map[websocket.StatusCode]int{
+		gqlws.CloseBadRequest:          4400,
+		gqlws.CloseUnauthorized:        4401,
+		gqlws.CloseForbidden:           4403,
+		gqlws.CloseInitTimeout:         4408,
+		gqlws.CloseSubscriberExists:    4409,
+		gqlws.CloseTooManyInitRequests: 4429,
+		wssec.CloseRateLimited:         1008,
+	} {
+		if int(code) != want {
+			t.Errorf("close code %d, want %d", int(code), want)
+		}
+	}
 }
 
 func TestUpgrade_refusedBeforeUpgrade(t *testing.T) {
@@ -255,7 +278,7 @@ func TestSubscription_tokenExpiryCloses4401(t *testing.T) {
 	c.init(bearerInit(token(t, "alice", t0)))
 	c.subscribe("1", eventsQuery, nil)
 	eventually(t, "subscription", func() bool { return b.Subscribers() == 1 })
-	if got := c.closeCode(); got != wssec.CloseUnauthorized {
+	if got := c.closeCode(); got != gqlws.CloseUnauthorized {
 		t.Fatalf("close code %d, want 4401", got)
 	}
 	eventually(t, "subscription ended with the connection", func() bool { return b.Subscribers() == 0 })
@@ -365,7 +388,7 @@ func TestInitFunc_seesPrincipalNotCredential(t *testing.T) {
 	blocked := dialGQL(t, s, nil)
 	blocked.send(map[string]any{"type": "connection_init", "payload": map[string]any{"token": token(t, "bob", t0), "client": "blocked"}})
 	<-got
-	if code := blocked.closeCode(); code != wssec.CloseForbidden {
+	if code := blocked.closeCode(); code != gqlws.CloseForbidden {
 		t.Fatalf("InitFunc error: close code %d, want 4403", code)
 	}
 }
