@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/rampart-go/rampart/auth"
 )
@@ -45,6 +46,10 @@ type config struct {
 	MFAKey []byte
 	// TLSCert and TLSKey, when set, make the server speak HTTPS.
 	TLSCert, TLSKey string
+	// now is the in-memory rate limiter's clock; nil means time.Now. Only
+	// tests set it (no flag or variable), so that they count what a bucket
+	// allows without depending on how fast the machine runs.
+	now func() time.Time
 }
 
 // serveTLS reports whether the server terminates TLS itself.

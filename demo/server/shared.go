@@ -36,9 +36,9 @@ type sharedState struct {
 
 // newSharedState connects to REDIS_URL if set (failing startup when Redis
 // does not answer), else keeps everything in memory.
-func newSharedState(ctx context.Context, url string, failOpen bool, log *slog.Logger) (*sharedState, error) {
+func newSharedState(ctx context.Context, url string, failOpen bool, now func() time.Time, log *slog.Logger) (*sharedState, error) {
 	if url == "" {
-		mem, err := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+		mem, err := ratelimit.NewMemory(ratelimit.MemoryOptions{Now: now})
 		if err != nil {
 			return nil, err
 		}
