@@ -81,7 +81,7 @@ type Options struct {
 	// Default: any non-empty name is accepted.
 	KnownRoles []string
 	// Limiter backs @rateLimit: ratelimit.NewMemory for one process,
-	// ratelimit.NewRedis to share the buckets between replicas. Validate
+	// redisrl.New to share the buckets between replicas. Validate
 	// fails when the schema uses @rateLimit and Limiter is nil.
 	Limiter ratelimit.Limiter
 	// RateLimitPrefix namespaces @rateLimit keys in a limiter shared with

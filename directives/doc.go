@@ -9,7 +9,7 @@
 // Include SDL in the schema, assign the methods of *Directives to the
 // generated DirectiveRoot and install it on the server:
 //
-//	limiter, err := ratelimit.NewMemory(ratelimit.MemoryOptions{}) // or ratelimit.NewRedis
+//	limiter, err := ratelimit.NewMemory(ratelimit.MemoryOptions{}) // or redisrl.New
 //	d, err := directives.New(directives.Options{BypassRoles: []string{"ADMIN"}, Lookups: lookups, Limiter: limiter})
 //	es := graph.NewExecutableSchema(graph.Config{Resolvers: r, Directives: graph.DirectiveRoot{
 //		Auth: d.Auth, Owner: d.Owner, Constraint: d.Constraint, Sanitize: d.Sanitize, Public: d.Public,

@@ -144,7 +144,7 @@ func (d *Directives) compileRateLimit(where string, dir *ast.Directive) (*rateRu
 		return nil, fmt.Errorf("%w: %s: @rateLimit: %s", ErrConfig, where, fmt.Sprintf(format, args...))
 	}
 	if d.limiter == nil {
-		return fail("Options.Limiter is nil (use ratelimit.NewMemory or ratelimit.NewRedis)")
+		return fail("Options.Limiter is nil (use ratelimit.NewMemory or redisrl.New)")
 	}
 	limit, ok, err := intArg(dir, "limit")
 	if err != nil {
