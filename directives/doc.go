@@ -52,7 +52,7 @@
 //     the whole value.
 //   - @rateLimit spends one token per resolution of the field (aliases
 //     count) from a bucket keyed by Type.field and the caller (subject, else
-//     client IP from httpsec.ClientIPFrom; by: "IP" always the address). It
+//     client IP from reqctx.ClientIP; by: "IP" always the address). It
 //     fails closed when the limiter fails. gqlgen runs a field's last
 //     directive first: write @rateLimit last so it runs before @auth,
 //     @stepUp and @owner lookups.

@@ -11,8 +11,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/rampart-go/rampart/auth"
-	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Values of @rateLimit(by:).
@@ -55,7 +55,7 @@ type rateRule struct {
 // spend three tokens, and a @rateLimit on a field of a list item spends one
 // per item. The bucket is keyed by Type.field and by the caller (see
 // RateLimitByCaller, RateLimitByIP); other callers and other fields are
-// unaffected. The client IP comes from httpsec.ClientIPFrom.
+// unaffected. The client IP comes from reqctx.ClientIP.
 //
 // A refused call gets CodeRateLimited with extensions.retryAfter (whole
 // seconds, at least 1), extensions.limit and extensions.window; the resolver
@@ -113,7 +113,7 @@ func rateKey(ctx context.Context, rule *rateRule, p *auth.Principal) string {
 		return string(b)
 	}
 	b = append(b, "ip:"...)
-	if ip, ok := httpsec.ClientIPFrom(ctx); ok && ip.IsValid() {
+	if ip, ok := reqctx.ClientIP(ctx); ok && ip.IsValid() {
 		b = ip.AppendTo(b)
 	} else {
 		b = append(b, unknownIP...)

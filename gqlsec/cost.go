@@ -11,8 +11,8 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
-	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // DefaultMaxCost is the default cost limit of one operation.
@@ -174,7 +174,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	if err != nil {
 		if c.Logger != nil {
 			c.Logger.LogAttrs(ctx, slog.LevelError, "cost budget unavailable", slog.String("error", err.Error()),
-				slog.String("request_id", httpsec.RequestIDFrom(ctx)))
+				slog.String("request_id", reqctx.RequestID(ctx)))
 		}
 		return aud.reject(ctx, opCtx.OperationName, rejection{
 			code: CodeThrottled, message: "cost budget unavailable, try again later",
@@ -199,7 +199,7 @@ func (c *CostLimit) budgetKey(ctx context.Context) string {
 	if p, ok := auth.PrincipalFrom(ctx); ok {
 		return "cost:sub:" + p.Subject
 	}
-	if ip, ok := httpsec.ClientIPFrom(ctx); ok {
+	if ip, ok := reqctx.ClientIP(ctx); ok {
 		return "cost:ip:" + ip.String()
 	}
 	return "cost:anonymous"

@@ -10,7 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // InternalMessage is the message clients get for any error not meant for
@@ -48,7 +48,7 @@ func (l *logged) Unwrap() error { return l.err }
 //
 //	{"message":"internal error","path":[…],"extensions":{"code":"INTERNAL_SERVER_ERROR","requestId":"…"}}
 //
-// and is logged in full with the same request id (httpsec.RequestIDFrom).
+// and is logged in full with the same request id (reqctx.RequestID).
 // No stack trace or file path is ever sent. A nil logger discards the
 // records.
 func MaskErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
@@ -73,7 +73,7 @@ func MaskErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
 				return gqlErr
 			}
 		}
-		id := httpsec.RequestIDFrom(ctx)
+		id := reqctx.RequestID(ctx)
 		if logger != nil && !errors.As(err, &already) {
 			logger.LogAttrs(ctx, slog.LevelError, "graphql internal error",
 				slog.String("error", err.Error()),
@@ -105,7 +105,7 @@ func Recover(logger *slog.Logger) graphql.RecoverFunc {
 			logger.LogAttrs(ctx, slog.LevelError, "graphql resolver panic",
 				slog.String("error", err.Error()),
 				slog.String("path", graphql.GetPath(ctx).String()),
-				slog.String("request_id", httpsec.RequestIDFrom(ctx)),
+				slog.String("request_id", reqctx.RequestID(ctx)),
 				slog.String("stack", string(debug.Stack())))
 		}
 		return &logged{err: err}

@@ -10,7 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/rampart-go/rampart/auth"
-	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Stable codes found in extensions.code of every error Rampart returns.
@@ -104,9 +104,9 @@ func (a auditor) reject(ctx context.Context, operationName string, r rejection) 
 			slog.String("code", r.code),
 			slog.String("subject", subject(p)),
 			slog.String("operation", operationName),
-			slog.String("request_id", httpsec.RequestIDFrom(ctx)),
+			slog.String("request_id", reqctx.RequestID(ctx)),
 		}
-		if ip, ok := httpsec.ClientIPFrom(ctx); ok {
+		if ip, ok := reqctx.ClientIP(ctx); ok {
 			attrs = append(attrs, slog.String("client_ip", ip.String()))
 		}
 		if r.hasFigures {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // ClientIPOptions configures ClientIP. The zero value trusts no proxy: the
@@ -30,7 +32,7 @@ type ClientIPOptions struct {
 const maxXFFHops = 32
 
 // ClientIP returns middleware that resolves the client's address and stores
-// it with WithClientIP (read it with ClientIPFrom). The rules, after chi's
+// it with reqctx.WithClientIP (read it with reqctx.ClientIP). The rules, after chi's
 // ClientIPFromXFF:
 //
 //   - The candidate is the TCP peer, r.RemoteAddr.
@@ -53,8 +55,8 @@ const maxXFFHops = 32
 // counts as TLS for SecureHeaders' HSTS.
 //
 // A RemoteAddr that does not parse (a Unix socket) stores no address;
-// ClientIPFrom then reports false. Check the result before going live: log
-// ClientIPFrom behind your real proxies and compare with your proxy logs.
+// reqctx.ClientIP then reports false. Check the result before going live: log
+// reqctx.ClientIP behind your real proxies and compare with your proxy logs.
 func ClientIP(opts ClientIPOptions) (func(http.Handler) http.Handler, error) {
 	trusted, err := parsePrefixes(opts.TrustedProxies)
 	if err != nil {
@@ -64,7 +66,7 @@ func ClientIP(opts ClientIPOptions) (func(http.Handler) http.Handler, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ip, viaProxy := resolveClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted)
 			if ip.IsValid() {
-				ctx := WithClientIP(r.Context(), ip)
+				ctx := reqctx.WithClientIP(r.Context(), ip)
 				if viaProxy && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https") {
 					ctx = context.WithValue(ctx, forwardedTLSKey{}, true)
 				}

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 type clientIPCase struct {
@@ -56,7 +58,7 @@ func TestClientIP(t *testing.T) {
 			var got netip.Addr
 			var stored bool
 			h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				got, stored = ClientIPFrom(r.Context())
+				got, stored = reqctx.ClientIP(r.Context())
 			}))
 			r := httptest.NewRequest("GET", "/", nil)
 			r.RemoteAddr = tc.remote
@@ -81,7 +83,7 @@ func TestClientIPNoTrustedProxies(t *testing.T) {
 	t.Parallel()
 	mw := must(ClientIP(ClientIPOptions{}))
 	var got netip.Addr
-	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = ClientIPFrom(r.Context()) }))
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = reqctx.ClientIP(r.Context()) }))
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "127.0.0.1:9"
 	r.Header.Set("X-Forwarded-For", "1.2.3.4")
@@ -104,7 +106,7 @@ func TestClientIPConfig(t *testing.T) {
 	// A v4-mapped prefix is folded so that it matches folded peers.
 	mw := must(ClientIP(ClientIPOptions{TrustedProxies: []string{"::ffff:10.0.0.0/104"}}))
 	var got netip.Addr
-	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = ClientIPFrom(r.Context()) }))
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = reqctx.ClientIP(r.Context()) }))
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "10.1.1.1:1"
 	r.Header.Set("X-Forwarded-For", "192.0.2.5")

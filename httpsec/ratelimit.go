@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Defaults of RateLimitOptions.
@@ -60,7 +61,7 @@ type RateLimitOptions struct {
 //
 //   - an authenticated caller (auth.PrincipalFrom) is keyed by its
 //     subject, at the rate of its tier (Roles, else Authenticated);
-//   - anyone else is keyed by ClientIPFrom, or by r.RemoteAddr's host when
+//   - anyone else is keyed by reqctx.ClientIP, or by r.RemoteAddr's host when
 //     ClientIP did not run, at the Anonymous rate.
 //
 // Every response gets RateLimit-Limit, RateLimit-Remaining and
@@ -141,7 +142,7 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 			if p, ok := auth.PrincipalFrom(ctx); ok {
 				key = prefix + "user:" + p.Subject
 				rate = rateFor(p)
-			} else if ip, ok := ClientIPFrom(ctx); ok {
+			} else if ip, ok := reqctx.ClientIP(ctx); ok {
 				key = prefix + "ip:" + ip.String()
 			} else {
 				key = prefix + "ip:" + peerHost(r.RemoteAddr)

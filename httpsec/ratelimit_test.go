@@ -12,6 +12,7 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 
 	"github.com/rampart-go/rampart/internal/golden"
 )
@@ -98,7 +99,7 @@ func TestRateLimitKeys(t *testing.T) {
 				ctx = auth.WithPrincipal(ctx, tc.principal)
 			}
 			if tc.clientIP != "" {
-				ctx = WithClientIP(ctx, netip.MustParseAddr(tc.clientIP))
+				ctx = reqctx.WithClientIP(ctx, netip.MustParseAddr(tc.clientIP))
 			}
 			rec := httptest.NewRecorder()
 			mw(okHandler()).ServeHTTP(rec, r.WithContext(ctx))

@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Check vets one uploaded file, for a resolver (or a directive) to call
@@ -94,7 +96,7 @@ func (g *Guard) check(ctx context.Context, up graphql.Upload) (graphql.Upload, *
 					slog.String("filename", name),
 					slog.String("type", typ),
 					slog.Int64("size", n),
-					slog.String("request_id", httpsec.RequestIDFrom(ctx)))
+					slog.String("request_id", reqctx.RequestID(ctx)))
 			}
 			return graphql.Upload{}, &rejection{code: CodeRejected, status: http.StatusUnprocessableEntity,
 				message: "The file was rejected.",

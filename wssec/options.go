@@ -96,7 +96,7 @@ type Options struct {
 	// caller authenticated in-band. Default 10; Unlimited turns it off.
 	MaxConnsPerCaller int
 	// MaxConnsPerIP caps the open connections from one client IP (taken from
-	// httpsec.ClientIPFrom, else the peer address). Over the cap: 429 before
+	// reqctx.ClientIP, else the peer address). Over the cap: 429 before
 	// the upgrade. Default 100; Unlimited turns it off.
 	MaxConnsPerIP int
 

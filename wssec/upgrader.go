@@ -16,8 +16,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/rampart-go/rampart/auth"
-	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // bearerProtocolPrefix marks a Sec-WebSocket-Protocol value that carries a
@@ -367,7 +367,7 @@ func selectSubprotocol(r *http.Request, protos []string) string {
 // clientIP returns the address resolved by httpsec's ClientIP middleware,
 // else the peer address of the connection.
 func clientIP(r *http.Request) string {
-	if ip, ok := httpsec.ClientIPFrom(r.Context()); ok && ip.IsValid() {
+	if ip, ok := reqctx.ClientIP(r.Context()); ok && ip.IsValid() {
 		return ip.Unmap().String()
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
