@@ -87,9 +87,10 @@ type Options struct {
 	// burst 100.
 	CallerRate ratelimit.Rate
 
-	// Slots holds the connection caps. nil = an in-memory table owned by
-	// this Upgrader (one process); use a shared implementation to cap across
-	// replicas. A backend failure refuses the upgrade with 503.
+	// Slots holds the connection caps. nil = a ratelimit.MemorySlots owned
+	// by this Upgrader (one process); use a shared implementation
+	// (redisrl.NewSlots) to cap across replicas. A backend failure refuses
+	// the upgrade with 503.
 	Slots ratelimit.Slots
 	// MaxConnsPerCaller caps the open connections of one authenticated
 	// caller. Over the cap: 429 before the upgrade, or close 1013 when the
@@ -178,7 +179,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Sanitizer = nil
 	}
 	if o.Slots == nil {
-		o.Slots = newMemSlots()
+		o.Slots = ratelimit.NewMemorySlots()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
