@@ -14,7 +14,8 @@ var ErrConfig = errors.New("rampart: invalid configuration")
 // Unlimited, in a limit field of any Rampart package (gqlsec's operation
 // limits, wssec's connection caps and timeouts, upload's sizes), turns that
 // limit off. The zero value of such a field always means the documented
-// default, never "no limit".
+// default, never "no limit". Prefer a large limit to Unlimited: every limit
+// stops a denial-of-service attack.
 const Unlimited = -1
 
 // GraphQL error codes (the "code" extension of an error) answered by more

@@ -26,9 +26,9 @@
 //
 // Callers are read from the context with auth.PrincipalFrom; a principal
 // whose ExpiresAt has passed counts as anonymous. Refusals are
-// *gqlerror.Error values with a stable extensions.code (CodeUnauthenticated,
-// CodeForbidden, CodeNotFound, CodeMFARequired, CodeRateLimited,
-// CodeRateLimitUnavailable, CodeBadUserInput, CodeInternal) and a short
+// *gqlerror.Error values with a stable extensions.code (rampart.CodeUnauthenticated,
+// rampart.CodeForbidden, rampart.CodeNotFound, rampart.CodeMFARequired, rampart.CodeRateLimited,
+// rampart.CodeRateLimitUnavailable, rampart.CodeBadUserInput, rampart.CodeInternal) and a short
 // message without internal detail; they wrap the package's sentinel errors.
 //
 // Decisions worth knowing:

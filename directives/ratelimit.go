@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/reqctx"
@@ -57,9 +58,9 @@ type rateRule struct {
 // RateLimitByCaller, RateLimitByIP); other callers and other fields are
 // unaffected. The client IP comes from reqctx.ClientIP.
 //
-// A refused call gets CodeRateLimited with extensions.retryAfter (whole
+// A refused call gets rampart.CodeRateLimited with extensions.retryAfter (whole
 // seconds, at least 1), extensions.limit and extensions.window; the resolver
-// does not run. A failing limiter refuses with CodeRateLimitUnavailable
+// does not run. A failing limiter refuses with rampart.CodeRateLimitUnavailable
 // unless Options.RateLimitOnFailure is ratelimit.FailOpen.
 //
 // The arguments are read once, by Validate, which rejects a limit below 1, a
@@ -77,11 +78,11 @@ func (d *Directives) RateLimit(ctx context.Context, obj any, next graphql.Resolv
 	}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
-		return nil, d.internal(ctx, "@rateLimit without a field context", fmt.Errorf("%w: no field context", ErrConfig))
+		return nil, d.internal(ctx, "@rateLimit without a field context", fmt.Errorf("%w: directives: no field context", rampart.ErrConfig))
 	}
 	rule := c.fields[fieldKey{fc.Object, fc.Field.Name}].rate
 	if rule == nil {
-		return nil, d.internal(ctx, "@rateLimit on a field Validate did not see", fmt.Errorf("%w: %s.%s", ErrConfig, fc.Object, fc.Field.Name))
+		return nil, d.internal(ctx, "@rateLimit on a field Validate did not see", fmt.Errorf("%w: directives: %s.%s", rampart.ErrConfig, fc.Object, fc.Field.Name))
 	}
 	p := d.principal(ctx)
 	dec, err := d.limiter.Allow(ctx, rateKey(ctx, rule, p), rule.rate, 1)
@@ -93,9 +94,9 @@ func (d *Directives) RateLimit(ctx context.Context, obj any, next graphql.Resolv
 		return nil, errRateLimitUnavailable()
 	}
 	if !dec.Allowed {
-		d.deny(ctx, p, CodeRateLimited, "rate limit "+strconv.Itoa(rule.limit)+" per "+rule.window)
+		d.deny(ctx, p, rampart.CodeRateLimited, "rate limit "+strconv.Itoa(rule.limit)+" per "+rule.window)
 		retry := ceilSeconds(dec.RetryAfter)
-		return nil, clientError(CodeRateLimited,
+		return nil, clientError(rampart.CodeRateLimited,
 			"too many requests to "+fc.Field.Name+": retry after "+strconv.Itoa(retry)+" seconds",
 			ErrRateLimited, "retryAfter", retry, "limit", rule.limit, "window", rule.window)
 	}
@@ -141,7 +142,7 @@ func (d *Directives) limiterFailed(ctx context.Context, fc *graphql.FieldContext
 // compileRateLimit reads one @rateLimit.
 func (d *Directives) compileRateLimit(where string, dir *ast.Directive) (*rateRule, error) {
 	fail := func(format string, args ...any) (*rateRule, error) {
-		return nil, fmt.Errorf("%w: %s: @rateLimit: %s", ErrConfig, where, fmt.Sprintf(format, args...))
+		return nil, fmt.Errorf("%w: directives: %s: @rateLimit: %s", rampart.ErrConfig, where, fmt.Sprintf(format, args...))
 	}
 	if d.limiter == nil {
 		return fail("Options.Limiter is nil (use ratelimit.NewMemory or redisrl.New)")

@@ -14,6 +14,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/rampart-go/rampart"
 )
 
 // DefaultMaxBatchBytes bounds the body Middleware reads when batching is
@@ -49,7 +51,7 @@ type HTTPOptions struct {
 // WebSocket upgrades pass through untouched.
 func Middleware(opts HTTPOptions) (func(http.Handler) http.Handler, error) {
 	if opts.MaxBatch < 0 || opts.MaxBatchBytes < 0 {
-		return nil, fmt.Errorf("%w: HTTPOptions.MaxBatch and MaxBatchBytes must not be negative", ErrConfig)
+		return nil, fmt.Errorf("%w: gqlsec: HTTPOptions.MaxBatch and MaxBatchBytes must not be negative", rampart.ErrConfig)
 	}
 	if opts.MaxBatchBytes == 0 {
 		opts.MaxBatchBytes = DefaultMaxBatchBytes

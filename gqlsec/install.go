@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
 )
@@ -83,12 +84,12 @@ type Server interface {
 // validation); the
 // parser token limit; an error presenter that withholds suggestions from
 // callers who may not introspect and masks internal errors; and a recover
-// func that logs panics. It returns an error wrapping ErrConfig (or
+// func that logs panics. It returns an error wrapping rampart.ErrConfig (or
 // complexity.ErrBadDirective) on misconfiguration and then leaves srv
 // unchanged.
 //
 // Install owns srv's query cache and validation rules: it sets the rules
-// to cfg.ValidationRules and, unless cfg.Limits.CacheSize is Unlimited,
+// to cfg.ValidationRules and, unless cfg.Limits.CacheSize is rampart.Unlimited,
 // replaces any query cache set before with one it shares with the guards
 // (an LRU of Limits.CacheSize documents, default DefaultCacheSize). When
 // every guard passes a document the guards parsed, it is validated with
@@ -102,11 +103,11 @@ type Server interface {
 // Middleware, or call Handler, which does both.
 func Install(srv Server, cfg Config) error {
 	if v := reflect.ValueOf(srv); srv == nil || (v.Kind() == reflect.Pointer && v.IsNil()) {
-		return fmt.Errorf("%w: nil server", ErrConfig)
+		return fmt.Errorf("%w: gqlsec: nil server", rampart.ErrConfig)
 	}
 	es := schemaOf(srv)
 	if es == nil {
-		return fmt.Errorf("%w: server has no executable schema", ErrConfig)
+		return fmt.Errorf("%w: gqlsec: server has no executable schema", rampart.ErrConfig)
 	}
 	exts, err := build(es, cfg)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
 )
@@ -39,7 +40,7 @@ const (
 // documents which would make gqlgen's validation slow are refused first)
 // and measures it with package complexity in one linear pass.
 //
-// Each field's zero value means the documented default; Unlimited (-1)
+// Each field's zero value means the documented default; rampart.Unlimited (-1)
 // turns that limit off; other negative values are a configuration error.
 // Limits are counted after fragment expansion (see complexity.Report).
 type OperationLimits struct {
@@ -73,7 +74,7 @@ type OperationLimits struct {
 	// For, if set, returns the limits for one caller (nil for anonymous),
 	// for example larger ones for an admin. Zero fields in its result mean
 	// the defaults above (not this value's fields); negative values other
-	// than Unlimited mean the default too. For itself is ignored in the
+	// than rampart.Unlimited mean the default too. For itself is ignored in the
 	// result.
 	For func(*auth.Principal) OperationLimits
 
@@ -88,7 +89,7 @@ type OperationLimits struct {
 	Analysis complexity.Options
 	// CacheSize is how many parsed documents are kept (LRU, keyed by
 	// document text) so that a repeated document is not parsed again.
-	// Zero means DefaultCacheSize; Unlimited turns the cache off. A
+	// Zero means DefaultCacheSize; rampart.Unlimited turns the cache off. A
 	// document parsed under a larger token limit (an admin's) is parsed
 	// again for a caller with a smaller one. Install shares this cache
 	// with gqlgen's executor (see Config.ValidationRules), so that gqlgen
@@ -119,8 +120,8 @@ func (o *OperationLimits) ExtensionName() string { return "RampartOperationLimit
 // compiles the schema's cost metadata.
 func (o *OperationLimits) Validate(es graphql.ExecutableSchema) error {
 	for name, v := range o.fields() {
-		if v < Unlimited {
-			return fmt.Errorf("%w: OperationLimits.%s = %d (use Unlimited to turn it off)", ErrConfig, name, v)
+		if v < rampart.Unlimited {
+			return fmt.Errorf("%w: gqlsec: OperationLimits.%s = %d (use rampart.Unlimited to turn it off)", rampart.ErrConfig, name, v)
 		}
 	}
 	if o.analyzer == nil {
@@ -151,7 +152,7 @@ type resolved struct {
 
 func pick(v, def int) int64 {
 	switch {
-	case v == Unlimited:
+	case v == rampart.Unlimited:
 		return 0
 	case v <= 0:
 		return int64(def)

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/reqctx"
 )
 
@@ -80,7 +81,7 @@ func MaskErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
 				slog.String("path", path.String()),
 				slog.String("request_id", id))
 		}
-		out := &gqlerror.Error{Message: InternalMessage, Path: path, Extensions: map[string]any{"code": CodeInternal}}
+		out := &gqlerror.Error{Message: InternalMessage, Path: path, Extensions: map[string]any{"code": rampart.CodeInternal}}
 		if gqlErr != nil {
 			out.Locations = gqlErr.Locations
 			if out.Path == nil {

@@ -31,17 +31,11 @@ const (
 	CodeBatchingUnsupported = "BATCHING_NOT_SUPPORTED"
 	CodeBatchLimit          = "BATCH_LIMIT_EXCEEDED"
 	CodeBadRequest          = "BAD_REQUEST"
-	CodeInternal            = "INTERNAL_SERVER_ERROR"
 )
-
-// Unlimited, in a limit field, turns that limit off.
-const Unlimited = -1
 
 // Sentinel errors returned at startup by Validate, Install and the
 // constructors. Test with errors.Is.
 var (
-	// ErrConfig means a configuration value is out of range or missing.
-	ErrConfig = errors.New("gqlsec: invalid configuration")
 	// ErrManifest means a trusted-documents manifest is malformed or a hash
 	// does not match its document.
 	ErrManifest = errors.New("gqlsec: invalid trusted-documents manifest")

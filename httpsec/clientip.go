@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/reqctx"
 )
 
@@ -83,12 +84,12 @@ func parsePrefixes(list []string) ([]netip.Prefix, error) {
 		s = strings.TrimSpace(s)
 		if p, err := netip.ParsePrefix(s); err == nil {
 			if p.Addr().Zone() != "" {
-				return nil, fmt.Errorf("%w: client ip: trusted proxy %q has a zone", ErrInvalidConfig, s)
+				return nil, fmt.Errorf("%w: httpsec: client ip: trusted proxy %q has a zone", rampart.ErrConfig, s)
 			}
 			if p.Addr().Is4In6() {
 				// ::ffff:10.0.0.0/104 → 10.0.0.0/8, to match folded addresses.
 				if p.Bits() < 96 {
-					return nil, fmt.Errorf("%w: client ip: trusted proxy %q spans beyond the IPv4-mapped range", ErrInvalidConfig, s)
+					return nil, fmt.Errorf("%w: httpsec: client ip: trusted proxy %q spans beyond the IPv4-mapped range", rampart.ErrConfig, s)
 				}
 				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 			}
@@ -97,7 +98,7 @@ func parsePrefixes(list []string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil || a.Zone() != "" {
-			return nil, fmt.Errorf("%w: client ip: trusted proxy %q is neither a CIDR prefix nor an IP address", ErrInvalidConfig, s)
+			return nil, fmt.Errorf("%w: httpsec: client ip: trusted proxy %q is neither a CIDR prefix nor an IP address", rampart.ErrConfig, s)
 		}
 		a = a.Unmap()
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/reqctx"
 )
 
@@ -98,8 +99,8 @@ func TestClientIPConfig(t *testing.T) {
 	for _, bad := range []string{"10.0.0.0/33", "not-a-cidr", "", "fe80::1%eth0", "::ffff:0:0/90"} {
 		t.Run(bad, func(t *testing.T) {
 			t.Parallel()
-			if _, err := ClientIP(ClientIPOptions{TrustedProxies: []string{bad}}); !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("err = %v, want ErrInvalidConfig", err)
+			if _, err := ClientIP(ClientIPOptions{TrustedProxies: []string{bad}}); !errors.Is(err, rampart.ErrConfig) {
+				t.Fatalf("err = %v, want rampart.ErrConfig", err)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/reqctx"
@@ -66,13 +67,13 @@ type RateLimitOptions struct {
 //
 // Every response gets RateLimit-Limit, RateLimit-Remaining and
 // RateLimit-Reset (ratelimit.WriteHeaders). A refused request gets 429,
-// Retry-After and CodeRateLimited. If l fails (an error, such as one
+// Retry-After and rampart.CodeRateLimited. If l fails (an error, such as one
 // wrapping ratelimit.ErrBackend), the request is refused — fail closed —
-// with 503, Retry-After and CodeRateLimitUnavailable; the client never sees
-// the error. The returned error wraps ErrInvalidConfig.
+// with 503, Retry-After and rampart.CodeRateLimitUnavailable; the client never sees
+// the error. The returned error wraps rampart.ErrConfig.
 func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) http.Handler, error) {
 	if l == nil {
-		return nil, fmt.Errorf("%w: rate limit: nil Limiter", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: httpsec: rate limit: nil Limiter", rampart.ErrConfig)
 	}
 	anon, err := rateOrDefault("Anonymous", opts.Anonymous, DefaultAnonymousRate())
 	if err != nil {
@@ -89,7 +90,7 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 	roles := make([]roleRate, 0, len(opts.Roles))
 	for role, rt := range opts.Roles {
 		if role == "" {
-			return nil, fmt.Errorf("%w: rate limit: empty role name", ErrInvalidConfig)
+			return nil, fmt.Errorf("%w: httpsec: rate limit: empty role name", rampart.ErrConfig)
 		}
 		if err := checkRate("Roles["+role+"]", rt); err != nil {
 			return nil, err
@@ -99,13 +100,13 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 	cost := opts.Cost
 	switch {
 	case cost < 0:
-		return nil, fmt.Errorf("%w: rate limit: negative Cost", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: httpsec: rate limit: negative Cost", rampart.ErrConfig)
 	case cost == 0:
 		cost = 1
 	}
 	for _, r := range append([]roleRate{{"", anon}, {"", authd}}, roles...) {
 		if cost > burst(r.rate) {
-			return nil, fmt.Errorf("%w: rate limit: Cost %d exceeds a burst of %d: every request would be refused", ErrInvalidConfig, cost, burst(r.rate))
+			return nil, fmt.Errorf("%w: httpsec: rate limit: Cost %d exceeds a burst of %d: every request would be refused", rampart.ErrConfig, cost, burst(r.rate))
 		}
 	}
 	prefix := opts.KeyPrefix
@@ -115,13 +116,13 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 	retry := opts.RetryAfterUnavailable
 	switch {
 	case retry < 0:
-		return nil, fmt.Errorf("%w: rate limit: negative RetryAfterUnavailable", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: httpsec: rate limit: negative RetryAfterUnavailable", rampart.ErrConfig)
 	case retry == 0:
 		retry = DefaultRetryAfterUnavailable
 	}
 	retryUnavailable := strconv.FormatInt(int64((retry+time.Second-1)/time.Second), 10)
-	limited := errorJSON(CodeRateLimited, "Too many requests: slow down and retry after the number of seconds in the Retry-After header.")
-	unavailable := errorJSON(CodeRateLimitUnavailable, "The service cannot check request limits right now; retry after the number of seconds in the Retry-After header.")
+	limited := errorJSON(rampart.CodeRateLimited, "Too many requests: slow down and retry after the number of seconds in the Retry-After header.")
+	unavailable := errorJSON(rampart.CodeRateLimitUnavailable, "The service cannot check request limits right now; retry after the number of seconds in the Retry-After header.")
 	audit := opts.Auditor
 
 	rateFor := func(p *auth.Principal) ratelimit.Rate {
@@ -149,14 +150,14 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 			}
 			d, err := l.Allow(ctx, key, rate, cost)
 			if err != nil {
-				audit.RejectRequest(r, CodeRateLimitUnavailable, http.StatusServiceUnavailable, "limiter error")
+				audit.RejectRequest(r, rampart.CodeRateLimitUnavailable, http.StatusServiceUnavailable, "limiter error")
 				w.Header().Set("Retry-After", retryUnavailable)
 				writeError(w, http.StatusServiceUnavailable, unavailable)
 				return
 			}
 			ratelimit.WriteHeaders(w.Header(), d)
 			if !d.Allowed {
-				audit.RejectRequest(r, CodeRateLimited, http.StatusTooManyRequests,
+				audit.RejectRequest(r, rampart.CodeRateLimited, http.StatusTooManyRequests,
 					"limit="+strconv.Itoa(rate.Limit)+" period="+rate.Period.String())
 				writeError(w, http.StatusTooManyRequests, limited)
 				return
@@ -175,7 +176,7 @@ func rateOrDefault(name string, r, def ratelimit.Rate) (ratelimit.Rate, error) {
 
 func checkRate(name string, r ratelimit.Rate) error {
 	if err := r.Validate(); err != nil {
-		return fmt.Errorf("%w: rate limit: %s: %w", ErrInvalidConfig, name, err)
+		return fmt.Errorf("%w: httpsec: rate limit: %s: %w", rampart.ErrConfig, name, err)
 	}
 	return nil
 }
