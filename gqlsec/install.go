@@ -20,7 +20,7 @@ import (
 )
 
 // Config configures Install and Handler. The zero value is the hardened
-// default of DESIGN.md: depth 15, aliases 30, root fields 20, fields 1000,
+// default: depth 15, aliases 30, root fields 20, fields 1000,
 // directives 10 per field / 50 per document, 15,000 tokens, cost 5000 (an
 // unbounded list counts 100), introspection and suggestions for nobody,
 // batching off, errors masked.

@@ -14,7 +14,7 @@ import (
 	"github.com/rampart-go/rampart/complexity"
 )
 
-// Default operation limits (DESIGN.md, secure defaults).
+// Default operation limits: the secure defaults Config documents.
 const (
 	DefaultDepth              = 15
 	DefaultAliases            = 30
