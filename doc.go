@@ -12,11 +12,20 @@
 //     @rateLimit, @stepUp for gqlgen schemas.
 //   - httpsec: HTTP middleware (headers, CSRF, CORS, body limit, request id,
 //     client IP, rate limit, TLS, audit).
-//   - ratelimit: token buckets by caller, in memory or on Redis.
+//   - reqctx: the request id and client IP that httpsec stores and every
+//     other layer reads.
+//   - ratelimit: token buckets by caller, in memory; ratelimit/redisrl keeps
+//     them in Redis, shared by replicas.
 //   - wssec and wssec/gqlws: guarded WebSocket connections, plain and for
 //     gqlgen subscriptions.
 //   - webhook, ssrf, upload, mfa: signed webhooks, SSRF-safe URLs, upload
 //     limits, TOTP second factors.
+//
+// This package itself holds what every other one shares, and imports
+// nothing: ErrConfig, which every configuration error wraps (test with
+// errors.Is(err, rampart.ErrConfig)); Unlimited, which turns a limit off;
+// and the error codes several packages answer with (CodeUnauthenticated,
+// CodeForbidden, CodeRateLimited, ...).
 //
 // Example_quickstart (the README's quick start) puts the layers in front of
 // a gqlgen server.

@@ -8,7 +8,7 @@ import (
 
 // TestDeps keeps auth a leaf of the toolkit: it verifies credentials and
 // must not pull in GraphQL, WebSocket or Redis code, nor any other Rampart
-// package (DESIGN.md; STYLE.md habit 10).
+// package but the root one (rampart.ErrConfig, shared codes).
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/auth").CombinedOutput()

@@ -1,13 +1,19 @@
 package auth
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/rampart-go/rampart"
+)
 
 // Stable codes sent to clients in a GraphQL error's extensions.code.
 const (
 	// CodeUnauthenticated is sent with every 401: the credential was present
 	// but is not valid, has expired or was revoked. The reason is logged,
 	// never sent.
-	CodeUnauthenticated = "UNAUTHENTICATED"
+	//
+	// Deprecated: use rampart.CodeUnauthenticated, the same string.
+	CodeUnauthenticated = rampart.CodeUnauthenticated
 	// CodeAuthUnavailable is sent with a 503 when a credential could not be
 	// checked because a backend (such as a revocation store) failed.
 	CodeAuthUnavailable = "AUTH_UNAVAILABLE"
@@ -29,7 +35,10 @@ var (
 	ErrUnavailable = errors.New("auth: credential check unavailable")
 	// ErrConfig means a constructor was given an unsafe or inconsistent
 	// configuration.
-	ErrConfig = errors.New("auth: invalid configuration")
+	//
+	// Deprecated: test with errors.Is(err, rampart.ErrConfig); ErrConfig is
+	// the same value.
+	ErrConfig = rampart.ErrConfig
 	// ErrNotFound is returned by RefreshStore and APIKeyStore implementations
 	// when no record matches.
 	ErrNotFound = errors.New("auth: not found")

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/complexity"
 	"github.com/rampart-go/rampart/internal/gqltest"
 )
@@ -163,7 +164,7 @@ func TestNewAnalyzerRejectsBadDirectives(t *testing.T) {
 	if _, err := complexity.NewAnalyzer(nil, complexity.Options{}); !errors.Is(err, complexity.ErrNilSchema) {
 		t.Fatalf("nil schema: %v", err)
 	}
-	if _, err := complexity.NewAnalyzer(gqltest.Schema(), complexity.Options{DefaultListSize: -1}); !errors.Is(err, complexity.ErrBadOption) {
+	if _, err := complexity.NewAnalyzer(gqltest.Schema(), complexity.Options{DefaultListSize: -1}); !errors.Is(err, rampart.ErrConfig) {
 		t.Fatalf("negative list size: %v", err)
 	}
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // TestDeps keeps complexity a pure analysis package: gqlparser only, no
-// net/http and no gqlgen (DESIGN.md, STYLE.md habit 10).
+// net/http and no gqlgen.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/complexity").CombinedOutput()

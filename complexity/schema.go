@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/rampart-go/rampart"
 )
 
 // DirectivesSDL declares the @cost and @listSize directives of the GraphQL
@@ -49,8 +51,6 @@ var (
 	ErrBadDirective = errors.New("complexity: bad cost directive")
 	// ErrNilSchema means NewAnalyzer was given no schema.
 	ErrNilSchema = errors.New("complexity: nil schema")
-	// ErrBadOption means an Options field is out of range.
-	ErrBadOption = errors.New("complexity: bad option")
 	// ErrOperationNotFound means the document has no operation with the
 	// requested name (or several operations and no name).
 	ErrOperationNotFound = errors.New("complexity: operation not found")
@@ -123,7 +123,7 @@ func NewAnalyzer(schema *ast.Schema, opts Options) (*Analyzer, error) {
 		return nil, ErrNilSchema
 	}
 	if opts.DefaultListSize < 0 {
-		return nil, fmt.Errorf("%w: DefaultListSize %d < 0", ErrBadOption, opts.DefaultListSize)
+		return nil, fmt.Errorf("%w: complexity: DefaultListSize %d < 0", rampart.ErrConfig, opts.DefaultListSize)
 	}
 	a := &Analyzer{
 		schema:   schema,

@@ -3,6 +3,7 @@ package directives_test
 import (
 	"testing"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/directives"
 )
@@ -22,14 +23,14 @@ func TestBOLA(t *testing.T) {
 		resolver string
 	}{
 		{"owner_updates_own_post", alice, update, "p1", "", "updatePost"},
-		{"other_user_updates_post_not_found", bob, update, "p1", directives.CodeNotFound, "updatePost"},
-		{"missing_post_not_found", bob, update, "p404", directives.CodeNotFound, "updatePost"},
+		{"other_user_updates_post_not_found", bob, update, "p1", rampart.CodeNotFound, "updatePost"},
+		{"missing_post_not_found", bob, update, "p404", rampart.CodeNotFound, "updatePost"},
 		{"admin_bypass_updates_any_post", admin, update, "p1", "", "updatePost"},
-		{"anonymous_update_unauthenticated", anonymous, update, "p1", directives.CodeUnauthenticated, "updatePost"},
+		{"anonymous_update_unauthenticated", anonymous, update, "p1", rampart.CodeUnauthenticated, "updatePost"},
 		{"owner_deletes_own_post", bob, del, "p2", "", "deletePost"},
-		{"other_user_deletes_post_not_found", alice, del, "p2", directives.CodeNotFound, "deletePost"},
+		{"other_user_deletes_post_not_found", alice, del, "p2", rampart.CodeNotFound, "deletePost"},
 		{"admin_bypass_deletes_any_post", admin, del, "p2", "", "deletePost"},
-		{"anonymous_delete_unauthenticated", anonymous, del, "p2", directives.CodeUnauthenticated, "deletePost"},
+		{"anonymous_delete_unauthenticated", anonymous, del, "p2", rampart.CodeUnauthenticated, "deletePost"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,7 +69,7 @@ func TestBOLANonOwnerIndistinguishableFromMissing(t *testing.T) {
 		if notMine.raw != missing.raw {
 			t.Fatalf("responses differ:\nnot owner: %s\nmissing:   %s", notMine.raw, missing.raw)
 		}
-		if notMine.code(pathString([]any{notMine.Errors[0].Path[0]})) != directives.CodeNotFound {
+		if notMine.code(pathString([]any{notMine.Errors[0].Path[0]})) != rampart.CodeNotFound {
 			t.Fatalf("want NOT_FOUND, got %s", notMine.raw)
 		}
 	}
@@ -89,13 +90,13 @@ func TestBOPLA(t *testing.T) {
 		publicVal any
 	}{
 		{"owner_reads_own_email", alice, `{ user(id: "u1") { name email } }`, "user.email", "alice@example.com", "", "user.name", "alice"},
-		{"other_user_email_forbidden", bob, `{ user(id: "u1") { name email } }`, "user.email", nil, directives.CodeForbidden, "user.name", "alice"},
-		{"anonymous_email_unauthenticated", anonymous, `{ user(id: "u1") { name email } }`, "user.email", nil, directives.CodeUnauthenticated, "user.name", "alice"},
+		{"other_user_email_forbidden", bob, `{ user(id: "u1") { name email } }`, "user.email", nil, rampart.CodeForbidden, "user.name", "alice"},
+		{"anonymous_email_unauthenticated", anonymous, `{ user(id: "u1") { name email } }`, "user.email", nil, rampart.CodeUnauthenticated, "user.name", "alice"},
 		{"admin_bypass_reads_email", admin, `{ user(id: "u1") { name email } }`, "user.email", "alice@example.com", "", "user.name", "alice"},
-		{"list_other_email_forbidden", bob, `{ users { name email } }`, "users.0.email", nil, directives.CodeForbidden, "users.0.name", "alice"},
+		{"list_other_email_forbidden", bob, `{ users { name email } }`, "users.0.email", nil, rampart.CodeForbidden, "users.0.name", "alice"},
 		{"list_own_email_allowed", bob, `{ users { name email } }`, "users.1.email", "bob@example.com", "", "users.2.name", "root"},
-		{"nested_followers_email_forbidden", alice, `{ user(id: "u1") { followers { name email } } }`, "user.followers.0.email", nil, directives.CodeForbidden, "user.followers.0.name", "bob"},
-		{"owner_func_draft_notes_forbidden", bob, `{ post(id: "p1") { title draftNotes } }`, "post.draftNotes", nil, directives.CodeForbidden, "post.title", "alice's"},
+		{"nested_followers_email_forbidden", alice, `{ user(id: "u1") { followers { name email } } }`, "user.followers.0.email", nil, rampart.CodeForbidden, "user.followers.0.name", "bob"},
+		{"owner_func_draft_notes_forbidden", bob, `{ post(id: "p1") { title draftNotes } }`, "post.draftNotes", nil, rampart.CodeForbidden, "post.title", "alice's"},
 		{"owner_func_draft_notes_allowed", alice, `{ post(id: "p1") { title draftNotes } }`, "post.draftNotes", "alice's notes", "", "post.title", "alice's"},
 	}
 	for _, tt := range tests {
@@ -129,22 +130,22 @@ func TestBFLA(t *testing.T) {
 		root     string
 		wantCode string
 	}{
-		{"anonymous_admin_field_unauthenticated", anonymous, `{ adminOnly }`, "adminOnly", directives.CodeUnauthenticated},
-		{"user_admin_field_forbidden", alice, `{ adminOnly }`, "adminOnly", directives.CodeForbidden},
+		{"anonymous_admin_field_unauthenticated", anonymous, `{ adminOnly }`, "adminOnly", rampart.CodeUnauthenticated},
+		{"user_admin_field_forbidden", alice, `{ adminOnly }`, "adminOnly", rampart.CodeForbidden},
 		{"admin_admin_field_allowed", admin, `{ adminOnly }`, "adminOnly", ""},
 		{"any_of_roles_first_role", editor, `{ editorOrAdmin }`, "editorOrAdmin", ""},
 		{"any_of_roles_second_role", admin, `{ editorOrAdmin }`, "editorOrAdmin", ""},
-		{"any_of_roles_neither", alice, `{ editorOrAdmin }`, "editorOrAdmin", directives.CodeForbidden},
+		{"any_of_roles_neither", alice, `{ editorOrAdmin }`, "editorOrAdmin", rampart.CodeForbidden},
 		{"all_of_scopes_both", withScopes("posts:read", "posts:write"), `{ scoped }`, "scoped", ""},
-		{"all_of_scopes_one_missing", withScopes("posts:read"), `{ scoped }`, "scoped", directives.CodeForbidden},
-		{"all_of_scopes_none", withScopes(), `{ scoped }`, "scoped", directives.CodeForbidden},
-		{"all_of_scopes_admin_role_is_not_a_scope", admin, `{ scoped }`, "scoped", directives.CodeForbidden},
+		{"all_of_scopes_one_missing", withScopes("posts:read"), `{ scoped }`, "scoped", rampart.CodeForbidden},
+		{"all_of_scopes_none", withScopes(), `{ scoped }`, "scoped", rampart.CodeForbidden},
+		{"all_of_scopes_admin_role_is_not_a_scope", admin, `{ scoped }`, "scoped", rampart.CodeForbidden},
 		{"plain_auth_any_user", bob, `mutation { createPost(input: {title: "t", body: "b"}) { id } }`, "createPost", ""},
-		{"plain_auth_anonymous", anonymous, `mutation { createPost(input: {title: "t", body: "b"}) { id } }`, "createPost", directives.CodeUnauthenticated},
-		{"object_auth_user_forbidden", alice, `{ stats { users } }`, "stats", directives.CodeForbidden},
+		{"plain_auth_anonymous", anonymous, `mutation { createPost(input: {title: "t", body: "b"}) { id } }`, "createPost", rampart.CodeUnauthenticated},
+		{"object_auth_user_forbidden", alice, `{ stats { users } }`, "stats", rampart.CodeForbidden},
 		{"object_auth_admin_allowed", admin, `{ stats { users } }`, "stats", ""},
-		{"object_auth_via_union_user_forbidden", alice, `{ search { ... on Stats { users } } }`, "search.1.users", directives.CodeForbidden},
-		{"object_auth_via_union_anonymous", anonymous, `{ search { ... on Stats { posts } } }`, "search.1.posts", directives.CodeUnauthenticated},
+		{"object_auth_via_union_user_forbidden", alice, `{ search { ... on Stats { users } } }`, "search.1.users", rampart.CodeForbidden},
+		{"object_auth_via_union_anonymous", anonymous, `{ search { ... on Stats { posts } } }`, "search.1.posts", rampart.CodeUnauthenticated},
 		{"object_auth_via_union_admin", admin, `{ search { ... on Stats { users } } }`, "search.1.users", ""},
 	}
 	for _, tt := range tests {
@@ -184,12 +185,12 @@ func TestDefaultDeny(t *testing.T) {
 		root     string
 		wantCode string
 	}{
-		{"unannotated_field_anonymous_refused", anonymous, `{ secret }`, "secret", directives.CodeUnauthenticated},
+		{"unannotated_field_anonymous_refused", anonymous, `{ secret }`, "secret", rampart.CodeUnauthenticated},
 		{"unannotated_field_authenticated_allowed", bob, `{ secret }`, "secret", ""},
 		{"public_field_anonymous_allowed", anonymous, `{ user(id: "u2") { name } }`, "user.name", ""},
 		{"public_type_fields_anonymous_allowed", anonymous, `{ post(id: "p1") { title author { name } } }`, "post.author.name", ""},
 		{"public_mutation_anonymous_allowed", anonymous, `mutation { ping }`, "ping", ""},
-		{"unannotated_type_anonymous_refused", anonymous, `{ stats { users } }`, "stats", directives.CodeUnauthenticated},
+		{"unannotated_type_anonymous_refused", anonymous, `{ stats { users } }`, "stats", rampart.CodeUnauthenticated},
 		{"typename_left_to_gqlsec", anonymous, `{ __typename }`, "__typename", ""},
 		{"introspection_left_to_gqlsec", anonymous, `{ __schema { queryType { name } } }`, "__schema.queryType.name", ""},
 	}
@@ -226,7 +227,7 @@ func TestSubscriptions(t *testing.T) {
 		wantCode string
 		wantData string
 	}{
-		{"auth_subscription_anonymous_refused", anonymous, `subscription { postAdded { id } }`, directives.CodeUnauthenticated, ""},
+		{"auth_subscription_anonymous_refused", anonymous, `subscription { postAdded { id } }`, rampart.CodeUnauthenticated, ""},
 		{"auth_subscription_user_allowed", alice, `subscription { postAdded { id } }`, "", "postAdded.id"},
 		{"public_subscription_anonymous_allowed", anonymous, `subscription { ticks }`, "", "ticks"},
 	}

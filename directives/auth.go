@@ -7,13 +7,14 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 )
 
 // Auth implements @auth(requires: [String!], scopes: [String!]). An anonymous
-// caller (or one whose credential has expired) gets CodeUnauthenticated; an
+// caller (or one whose credential has expired) gets rampart.CodeUnauthenticated; an
 // authenticated caller that holds none of requires (any-of) or misses one of
-// scopes (all-of) gets CodeForbidden. Both lists empty means "any
+// scopes (all-of) gets rampart.CodeForbidden. Both lists empty means "any
 // authenticated caller". The resolver does not run when the check fails.
 //
 // On an OBJECT, gqlgen runs the directive only on fields that return the
@@ -43,16 +44,16 @@ func (d *Directives) Public(ctx context.Context, obj any, next graphql.Resolver)
 func (d *Directives) authorize(ctx context.Context, roles, scopes []string) error {
 	p := d.principal(ctx)
 	if p == nil {
-		d.deny(ctx, nil, CodeUnauthenticated, "anonymous")
+		d.deny(ctx, nil, rampart.CodeUnauthenticated, "anonymous")
 		return errUnauthenticated()
 	}
 	if len(roles) > 0 && !p.HasAnyRole(roles...) {
-		d.deny(ctx, p, CodeForbidden, "missing role")
+		d.deny(ctx, p, rampart.CodeForbidden, "missing role")
 		return errForbidden()
 	}
 	for _, s := range scopes {
 		if !p.HasScope(s) {
-			d.deny(ctx, p, CodeForbidden, "missing scope")
+			d.deny(ctx, p, rampart.CodeForbidden, "missing scope")
 			return errForbidden()
 		}
 	}
@@ -61,7 +62,7 @@ func (d *Directives) authorize(ctx context.Context, roles, scopes []string) erro
 
 // InterceptField implements graphql.FieldInterceptor: the default-deny rule.
 // Every field that is not @public (on itself or its type) is refused to
-// anonymous callers with CodeUnauthenticated, so a field someone forgot to
+// anonymous callers with rampart.CodeUnauthenticated, so a field someone forgot to
 // annotate fails closed. Authenticated callers are not affected by the rule;
 // for them the field's own directives decide. The interceptor also enforces a
 // type-level @auth on every field of the type. Introspection (__schema,
@@ -82,7 +83,7 @@ func (d *Directives) InterceptField(ctx context.Context, next graphql.Resolver) 
 			return nil, err
 		}
 	} else if !pol.anonymous && d.principal(ctx) == nil {
-		d.deny(ctx, nil, CodeUnauthenticated, "default deny")
+		d.deny(ctx, nil, rampart.CodeUnauthenticated, "default deny")
 		return nil, errUnauthenticated()
 	}
 	return next(ctx)

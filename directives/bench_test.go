@@ -16,8 +16,8 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/directives/internal/testgraph"
-	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Per-field overhead of each directive beside a bare resolver call. The
@@ -171,7 +171,7 @@ func BenchmarkRateLimit(b *testing.B) {
 		ctx  context.Context
 	}{
 		{"subject", withField(auth.WithPrincipal(context.Background(), alice), "Query", "hits")},
-		{"ip", withField(httpsec.WithClientIP(context.Background(), netip.MustParseAddr("203.0.113.9")), "Query", "hits")},
+		{"ip", withField(reqctx.WithClientIP(context.Background(), netip.MustParseAddr("203.0.113.9")), "Query", "hits")},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			if v, err := d.RateLimit(c.ctx, nil, resolver, 0, "", nil); err != nil || v != "resolved" {

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Directive names, as declared in SDL.
@@ -45,7 +47,7 @@ func (d *Directives) compile(schema *ast.Schema) (*compiled, error) {
 	}
 	for _, name := range []string{dirAuth, dirOwner, dirConstraint, dirSanitize, dirPublic} {
 		if schema.Directives[name] == nil {
-			return nil, fmt.Errorf("%w: directive @%s is not declared; include directives.SDL in the schema", ErrConfig, name)
+			return nil, fmt.Errorf("%w: directives: directive @%s is not declared; include directives.SDL in the schema", rampart.ErrConfig, name)
 		}
 	}
 	for _, od := range optionalDirectives() {
@@ -66,7 +68,7 @@ func (d *Directives) compile(schema *ast.Schema) (*compiled, error) {
 			for _, f := range def.Fields {
 				for _, name := range []string{dirRateLimit, dirStepUp} {
 					if f.Directives.ForName(name) != nil {
-						errs = append(errs, fmt.Errorf("%w: %s.%s: @%s on an interface field is not enforced by gqlgen; put it on the field of each object type", ErrConfig, def.Name, f.Name, name))
+						errs = append(errs, fmt.Errorf("%w: directives: %s.%s: @%s on an interface field is not enforced by gqlgen; put it on the field of each object type", rampart.ErrConfig, def.Name, f.Name, name))
 					}
 				}
 			}
@@ -95,7 +97,7 @@ func checkDeclared(dir *ast.DirectiveDefinition, args [][2]string) error {
 		ok = a.Name == args[i][0] && a.Type.String() == args[i][1]
 	}
 	if !ok {
-		return fmt.Errorf("%w: directive @%s is declared differently from directives.SDL; include SDL verbatim", ErrConfig, dir.Name)
+		return fmt.Errorf("%w: directives: directive @%s is declared differently from directives.SDL; include SDL verbatim", rampart.ErrConfig, dir.Name)
 	}
 	return nil
 }
@@ -118,7 +120,7 @@ func (d *Directives) compileObject(c *compiled, schema *ast.Schema, def *ast.Def
 	}
 	typePublic := def.Directives.ForName(dirPublic) != nil
 	if typeAuth != nil && typePublic {
-		errs = append(errs, fmt.Errorf("%w: type %s has both @auth and @public", ErrConfig, def.Name))
+		errs = append(errs, fmt.Errorf("%w: directives: type %s has both @auth and @public", rampart.ErrConfig, def.Name))
 	}
 	for _, f := range def.Fields {
 		where := def.Name + "." + f.Name
@@ -129,7 +131,7 @@ func (d *Directives) compileObject(c *compiled, schema *ast.Schema, def *ast.Def
 		fieldPublic := f.Directives.ForName(dirPublic) != nil
 		owner := f.Directives.ForName(dirOwner)
 		if fieldPublic && (fieldAuth != nil || typeAuth != nil || owner != nil) {
-			errs = append(errs, fmt.Errorf("%w: %s is @public but also guarded by @auth or @owner", ErrConfig, where))
+			errs = append(errs, fmt.Errorf("%w: directives: %s is @public but also guarded by @auth or @owner", rampart.ErrConfig, where))
 		}
 		if owner != nil {
 			errs = append(errs, d.checkOwner(where, f, owner, root)...)
@@ -142,7 +144,7 @@ func (d *Directives) compileObject(c *compiled, schema *ast.Schema, def *ast.Def
 		}
 		if dir := f.Directives.ForName(dirStepUp); dir != nil {
 			if fieldPublic {
-				errs = append(errs, fmt.Errorf("%w: %s is @public but @stepUp requires an authenticated caller", ErrConfig, where))
+				errs = append(errs, fmt.Errorf("%w: directives: %s is @public but @stepUp requires an authenticated caller", rampart.ErrConfig, where))
 			}
 			if pol.stepUp, err = d.compileStepUp(where, dir); err != nil {
 				errs = append(errs, err)
@@ -175,19 +177,19 @@ func (d *Directives) requirementOf(where string, dir *ast.Directive) (*requireme
 	r := &requirement{}
 	var err error
 	if r.roles, err = stringList(dir, "requires"); err != nil {
-		return nil, fmt.Errorf("%w: %s: @auth: %w", ErrConfig, where, err)
+		return nil, fmt.Errorf("%w: directives: %s: @auth: %w", rampart.ErrConfig, where, err)
 	}
 	if r.scopes, err = stringList(dir, "scopes"); err != nil {
-		return nil, fmt.Errorf("%w: %s: @auth: %w", ErrConfig, where, err)
+		return nil, fmt.Errorf("%w: directives: %s: @auth: %w", rampart.ErrConfig, where, err)
 	}
 	for _, role := range r.roles {
 		if role == "" || (len(d.knownRoles) > 0 && !d.knownRoles[role]) {
-			return nil, fmt.Errorf("%w: %s: @auth: unknown role %q", ErrConfig, where, role)
+			return nil, fmt.Errorf("%w: directives: %s: @auth: unknown role %q", rampart.ErrConfig, where, role)
 		}
 	}
 	for _, s := range r.scopes {
 		if s == "" {
-			return nil, fmt.Errorf("%w: %s: @auth: empty scope", ErrConfig, where)
+			return nil, fmt.Errorf("%w: directives: %s: @auth: empty scope", rampart.ErrConfig, where)
 		}
 	}
 	return r, nil
@@ -196,34 +198,34 @@ func (d *Directives) requirementOf(where string, dir *ast.Directive) (*requireme
 func (d *Directives) checkOwner(where string, f *ast.FieldDefinition, dir *ast.Directive, root bool) []error {
 	lookup, _, err := stringArg(dir, "lookup")
 	if err != nil {
-		return []error{fmt.Errorf("%w: %s: @owner: %w", ErrConfig, where, err)}
+		return []error{fmt.Errorf("%w: directives: %s: @owner: %w", rampart.ErrConfig, where, err)}
 	}
 	if lookup == "" {
 		// Property mode: guards a field of a resolved object.
 		if root {
-			return []error{fmt.Errorf("%w: %s: @owner without lookup needs a parent object; use @owner(lookup: ...) on root fields", ErrConfig, where)}
+			return []error{fmt.Errorf("%w: directives: %s: @owner without lookup needs a parent object; use @owner(lookup: ...) on root fields", rampart.ErrConfig, where)}
 		}
 		if f.Type.NonNull {
-			return []error{fmt.Errorf("%w: %s: @owner field must be nullable (%s, not %s) so that a refused read nulls only this field", ErrConfig, where, nullable(f.Type), f.Type.String())}
+			return []error{fmt.Errorf("%w: directives: %s: @owner field must be nullable (%s, not %s) so that a refused read nulls only this field", rampart.ErrConfig, where, nullable(f.Type), f.Type.String())}
 		}
 		return nil
 	}
 	if d.lookups[lookup] == nil {
-		return []error{fmt.Errorf("%w: %s: @owner: lookup %q is not registered in Options.Lookups", ErrConfig, where, lookup)}
+		return []error{fmt.Errorf("%w: directives: %s: @owner: lookup %q is not registered in Options.Lookups", rampart.ErrConfig, where, lookup)}
 	}
 	arg, ok, err := stringArg(dir, "arg")
 	if err != nil {
-		return []error{fmt.Errorf("%w: %s: @owner: %w", ErrConfig, where, err)}
+		return []error{fmt.Errorf("%w: directives: %s: @owner: %w", rampart.ErrConfig, where, err)}
 	}
 	if !ok {
 		arg = "id"
 	}
 	a := f.Arguments.ForName(arg)
 	if a == nil {
-		return []error{fmt.Errorf("%w: %s: @owner: the field has no argument %q", ErrConfig, where, arg)}
+		return []error{fmt.Errorf("%w: directives: %s: @owner: the field has no argument %q", rampart.ErrConfig, where, arg)}
 	}
 	if a.Type.Elem != nil || (a.Type.NamedType != "ID" && a.Type.NamedType != "String") {
-		return []error{fmt.Errorf("%w: %s: @owner: argument %q must be an ID or String, not %s", ErrConfig, where, arg, a.Type.String())}
+		return []error{fmt.Errorf("%w: directives: %s: @owner: argument %q must be an ID or String, not %s", rampart.ErrConfig, where, arg, a.Type.String())}
 	}
 	return nil
 }
@@ -250,21 +252,21 @@ func (d *Directives) compileInput(c *compiled, schema *ast.Schema, where string,
 		switch dir.Name {
 		case dirSanitize:
 			if seenConstraint {
-				errs = append(errs, fmt.Errorf("%w: %s: put @sanitize before @constraint so limits apply to the stored value", ErrConfig, where))
+				errs = append(errs, fmt.Errorf("%w: directives: %s: put @sanitize before @constraint so limits apply to the stored value", rampart.ErrConfig, where))
 			}
 			if !stringLike || (named != "String" && named != "ID") {
-				errs = append(errs, fmt.Errorf("%w: %s: @sanitize applies to String values, not %s", ErrConfig, where, typ.String()))
+				errs = append(errs, fmt.Errorf("%w: directives: %s: @sanitize applies to String values, not %s", rampart.ErrConfig, where, typ.String()))
 			}
 			policy, ok, err := stringArg(dir, "policy")
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%w: %s: @sanitize: %w", ErrConfig, where, err))
+				errs = append(errs, fmt.Errorf("%w: directives: %s: @sanitize: %w", rampart.ErrConfig, where, err))
 				continue
 			}
 			if !ok {
 				policy = PolicyStrict
 			}
 			if d.policies[policy] == nil {
-				errs = append(errs, fmt.Errorf("%w: %s: @sanitize: unknown policy %q", ErrConfig, where, policy))
+				errs = append(errs, fmt.Errorf("%w: directives: %s: @sanitize: unknown policy %q", rampart.ErrConfig, where, policy))
 			}
 		case dirConstraint:
 			seenConstraint = true
@@ -276,7 +278,7 @@ func (d *Directives) compileInput(c *compiled, schema *ast.Schema, where string,
 
 func (d *Directives) compileConstraint(c *compiled, where string, typ *ast.Type, dir *ast.Directive, stringLike, numeric bool) []error {
 	fail := func(format string, args ...any) []error {
-		return []error{fmt.Errorf("%w: %s: @constraint: %s", ErrConfig, where, fmt.Sprintf(format, args...))}
+		return []error{fmt.Errorf("%w: directives: %s: @constraint: %s", rampart.ErrConfig, where, fmt.Sprintf(format, args...))}
 	}
 	minLen, hasMinLen, err := intArg(dir, "minLength")
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Built-in @constraint formats.
@@ -31,7 +33,7 @@ const (
 // Constraint implements @constraint(minLength, maxLength, pattern, format,
 // min, max) on arguments and input fields. It lets next produce the value
 // (already sanitized when @sanitize is written before it) and returns it
-// unchanged, or a CodeBadUserInput error at the argument's path whose message
+// unchanged, or a rampart.CodeBadUserInput error at the argument's path whose message
 // names the broken limit; extensions.constraint holds the limit's name. Null
 // values pass (nullability is the schema's job); lists are checked element by
 // element. Lengths count Unicode code points; pattern must match the whole
@@ -40,7 +42,7 @@ const (
 // A format registered in Options.FormatsContext gets the request's context;
 // its refusal reads "must be a valid NAME" without the checker's reason
 // (logged at Info, as it may name internal addresses), and a check cut short
-// by the end of the request answers CodeInternal rather than blaming the
+// by the end of the request answers rampart.CodeInternal rather than blaming the
 // value. Such a check runs once per list element: bound lists of URLs.
 func (d *Directives) Constraint(ctx context.Context, obj any, next graphql.Resolver, minLength *int, maxLength *int, pattern *string, format *string, min *float64, max *float64) (any, error) {
 	c := d.state.Load()
@@ -55,7 +57,7 @@ func (d *Directives) Constraint(ctx context.Context, obj any, next graphql.Resol
 	if pattern != nil {
 		lim.pattern = c.patterns[*pattern]
 		if lim.pattern == nil {
-			return nil, d.internal(ctx, "pattern not compiled", fmt.Errorf("%w: pattern %q was not in the validated schema", ErrConfig, *pattern))
+			return nil, d.internal(ctx, "pattern not compiled", fmt.Errorf("%w: directives: pattern %q was not in the validated schema", rampart.ErrConfig, *pattern))
 		}
 	}
 	if format != nil {
@@ -66,7 +68,7 @@ func (d *Directives) Constraint(ctx context.Context, obj any, next graphql.Resol
 			lim.ctx = ctx
 		}
 		if lim.format == nil && lim.formatCtx == nil {
-			return nil, d.internal(ctx, "unknown format", fmt.Errorf("%w: format %q", ErrConfig, *format))
+			return nil, d.internal(ctx, "unknown format", fmt.Errorf("%w: directives: format %q", rampart.ErrConfig, *format))
 		}
 	}
 	if name, msg, bad := lim.check(reflect.ValueOf(v)); bad {
@@ -78,7 +80,7 @@ func (d *Directives) Constraint(ctx context.Context, obj any, next graphql.Resol
 			d.log.LogAttrs(ctx, slog.LevelInfo, "directives: input refused by format",
 				slog.String("format", lim.formatName), slog.Any("error", lim.formatErr))
 		}
-		return nil, clientError(CodeBadUserInput, inputName(ctx)+msg, ErrInvalidInput, "constraint", name)
+		return nil, clientError(rampart.CodeBadUserInput, inputName(ctx)+msg, ErrInvalidInput, "constraint", name)
 	}
 	return v, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 )
@@ -24,7 +25,7 @@ type OwnerFunc func(ctx context.Context, obj any) (ownerID string, err error)
 
 // LookupFunc returns the owner of the object with the given id. It returns an
 // error wrapping ErrNotFound when no such object exists; any other error is
-// logged and answered with CodeInternal.
+// logged and answered with rampart.CodeInternal.
 type LookupFunc func(ctx context.Context, id string) (ownerID string, err error)
 
 // FormatFunc checks a string against a named @constraint format. It returns a
@@ -81,7 +82,7 @@ type Options struct {
 	// Default: any non-empty name is accepted.
 	KnownRoles []string
 	// Limiter backs @rateLimit: ratelimit.NewMemory for one process,
-	// ratelimit.NewRedis to share the buckets between replicas. Validate
+	// redisrl.New to share the buckets between replicas. Validate
 	// fails when the schema uses @rateLimit and Limiter is nil.
 	Limiter ratelimit.Limiter
 	// RateLimitPrefix namespaces @rateLimit keys in a limiter shared with
@@ -90,7 +91,7 @@ type Options struct {
 	RateLimitPrefix string
 	// RateLimitOnFailure says what @rateLimit does when Limiter fails (for
 	// example Redis is down): ratelimit.FailClosed (the default) refuses with
-	// CodeRateLimitUnavailable; ratelimit.FailOpen resolves the field as if
+	// rampart.CodeRateLimitUnavailable; ratelimit.FailOpen resolves the field as if
 	// the caller had tokens left. Either way the failure is logged (at most
 	// once a second).
 	RateLimitOnFailure ratelimit.FailureMode
@@ -117,7 +118,7 @@ type Options struct {
 // DirectiveRoot, and install it on the server with srv.Use(d): Use calls
 // Validate, which checks every directive use in the schema and precomputes
 // the per-field policy. Until then every directive fails closed with
-// CodeInternal (ErrNotInstalled). It is safe for concurrent use.
+// rampart.CodeInternal (ErrNotInstalled). It is safe for concurrent use.
 type Directives struct {
 	bypass     []string
 	owners     map[string]OwnerFunc
@@ -170,11 +171,11 @@ func New(opts Options) (*Directives, error) {
 	case ratelimit.FailOpen:
 		d.rlFailOpen = true
 	default:
-		return nil, fmt.Errorf("%w: unknown RateLimitOnFailure %v", ErrConfig, opts.RateLimitOnFailure)
+		return nil, fmt.Errorf("%w: directives: unknown RateLimitOnFailure %v", rampart.ErrConfig, opts.RateLimitOnFailure)
 	}
 	switch {
 	case d.stepUpMaxAge < 0:
-		return nil, fmt.Errorf("%w: negative StepUpMaxAge %v", ErrConfig, d.stepUpMaxAge)
+		return nil, fmt.Errorf("%w: directives: negative StepUpMaxAge %v", rampart.ErrConfig, d.stepUpMaxAge)
 	case d.stepUpMaxAge == 0:
 		d.stepUpMaxAge = DefaultStepUpMaxAge
 	}
@@ -182,11 +183,11 @@ func New(opts Options) (*Directives, error) {
 		d.stepUpMethods = DefaultStepUpMethods()
 	}
 	if len(d.stepUpMethods) == 0 {
-		return nil, fmt.Errorf("%w: StepUpMethods is empty: no caller could pass @stepUp", ErrConfig)
+		return nil, fmt.Errorf("%w: directives: StepUpMethods is empty: no caller could pass @stepUp", rampart.ErrConfig)
 	}
 	for _, m := range d.stepUpMethods {
 		if m == "" {
-			return nil, fmt.Errorf("%w: empty step-up method", ErrConfig)
+			return nil, fmt.Errorf("%w: directives: empty step-up method", rampart.ErrConfig)
 		}
 	}
 	if d.log == nil {
@@ -197,40 +198,40 @@ func New(opts Options) (*Directives, error) {
 	}
 	for _, r := range opts.BypassRoles {
 		if r == "" {
-			return nil, fmt.Errorf("%w: empty bypass role", ErrConfig)
+			return nil, fmt.Errorf("%w: directives: empty bypass role", rampart.ErrConfig)
 		}
 	}
 	for _, r := range opts.KnownRoles {
 		if r == "" {
-			return nil, fmt.Errorf("%w: empty known role", ErrConfig)
+			return nil, fmt.Errorf("%w: directives: empty known role", rampart.ErrConfig)
 		}
 		d.knownRoles[r] = true
 	}
 	for name, f := range opts.Owners {
 		if name == "" || f == nil {
-			return nil, fmt.Errorf("%w: owner function for type %q is empty", ErrConfig, name)
+			return nil, fmt.Errorf("%w: directives: owner function for type %q is empty", rampart.ErrConfig, name)
 		}
 	}
 	for name, f := range opts.Lookups {
 		if name == "" || f == nil {
-			return nil, fmt.Errorf("%w: lookup %q is empty", ErrConfig, name)
+			return nil, fmt.Errorf("%w: directives: lookup %q is empty", rampart.ErrConfig, name)
 		}
 	}
 	for name, f := range opts.Formats {
 		if _, builtin := d.formats[name]; builtin || name == "" || f == nil {
-			return nil, fmt.Errorf("%w: format %q is empty or shadows a built-in format", ErrConfig, name)
+			return nil, fmt.Errorf("%w: directives: format %q is empty or shadows a built-in format", rampart.ErrConfig, name)
 		}
 		d.formats[name] = f
 	}
 	for name, f := range opts.FormatsContext {
 		if _, taken := d.formats[name]; taken || name == "" || f == nil {
-			return nil, fmt.Errorf("%w: context format %q is empty or shadows another format", ErrConfig, name)
+			return nil, fmt.Errorf("%w: directives: context format %q is empty or shadows another format", rampart.ErrConfig, name)
 		}
 		d.formatsCtx[name] = f
 	}
 	for name, p := range opts.Policies {
 		if _, builtin := d.policies[name]; builtin || name == "" || p == nil {
-			return nil, fmt.Errorf("%w: sanitize policy %q is empty or shadows a built-in policy", ErrConfig, name)
+			return nil, fmt.Errorf("%w: directives: sanitize policy %q is empty or shadows a built-in policy", rampart.ErrConfig, name)
 		}
 		d.policies[name] = p
 	}
@@ -254,7 +255,7 @@ func (d *Directives) Validate(es graphql.ExecutableSchema) error {
 // *Directives serves one schema.
 func (d *Directives) ValidateSchema(schema *ast.Schema) error {
 	if schema == nil {
-		return fmt.Errorf("%w: nil schema", ErrConfig)
+		return fmt.Errorf("%w: directives: nil schema", rampart.ErrConfig)
 	}
 	c, err := d.compile(schema)
 	if err != nil {

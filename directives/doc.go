@@ -9,7 +9,7 @@
 // Include SDL in the schema, assign the methods of *Directives to the
 // generated DirectiveRoot and install it on the server:
 //
-//	limiter, err := ratelimit.NewMemory(ratelimit.MemoryOptions{}) // or ratelimit.NewRedis
+//	limiter, err := ratelimit.NewMemory(ratelimit.MemoryOptions{}) // or redisrl.New
 //	d, err := directives.New(directives.Options{BypassRoles: []string{"ADMIN"}, Lookups: lookups, Limiter: limiter})
 //	es := graph.NewExecutableSchema(graph.Config{Resolvers: r, Directives: graph.DirectiveRoot{
 //		Auth: d.Auth, Owner: d.Owner, Constraint: d.Constraint, Sanitize: d.Sanitize, Public: d.Public,
@@ -26,9 +26,9 @@
 //
 // Callers are read from the context with auth.PrincipalFrom; a principal
 // whose ExpiresAt has passed counts as anonymous. Refusals are
-// *gqlerror.Error values with a stable extensions.code (CodeUnauthenticated,
-// CodeForbidden, CodeNotFound, CodeMFARequired, CodeRateLimited,
-// CodeRateLimitUnavailable, CodeBadUserInput, CodeInternal) and a short
+// *gqlerror.Error values with a stable extensions.code (rampart.CodeUnauthenticated,
+// rampart.CodeForbidden, rampart.CodeNotFound, rampart.CodeMFARequired, rampart.CodeRateLimited,
+// rampart.CodeRateLimitUnavailable, rampart.CodeBadUserInput, rampart.CodeInternal) and a short
 // message without internal detail; they wrap the package's sentinel errors.
 //
 // Decisions worth knowing:
@@ -52,7 +52,7 @@
 //     the whole value.
 //   - @rateLimit spends one token per resolution of the field (aliases
 //     count) from a bucket keyed by Type.field and the caller (subject, else
-//     client IP from httpsec.ClientIPFrom; by: "IP" always the address). It
+//     client IP from reqctx.ClientIP; by: "IP" always the address). It
 //     fails closed when the limiter fails. gqlgen runs a field's last
 //     directive first: write @rateLimit last so it runs before @auth,
 //     @stepUp and @owner lookups.

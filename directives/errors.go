@@ -6,37 +6,21 @@ import (
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/rampart-go/rampart"
 )
 
-// Stable values of extensions.code in the errors clients receive.
-const (
-	// CodeUnauthenticated: the field needs a caller and the request has none
-	// (or its credential has expired).
-	CodeUnauthenticated = "UNAUTHENTICATED"
-	// CodeForbidden: the caller lacks a required role or scope, or reads a
-	// property (@owner field) of an object it does not own.
-	CodeForbidden = "FORBIDDEN"
-	// CodeNotFound: an @owner(lookup:) field was called with the id of an
-	// object that does not exist or that the caller does not own; the two are
-	// answered identically so that existence is not revealed.
-	CodeNotFound = "NOT_FOUND"
-	// CodeBadUserInput: an argument or input field broke a @constraint.
-	CodeBadUserInput = "BAD_USER_INPUT"
-	// CodeRateLimited: the caller spent the calls @rateLimit allows it in the
-	// window; extensions.retryAfter says after how many seconds (an integer,
-	// at least 1) a call can succeed.
-	CodeRateLimited = "RATE_LIMITED"
-	// CodeRateLimitUnavailable: the rate limiter behind @rateLimit failed and
-	// the field was refused (fail closed); retry later.
-	CodeRateLimitUnavailable = "RATE_LIMIT_UNAVAILABLE"
-	// CodeMFARequired: a @stepUp field needs a second factor the caller has
-	// not presented within extensions.maxAge seconds; authenticate again with
-	// one and retry.
-	CodeMFARequired = "MFA_REQUIRED"
-	// CodeInternal: a lookup or owner function failed, or the directives are
-	// misconfigured; details are logged, never sent.
-	CodeInternal = "INTERNAL_SERVER_ERROR"
-)
+// Clients receive the shared codes of package rampart in extensions.code:
+// rampart.CodeUnauthenticated (no caller, or an expired credential),
+// rampart.CodeForbidden (a missing role or scope, or an @owner field of an
+// object the caller does not own), rampart.CodeNotFound (an
+// @owner(lookup:) id that does not exist or is not the caller's, answered
+// identically so that existence is not revealed), rampart.CodeBadUserInput
+// (a broken @constraint), rampart.CodeRateLimited (extensions.retryAfter: a
+// whole number of seconds, at least 1), rampart.CodeRateLimitUnavailable
+// (the limiter failed; fail closed), rampart.CodeMFARequired
+// (extensions.maxAge: seconds) and rampart.CodeInternal (a lookup or owner
+// function failed, or a misconfiguration; details are logged, never sent).
 
 // Sentinel errors. Errors returned to gqlgen are *gqlerror.Error values that
 // wrap one of these, so errors.Is works on them.
@@ -62,9 +46,6 @@ var (
 	// ErrNotInstalled: a directive ran before Validate; install *Directives
 	// with srv.Use(d) (which calls Validate) or call ValidateSchema.
 	ErrNotInstalled = errors.New("directives: not installed (call srv.Use(d) or ValidateSchema)")
-	// ErrConfig wraps every error New and Validate return for a bad
-	// configuration or a bad use of a directive in the schema.
-	ErrConfig = errors.New("directives: invalid configuration")
 )
 
 // clientError builds a fresh error for the client: gqlgen sets its path, so
@@ -82,24 +63,24 @@ func clientError(code, msg string, cause error, ext ...any) *gqlerror.Error {
 }
 
 func errUnauthenticated() error {
-	return clientError(CodeUnauthenticated, "authentication required", ErrUnauthenticated)
+	return clientError(rampart.CodeUnauthenticated, "authentication required", ErrUnauthenticated)
 }
 
 func errForbidden() error {
-	return clientError(CodeForbidden, "forbidden", ErrForbidden)
+	return clientError(rampart.CodeForbidden, "forbidden", ErrForbidden)
 }
 
 func errNotFound() error {
-	return clientError(CodeNotFound, "not found", ErrNotFound)
+	return clientError(rampart.CodeNotFound, "not found", ErrNotFound)
 }
 
 func errMFARequired(maxAge time.Duration) error {
-	return clientError(CodeMFARequired, "a recent second factor is required: verify again and retry", ErrMFARequired,
+	return clientError(rampart.CodeMFARequired, "a recent second factor is required: verify again and retry", ErrMFARequired,
 		"maxAge", ceilSeconds(maxAge))
 }
 
 func errRateLimitUnavailable() error {
-	return clientError(CodeRateLimitUnavailable, "rate limit unavailable: try again later", ErrRateLimitUnavailable)
+	return clientError(rampart.CodeRateLimitUnavailable, "rate limit unavailable: try again later", ErrRateLimitUnavailable)
 }
 
 // ceilSeconds rounds d up to whole seconds, at least 1, so that a client
@@ -115,9 +96,9 @@ func ceilSeconds(d time.Duration) int {
 }
 
 func errInternal() error {
-	return clientError(CodeInternal, "internal error", ErrInternal)
+	return clientError(rampart.CodeInternal, "internal error", ErrInternal)
 }
 
 func errNotInstalled() error {
-	return clientError(CodeInternal, "internal error", ErrNotInstalled)
+	return clientError(rampart.CodeInternal, "internal error", ErrNotInstalled)
 }

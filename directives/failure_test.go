@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/directives"
 )
 
@@ -25,13 +26,13 @@ func TestBackendFailuresFailClosed(t *testing.T) {
 	}{
 		{"lookup_backend_error", directives.Options{Lookups: map[string]directives.LookupFunc{
 			"Post": func(context.Context, string) (string, error) { return "", secret },
-		}}, `mutation { deletePost(id: "p1") }`, "deletePost", directives.CodeInternal},
+		}}, `mutation { deletePost(id: "p1") }`, "deletePost", rampart.CodeInternal},
 		{"owner_func_error", directives.Options{Owners: map[string]directives.OwnerFunc{
 			"Post": func(context.Context, any) (string, error) { return "", secret },
-		}}, `{ post(id: "p1") { title draftNotes } }`, "post.draftNotes", directives.CodeInternal},
+		}}, `{ post(id: "p1") { title draftNotes } }`, "post.draftNotes", rampart.CodeInternal},
 		{"no_owner_func_and_not_owned", directives.Options{Owners: map[string]directives.OwnerFunc{
 			"Other": func(context.Context, any) (string, error) { return "", nil },
-		}}, `{ post(id: "p1") { title draftNotes } }`, "post.draftNotes", directives.CodeForbidden},
+		}}, `{ post(id: "p1") { title draftNotes } }`, "post.draftNotes", rampart.CodeForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/directives"
 )
 
@@ -45,7 +46,7 @@ func TestFormatContext(t *testing.T) {
 				return
 			}
 			e := errorAt(t, res, "checkPublicURL.url")
-			if e.Extensions["code"] != directives.CodeBadUserInput || e.Extensions["constraint"] != "format" ||
+			if e.Extensions["code"] != rampart.CodeBadUserInput || e.Extensions["constraint"] != "format" ||
 				e.Message != "url: must be a valid PUBLIC_URL" {
 				t.Fatalf("unexpected refusal: %s", res.raw)
 			}
@@ -93,7 +94,7 @@ func TestFormatContextGetsRequestContext(t *testing.T) {
 	cancel()
 	_, err = d.Constraint(cancelled, nil, arg("https://hang.slow.example"), nil, nil, nil, &format, nil, nil)
 	var gqlErr *gqlerror.Error
-	if !errors.As(err, &gqlErr) || gqlErr.Extensions["code"] != directives.CodeInternal {
-		t.Fatalf("cancelled check: %v, want %s", err, directives.CodeInternal)
+	if !errors.As(err, &gqlErr) || gqlErr.Extensions["code"] != rampart.CodeInternal {
+		t.Fatalf("cancelled check: %v, want %s", err, rampart.CodeInternal)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/directives"
 )
 
@@ -89,7 +90,7 @@ func FuzzConstraint(f *testing.F) {
 			}
 			var gqlErr *gqlerror.Error
 			if !errors.As(err, &gqlErr) || !errors.Is(err, directives.ErrInvalidInput) ||
-				gqlErr.Extensions["code"] != directives.CodeBadUserInput || gqlErr.Extensions["constraint"] != want {
+				gqlErr.Extensions["code"] != rampart.CodeBadUserInput || gqlErr.Extensions["constraint"] != want {
 				t.Fatalf("%q: unexpected error %v (%v)", in, err, gqlErr)
 			}
 		}

@@ -21,8 +21,8 @@ import (
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/directives/internal/testgraph"
 	"github.com/rampart-go/rampart/directives/internal/testgraph/model"
-	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // fakePublicURL stands for ssrf.Guard.Check: it refuses hosts that are (or
@@ -168,7 +168,7 @@ func (h *harness) requestFrom(t testing.TB, p *auth.Principal, ip netip.Addr, qu
 	}
 	ctx := auth.WithPrincipal(req.Context(), p)
 	if ip.IsValid() {
-		ctx = httpsec.WithClientIP(ctx, ip)
+		ctx = reqctx.WithClientIP(ctx, ip)
 	}
 	req = req.WithContext(ctx)
 	rec := httptest.NewRecorder()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/directives"
 )
 
@@ -167,9 +168,9 @@ func TestConstraint(t *testing.T) {
 				t.Fatalf("want one error, got %s", res.raw)
 			}
 			e := res.Errors[0]
-			if pathString(e.Path) != tt.wantPath || e.Extensions["code"] != directives.CodeBadUserInput || e.Extensions["constraint"] != tt.constraint {
+			if pathString(e.Path) != tt.wantPath || e.Extensions["code"] != rampart.CodeBadUserInput || e.Extensions["constraint"] != tt.constraint {
 				t.Fatalf("got path %v code %v constraint %v, want %s %s %s; %s",
-					e.Path, e.Extensions["code"], e.Extensions["constraint"], tt.wantPath, directives.CodeBadUserInput, tt.constraint, res.raw)
+					e.Path, e.Extensions["code"], e.Extensions["constraint"], tt.wantPath, rampart.CodeBadUserInput, tt.constraint, res.raw)
 			}
 			if h.r.CallCount("createPost") != 0 {
 				t.Fatal("resolver ran with invalid input")

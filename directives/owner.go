@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Owner implements @owner(lookup: String, arg: String! = "id").
@@ -14,14 +16,14 @@ import (
 // Without lookup (property-level, OWASP API3): the field's parent object must
 // belong to the caller. Its owner comes from Options.Owners[type] or, failing
 // that, the Owned interface. Others get null for the field and a
-// CodeForbidden error at its path; the rest of the response is intact
+// rampart.CodeForbidden error at its path; the rest of the response is intact
 // (Validate requires the field to be nullable).
 //
 // With lookup (object-level, OWASP API1): before the resolver runs, the
 // argument named arg is passed to Options.Lookups[lookup]. A caller who does
 // not own the object gets exactly the answer given for an object that does
-// not exist: CodeNotFound, "not found". Anonymous callers get
-// CodeUnauthenticated before any lookup.
+// not exist: rampart.CodeNotFound, "not found". Anonymous callers get
+// rampart.CodeUnauthenticated before any lookup.
 //
 // Holders of Options.BypassRoles pass without a check (and no lookup runs:
 // the resolver answers for missing objects).
@@ -31,7 +33,7 @@ func (d *Directives) Owner(ctx context.Context, obj any, next graphql.Resolver, 
 	}
 	p := d.principal(ctx)
 	if p == nil {
-		d.deny(ctx, nil, CodeUnauthenticated, "anonymous")
+		d.deny(ctx, nil, rampart.CodeUnauthenticated, "anonymous")
 		return nil, errUnauthenticated()
 	}
 	if len(d.bypass) > 0 && p.HasAnyRole(d.bypass...) {
@@ -44,18 +46,18 @@ func (d *Directives) Owner(ctx context.Context, obj any, next graphql.Resolver, 
 			return nil, err
 		}
 		if owner == "" || owner != p.Subject {
-			d.deny(ctx, p, CodeForbidden, "not owner")
+			d.deny(ctx, p, rampart.CodeForbidden, "not owner")
 			return nil, errForbidden()
 		}
 		return next(ctx)
 	}
 	fn := d.lookups[*lookup]
 	if fn == nil || fc == nil {
-		return nil, d.internal(ctx, "lookup not registered", fmt.Errorf("%w: lookup %q", ErrConfig, *lookup))
+		return nil, d.internal(ctx, "lookup not registered", fmt.Errorf("%w: directives: lookup %q", rampart.ErrConfig, *lookup))
 	}
 	id, ok := idString(fc.Args[arg])
 	if !ok {
-		return nil, d.internal(ctx, "owner argument is not an id", fmt.Errorf("%w: argument %q is %T", ErrConfig, arg, fc.Args[arg]))
+		return nil, d.internal(ctx, "owner argument is not an id", fmt.Errorf("%w: directives: argument %q is %T", rampart.ErrConfig, arg, fc.Args[arg]))
 	}
 	owner, err := "", ErrNotFound
 	if id != "" {
@@ -63,12 +65,12 @@ func (d *Directives) Owner(ctx context.Context, obj any, next graphql.Resolver, 
 	}
 	switch {
 	case errors.Is(err, ErrNotFound):
-		d.deny(ctx, p, CodeNotFound, "no such object")
+		d.deny(ctx, p, rampart.CodeNotFound, "no such object")
 		return nil, errNotFound()
 	case err != nil:
 		return nil, d.internal(ctx, "lookup failed", err)
 	case owner == "" || owner != p.Subject:
-		d.deny(ctx, p, CodeNotFound, "not owner")
+		d.deny(ctx, p, rampart.CodeNotFound, "not owner")
 		return nil, errNotFound()
 	}
 	return next(ctx)
@@ -90,7 +92,7 @@ func (d *Directives) ownerOf(ctx context.Context, fc *graphql.FieldContext, obj 
 		return o.OwnerID(), nil
 	}
 	// Fail closed, loudly: the operator must register an OwnerFunc.
-	d.internal(ctx, "no owner function", fmt.Errorf("%w: type %q has no OwnerFunc and %T does not implement Owned", ErrConfig, typ, obj))
+	d.internal(ctx, "no owner function", fmt.Errorf("%w: directives: type %q has no OwnerFunc and %T does not implement Owned", rampart.ErrConfig, typ, obj))
 	return "", errForbidden()
 }
 

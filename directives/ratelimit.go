@@ -10,9 +10,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
-	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Values of @rateLimit(by:).
@@ -55,11 +56,11 @@ type rateRule struct {
 // spend three tokens, and a @rateLimit on a field of a list item spends one
 // per item. The bucket is keyed by Type.field and by the caller (see
 // RateLimitByCaller, RateLimitByIP); other callers and other fields are
-// unaffected. The client IP comes from httpsec.ClientIPFrom.
+// unaffected. The client IP comes from reqctx.ClientIP.
 //
-// A refused call gets CodeRateLimited with extensions.retryAfter (whole
+// A refused call gets rampart.CodeRateLimited with extensions.retryAfter (whole
 // seconds, at least 1), extensions.limit and extensions.window; the resolver
-// does not run. A failing limiter refuses with CodeRateLimitUnavailable
+// does not run. A failing limiter refuses with rampart.CodeRateLimitUnavailable
 // unless Options.RateLimitOnFailure is ratelimit.FailOpen.
 //
 // The arguments are read once, by Validate, which rejects a limit below 1, a
@@ -77,11 +78,11 @@ func (d *Directives) RateLimit(ctx context.Context, obj any, next graphql.Resolv
 	}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
-		return nil, d.internal(ctx, "@rateLimit without a field context", fmt.Errorf("%w: no field context", ErrConfig))
+		return nil, d.internal(ctx, "@rateLimit without a field context", fmt.Errorf("%w: directives: no field context", rampart.ErrConfig))
 	}
 	rule := c.fields[fieldKey{fc.Object, fc.Field.Name}].rate
 	if rule == nil {
-		return nil, d.internal(ctx, "@rateLimit on a field Validate did not see", fmt.Errorf("%w: %s.%s", ErrConfig, fc.Object, fc.Field.Name))
+		return nil, d.internal(ctx, "@rateLimit on a field Validate did not see", fmt.Errorf("%w: directives: %s.%s", rampart.ErrConfig, fc.Object, fc.Field.Name))
 	}
 	p := d.principal(ctx)
 	dec, err := d.limiter.Allow(ctx, rateKey(ctx, rule, p), rule.rate, 1)
@@ -93,9 +94,9 @@ func (d *Directives) RateLimit(ctx context.Context, obj any, next graphql.Resolv
 		return nil, errRateLimitUnavailable()
 	}
 	if !dec.Allowed {
-		d.deny(ctx, p, CodeRateLimited, "rate limit "+strconv.Itoa(rule.limit)+" per "+rule.window)
+		d.deny(ctx, p, rampart.CodeRateLimited, "rate limit "+strconv.Itoa(rule.limit)+" per "+rule.window)
 		retry := ceilSeconds(dec.RetryAfter)
-		return nil, clientError(CodeRateLimited,
+		return nil, clientError(rampart.CodeRateLimited,
 			"too many requests to "+fc.Field.Name+": retry after "+strconv.Itoa(retry)+" seconds",
 			ErrRateLimited, "retryAfter", retry, "limit", rule.limit, "window", rule.window)
 	}
@@ -113,7 +114,7 @@ func rateKey(ctx context.Context, rule *rateRule, p *auth.Principal) string {
 		return string(b)
 	}
 	b = append(b, "ip:"...)
-	if ip, ok := httpsec.ClientIPFrom(ctx); ok && ip.IsValid() {
+	if ip, ok := reqctx.ClientIP(ctx); ok && ip.IsValid() {
 		b = ip.AppendTo(b)
 	} else {
 		b = append(b, unknownIP...)
@@ -141,10 +142,10 @@ func (d *Directives) limiterFailed(ctx context.Context, fc *graphql.FieldContext
 // compileRateLimit reads one @rateLimit.
 func (d *Directives) compileRateLimit(where string, dir *ast.Directive) (*rateRule, error) {
 	fail := func(format string, args ...any) (*rateRule, error) {
-		return nil, fmt.Errorf("%w: %s: @rateLimit: %s", ErrConfig, where, fmt.Sprintf(format, args...))
+		return nil, fmt.Errorf("%w: directives: %s: @rateLimit: %s", rampart.ErrConfig, where, fmt.Sprintf(format, args...))
 	}
 	if d.limiter == nil {
-		return fail("Options.Limiter is nil (use ratelimit.NewMemory or ratelimit.NewRedis)")
+		return fail("Options.Limiter is nil (use ratelimit.NewMemory or redisrl.New)")
 	}
 	limit, ok, err := intArg(dir, "limit")
 	if err != nil {

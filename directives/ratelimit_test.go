@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/ratelimit"
@@ -73,8 +74,8 @@ func errorAt(t testing.TB, res response, path string) gqlError {
 func assertRateLimited(t testing.TB, res response, path string, retryAfter, limit int, window string) {
 	t.Helper()
 	e := errorAt(t, res, path)
-	if e.Extensions["code"] != directives.CodeRateLimited {
-		t.Fatalf("code %v, want %s; %s", e.Extensions["code"], directives.CodeRateLimited, res.raw)
+	if e.Extensions["code"] != rampart.CodeRateLimited {
+		t.Fatalf("code %v, want %s; %s", e.Extensions["code"], rampart.CodeRateLimited, res.raw)
 	}
 	// JSON numbers decode as float64: require a whole number of seconds.
 	got, ok := e.Extensions["retryAfter"].(float64)
@@ -143,7 +144,7 @@ func TestRateLimitIsolation(t *testing.T) {
 			t.Fatalf("bob's call %d refused because of alice: %s", i+1, res.raw)
 		}
 	}
-	if res := h.do(t, alice, `mutation { transfer(amount: 5) }`, nil); res.code("transfer") == directives.CodeRateLimited {
+	if res := h.do(t, alice, `mutation { transfer(amount: 5) }`, nil); res.code("transfer") == rampart.CodeRateLimited {
 		t.Fatalf("transfer shares follow's bucket: %s", res.raw)
 	}
 	if res := h.do(t, alice, `{ secret }`, nil); len(res.Errors) != 0 {
@@ -266,7 +267,7 @@ func TestRateLimitBackendFailure(t *testing.T) {
 		wantCode string
 		wantRuns int
 	}{
-		{"fail_closed_by_default", ratelimit.FailClosed, directives.CodeRateLimitUnavailable, 0},
+		{"fail_closed_by_default", ratelimit.FailClosed, rampart.CodeRateLimitUnavailable, 0},
 		{"fail_open_when_chosen", ratelimit.FailOpen, "", 1},
 	}
 	for _, tt := range tests {
@@ -309,7 +310,7 @@ func TestRateLimitRefusedCallsCountBeforeAuthorization(t *testing.T) {
 	h := limitedHarness(t, newClock())
 	const transfer = `mutation { transfer(amount: 5) }`
 	for i := range 5 {
-		if got := h.do(t, alice, transfer, nil).code("transfer"); got != directives.CodeMFARequired {
+		if got := h.do(t, alice, transfer, nil).code("transfer"); got != rampart.CodeMFARequired {
 			t.Fatalf("attempt %d: code %q, want MFA_REQUIRED", i+1, got)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Built-in @sanitize policies.
@@ -35,7 +37,7 @@ func (d *Directives) Sanitize(ctx context.Context, obj any, next graphql.Resolve
 	}
 	p := d.policies[policy]
 	if p == nil {
-		return nil, d.internal(ctx, "unknown sanitize policy", fmt.Errorf("%w: policy %q", ErrConfig, policy))
+		return nil, d.internal(ctx, "unknown sanitize policy", fmt.Errorf("%w: directives: policy %q", rampart.ErrConfig, policy))
 	}
 	v, err := next(ctx)
 	if err != nil {
@@ -68,7 +70,7 @@ func (d *Directives) Sanitize(ctx context.Context, obj any, next graphql.Resolve
 		}
 		return out, nil
 	}
-	return nil, d.internal(ctx, "@sanitize on a non-string value", fmt.Errorf("%w: %T", ErrConfig, v))
+	return nil, d.internal(ctx, "@sanitize on a non-string value", fmt.Errorf("%w: directives: %T", rampart.ErrConfig, v))
 }
 
 // SanitizeString applies the named policy to s as @sanitize would. It is the
@@ -77,7 +79,7 @@ func (d *Directives) Sanitize(ctx context.Context, obj any, next graphql.Resolve
 func (d *Directives) SanitizeString(policy, s string) (string, error) {
 	p := d.policies[policy]
 	if p == nil {
-		return "", fmt.Errorf("%w: unknown sanitize policy %q", ErrConfig, policy)
+		return "", fmt.Errorf("%w: directives: unknown sanitize policy %q", rampart.ErrConfig, policy)
 	}
 	return sanitizeString(p, s), nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 )
 
@@ -28,11 +29,11 @@ func DefaultStepUpMethods() []string { return []string{"otp", "mfa"} }
 // StepUp implements @stepUp(maxAge: String) on field definitions: step-up
 // authentication for sensitive operations (changing an email or password,
 // deleting an account, moving money). The caller must be authenticated
-// (anonymous or expired: CodeUnauthenticated, first) and must have
+// (anonymous or expired: rampart.CodeUnauthenticated, first) and must have
 // presented a second factor recently: its auth.Principal.AMR holds one of
 // Options.StepUpMethods and its AuthTime is no older than maxAge (a Go
 // duration; default Options.StepUpMaxAge, itself 10 minutes by default). A
-// caller without one gets CodeMFARequired with extensions.maxAge in seconds,
+// caller without one gets rampart.CodeMFARequired with extensions.maxAge in seconds,
 // and the resolver does not run. A zero AuthTime (unknown) is not fresh.
 //
 // @stepUp is a directive of its own rather than an argument of @auth: it
@@ -49,19 +50,19 @@ func (d *Directives) StepUp(ctx context.Context, obj any, next graphql.Resolver,
 	}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
-		return nil, d.internal(ctx, "@stepUp without a field context", fmt.Errorf("%w: no field context", ErrConfig))
+		return nil, d.internal(ctx, "@stepUp without a field context", fmt.Errorf("%w: directives: no field context", rampart.ErrConfig))
 	}
 	age := c.fields[fieldKey{fc.Object, fc.Field.Name}].stepUp
 	if age <= 0 {
-		return nil, d.internal(ctx, "@stepUp on a field Validate did not see", fmt.Errorf("%w: %s.%s", ErrConfig, fc.Object, fc.Field.Name))
+		return nil, d.internal(ctx, "@stepUp on a field Validate did not see", fmt.Errorf("%w: directives: %s.%s", rampart.ErrConfig, fc.Object, fc.Field.Name))
 	}
 	p := d.principal(ctx)
 	if p == nil {
-		d.deny(ctx, nil, CodeUnauthenticated, "anonymous")
+		d.deny(ctx, nil, rampart.CodeUnauthenticated, "anonymous")
 		return nil, errUnauthenticated()
 	}
 	if !d.steppedUp(p, age) {
-		d.deny(ctx, p, CodeMFARequired, "no fresh second factor")
+		d.deny(ctx, p, rampart.CodeMFARequired, "no fresh second factor")
 		return nil, errMFARequired(age)
 	}
 	return next(ctx)
@@ -91,14 +92,14 @@ func (d *Directives) steppedUp(p *auth.Principal, maxAge time.Duration) bool {
 func (d *Directives) compileStepUp(where string, dir *ast.Directive) (time.Duration, error) {
 	s, ok, err := stringArg(dir, "maxAge")
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s: @stepUp: %w", ErrConfig, where, err)
+		return 0, fmt.Errorf("%w: directives: %s: @stepUp: %w", rampart.ErrConfig, where, err)
 	}
 	if !ok {
 		return d.stepUpMaxAge, nil
 	}
 	age, err := time.ParseDuration(s)
 	if err != nil || age <= 0 {
-		return 0, fmt.Errorf("%w: %s: @stepUp: maxAge %q must be a positive Go duration such as \"5m\"", ErrConfig, where, s)
+		return 0, fmt.Errorf("%w: directives: %s: @stepUp: maxAge %q must be a positive Go duration such as \"5m\"", rampart.ErrConfig, where, s)
 	}
 	return age, nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/directives"
 )
@@ -35,26 +36,26 @@ func TestStepUp(t *testing.T) {
 		wantCode   string
 		wantMaxAge float64
 	}{
-		{"anonymous_unauthenticated_first", directives.Options{}, anonymous, wallet, "wallet", directives.CodeUnauthenticated, 0},
-		{"password_only_refused", directives.Options{}, user([]string{"pwd"}, time.Minute), wallet, "wallet", directives.CodeMFARequired, 600},
-		{"no_amr_refused", directives.Options{}, user(nil, time.Minute), wallet, "wallet", directives.CodeMFARequired, 600},
+		{"anonymous_unauthenticated_first", directives.Options{}, anonymous, wallet, "wallet", rampart.CodeUnauthenticated, 0},
+		{"password_only_refused", directives.Options{}, user([]string{"pwd"}, time.Minute), wallet, "wallet", rampart.CodeMFARequired, 600},
+		{"no_amr_refused", directives.Options{}, user(nil, time.Minute), wallet, "wallet", rampart.CodeMFARequired, 600},
 		{"otp_fresh_allowed", directives.Options{}, user([]string{"pwd", "otp"}, time.Minute), wallet, "wallet", "", 0},
 		{"mfa_fresh_allowed", directives.Options{}, user([]string{"mfa"}, 0), wallet, "wallet", "", 0},
 		{"otp_at_max_age_allowed", directives.Options{}, user([]string{"otp"}, 10*time.Minute), wallet, "wallet", "", 0},
-		{"otp_past_max_age_refused", directives.Options{}, user([]string{"otp"}, 10*time.Minute+time.Second), wallet, "wallet", directives.CodeMFARequired, 600},
-		{"otp_hours_old_refused", directives.Options{}, user([]string{"otp"}, 3*time.Hour), wallet, "wallet", directives.CodeMFARequired, 600},
-		{"otp_unknown_auth_time_refused", directives.Options{}, user([]string{"otp"}, unknownAuthTime), wallet, "wallet", directives.CodeMFARequired, 600},
+		{"otp_past_max_age_refused", directives.Options{}, user([]string{"otp"}, 10*time.Minute+time.Second), wallet, "wallet", rampart.CodeMFARequired, 600},
+		{"otp_hours_old_refused", directives.Options{}, user([]string{"otp"}, 3*time.Hour), wallet, "wallet", rampart.CodeMFARequired, 600},
+		{"otp_unknown_auth_time_refused", directives.Options{}, user([]string{"otp"}, unknownAuthTime), wallet, "wallet", rampart.CodeMFARequired, 600},
 		{"otp_auth_time_within_skew_allowed", directives.Options{}, user([]string{"otp"}, -30*time.Second), wallet, "wallet", "", 0},
-		{"otp_auth_time_in_future_refused", directives.Options{}, user([]string{"otp"}, -31*time.Second), wallet, "wallet", directives.CodeMFARequired, 600},
+		{"otp_auth_time_in_future_refused", directives.Options{}, user([]string{"otp"}, -31*time.Second), wallet, "wallet", rampart.CodeMFARequired, 600},
 		{"field_max_age_at_limit_allowed", directives.Options{}, user([]string{"otp"}, 5*time.Minute), transfer, "transfer", "", 0},
-		{"field_max_age_past_limit_refused", directives.Options{}, user([]string{"otp"}, 5*time.Minute+time.Second), transfer, "transfer", directives.CodeMFARequired, 300},
-		{"mutation_without_second_factor_refused", directives.Options{}, user([]string{"pwd"}, 0), changeEmail, "changeEmail", directives.CodeMFARequired, 600},
+		{"field_max_age_past_limit_refused", directives.Options{}, user([]string{"otp"}, 5*time.Minute+time.Second), transfer, "transfer", rampart.CodeMFARequired, 300},
+		{"mutation_without_second_factor_refused", directives.Options{}, user([]string{"pwd"}, 0), changeEmail, "changeEmail", rampart.CodeMFARequired, 600},
 		{"mutation_with_second_factor_allowed", directives.Options{}, user([]string{"otp"}, time.Minute), changeEmail, "changeEmail", "", 0},
-		{"option_max_age_shorter", directives.Options{StepUpMaxAge: time.Minute}, user([]string{"otp"}, 2*time.Minute), wallet, "wallet", directives.CodeMFARequired, 60},
+		{"option_max_age_shorter", directives.Options{StepUpMaxAge: time.Minute}, user([]string{"otp"}, 2*time.Minute), wallet, "wallet", rampart.CodeMFARequired, 60},
 		{"option_max_age_does_not_override_field", directives.Options{StepUpMaxAge: time.Minute}, user([]string{"otp"}, 2*time.Minute), transfer, "transfer", "", 0},
-		{"custom_methods_refuse_otp", directives.Options{StepUpMethods: []string{"hwk"}}, user([]string{"otp"}, 0), wallet, "wallet", directives.CodeMFARequired, 600},
+		{"custom_methods_refuse_otp", directives.Options{StepUpMethods: []string{"hwk"}}, user([]string{"otp"}, 0), wallet, "wallet", rampart.CodeMFARequired, 600},
 		{"custom_methods_allow_security_key", directives.Options{StepUpMethods: []string{"hwk"}}, user([]string{"hwk"}, 0), wallet, "wallet", "", 0},
-		{"expired_credential_unauthenticated", directives.Options{}, &auth.Principal{Subject: "u1", AMR: []string{"otp"}, AuthTime: now, ExpiresAt: now}, wallet, "wallet", directives.CodeUnauthenticated, 0},
+		{"expired_credential_unauthenticated", directives.Options{}, &auth.Principal{Subject: "u1", AMR: []string{"otp"}, AuthTime: now, ExpiresAt: now}, wallet, "wallet", rampart.CodeUnauthenticated, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +75,7 @@ func TestStepUp(t *testing.T) {
 			if n := h.r.CallCount(tt.root); n != 0 {
 				t.Fatalf("resolver ran %d times despite the refusal", n)
 			}
-			if tt.wantCode == directives.CodeMFARequired {
+			if tt.wantCode == rampart.CodeMFARequired {
 				e := errorAt(t, res, tt.root)
 				if e.Extensions["maxAge"] != tt.wantMaxAge || !strings.Contains(e.Message, "second factor") {
 					t.Fatalf("maxAge %v, want %v; %s", e.Extensions["maxAge"], tt.wantMaxAge, res.raw)

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/directives/internal/testgraph"
@@ -40,7 +41,7 @@ func withLimiter() directives.Options { return directives.Options{Limiter: &reco
 func noopLookup(context.Context, string) (string, error) { return "", directives.ErrNotFound }
 
 // TestValidateRejectsMisconfiguration: every bad use of a directive stops
-// startup with an ErrConfig that names the field.
+// startup with an rampart.ErrConfig that names the field.
 func TestValidateRejectsMisconfiguration(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -98,8 +99,8 @@ func TestValidateRejectsMisconfiguration(t *testing.T) {
 				t.Fatal(err)
 			}
 			err = d.ValidateSchema(loadSchema(t, tt.sdl))
-			if !errors.Is(err, directives.ErrConfig) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("ValidateSchema = %v, want ErrConfig containing %q", err, tt.want)
+			if !errors.Is(err, rampart.ErrConfig) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ValidateSchema = %v, want rampart.ErrConfig containing %q", err, tt.want)
 			}
 		})
 	}
@@ -159,7 +160,7 @@ func TestValidateRejectsMisconfiguration(t *testing.T) {
 			t.Fatal(err)
 		}
 		d, _ := directives.New(withLimiter())
-		if err := d.ValidateSchema(s); !errors.Is(err, directives.ErrConfig) || !strings.Contains(err.Error(), "@rateLimit is declared differently") {
+		if err := d.ValidateSchema(s); !errors.Is(err, rampart.ErrConfig) || !strings.Contains(err.Error(), "@rateLimit is declared differently") {
 			t.Fatalf("ValidateSchema = %v", err)
 		}
 	})
@@ -170,8 +171,8 @@ func TestValidateRejectsMisconfiguration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := d.ValidateSchema(s); !errors.Is(err, directives.ErrConfig) {
-			t.Fatalf("want ErrConfig, got %v", err)
+		if err := d.ValidateSchema(s); !errors.Is(err, rampart.ErrConfig) {
+			t.Fatalf("want rampart.ErrConfig, got %v", err)
 		}
 	})
 }
@@ -203,8 +204,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := directives.New(tt.opts); !errors.Is(err, directives.ErrConfig) {
-				t.Fatalf("New = %v, want ErrConfig", err)
+			if _, err := directives.New(tt.opts); !errors.Is(err, rampart.ErrConfig) {
+				t.Fatalf("New = %v, want rampart.ErrConfig", err)
 			}
 		})
 	}
@@ -220,7 +221,7 @@ func TestUseValidatesSchema(t *testing.T) {
 	}
 	// No "Post" lookup registered: the test graph's @owner(lookup: "Post") must fail.
 	err = d.Validate(testgraph.NewExecutableSchema(testgraph.Config{}))
-	if !errors.Is(err, directives.ErrConfig) || !strings.Contains(err.Error(), `lookup "Post"`) {
+	if !errors.Is(err, rampart.ErrConfig) || !strings.Contains(err.Error(), `lookup "Post"`) {
 		t.Fatalf("Validate = %v", err)
 	}
 }
@@ -270,8 +271,8 @@ func TestExpiredPrincipalIsAnonymous(t *testing.T) {
 		wantCode string
 	}{
 		{"expires_in_one_second_allowed", now.Add(time.Second), ""},
-		{"expired_at_now_refused", now, directives.CodeUnauthenticated},
-		{"expired_an_hour_ago_refused", now.Add(-time.Hour), directives.CodeUnauthenticated},
+		{"expired_at_now_refused", now, rampart.CodeUnauthenticated},
+		{"expired_an_hour_ago_refused", now.Add(-time.Hour), rampart.CodeUnauthenticated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/internal/gqltest"
@@ -80,7 +81,7 @@ func (c *captureServer) SetQueryCache(q graphql.Cache[*ast.QueryDocument]) {
 // that each document is measured in full, the worst case) and the
 // pre-validation guards it added, in order.
 func guards(b *testing.B, cacheSize int) (*captureServer, []graphql.OperationParameterMutator) {
-	off := gqlsec.Unlimited
+	off := rampart.Unlimited
 	srv := &captureServer{es: gqltest.New()}
 	err := gqlsec.Install(srv, gqlsec.Config{
 		Limits: gqlsec.OperationLimits{Depth: off, Aliases: off, RootFields: off, Fields: off,

@@ -9,10 +9,11 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
-	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // DefaultMaxCost is the default cost limit of one operation.
@@ -28,7 +29,7 @@ const costKey = "RampartCost"
 // the caller's budget is spent.
 type CostLimit struct {
 	// Max is the largest cost allowed for one operation. Zero means
-	// DefaultMaxCost (5000); Unlimited turns the check off. Code
+	// DefaultMaxCost (5000); rampart.Unlimited turns the check off. Code
 	// COST_LIMIT_EXCEEDED.
 	Max int
 	// Budget, if set, is debited by each operation's cost under BudgetRate,
@@ -101,11 +102,11 @@ func (c *CostLimit) ExtensionName() string { return "RampartCostLimit" }
 
 // Validate implements graphql.HandlerExtension.
 func (c *CostLimit) Validate(es graphql.ExecutableSchema) error {
-	if c.Max < Unlimited {
-		return fmt.Errorf("%w: CostLimit.Max = %d (use Unlimited to turn it off)", ErrConfig, c.Max)
+	if c.Max < rampart.Unlimited {
+		return fmt.Errorf("%w: gqlsec: CostLimit.Max = %d (use rampart.Unlimited to turn it off)", rampart.ErrConfig, c.Max)
 	}
 	if c.Budget != nil && (c.BudgetRate.Limit <= 0 || c.BudgetRate.Period <= 0 || c.BudgetRate.Burst < 0) {
-		return fmt.Errorf("%w: CostLimit.BudgetRate must have Limit > 0 and Period > 0 when Budget is set", ErrConfig)
+		return fmt.Errorf("%w: gqlsec: CostLimit.BudgetRate must have Limit > 0 and Period > 0 when Budget is set", rampart.ErrConfig)
 	}
 	if c.analyzer == nil {
 		a, err := complexity.NewAnalyzer(es.Schema(), c.Analysis)
@@ -174,7 +175,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	if err != nil {
 		if c.Logger != nil {
 			c.Logger.LogAttrs(ctx, slog.LevelError, "cost budget unavailable", slog.String("error", err.Error()),
-				slog.String("request_id", httpsec.RequestIDFrom(ctx)))
+				slog.String("request_id", reqctx.RequestID(ctx)))
 		}
 		return aud.reject(ctx, opCtx.OperationName, rejection{
 			code: CodeThrottled, message: "cost budget unavailable, try again later",
@@ -199,7 +200,7 @@ func (c *CostLimit) budgetKey(ctx context.Context) string {
 	if p, ok := auth.PrincipalFrom(ctx); ok {
 		return "cost:sub:" + p.Subject
 	}
-	if ip, ok := httpsec.ClientIPFrom(ctx); ok {
+	if ip, ok := reqctx.ClientIP(ctx); ok {
 		return "cost:ip:" + ip.String()
 	}
 	return "cost:anonymous"

@@ -4,7 +4,7 @@
 // (persisted queries), error masking, and refusal of batched requests.
 //
 // Handler (or Install plus Middleware) applies everything with the
-// secure defaults (see Config); each extension is also usable alone with
+// hardened defaults (see Config); each extension is also usable alone with
 // srv.Use.
 //
 // # Where the guards run

@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/introspection"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/internal/gqltest"
@@ -99,8 +100,8 @@ func TestMaskErrors(t *testing.T) {
 	tests := []struct {
 		name, query, wantCode, wantMsg string
 	}{
-		{"internal_error_masked", `{ fail }`, gqlsec.CodeInternal, gqlsec.InternalMessage},
-		{"panic_masked", `{ boom }`, gqlsec.CodeInternal, gqlsec.InternalMessage},
+		{"internal_error_masked", `{ fail }`, rampart.CodeInternal, gqlsec.InternalMessage},
+		{"panic_masked", `{ boom }`, rampart.CodeInternal, gqlsec.InternalMessage},
 		{"public_error_kept", `{ publicFail }`, "NOT_FOUND", "post not found"},
 	}
 	for _, tt := range tests {
@@ -311,7 +312,7 @@ func TestInstallRejectsMisconfiguration(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if err := gqlsec.Install(nil, gqlsec.Config{}); !errors.Is(err, gqlsec.ErrConfig) {
+	if err := gqlsec.Install(nil, gqlsec.Config{}); !errors.Is(err, rampart.ErrConfig) {
 		t.Errorf("nil server: %v", err)
 	}
 }
@@ -402,7 +403,7 @@ func TestDocumentCacheKeepsTokenLimits(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, gqlsec.Config{Limits: gqlsec.OperationLimits{For: func(p *auth.Principal) gqlsec.OperationLimits {
 		if p.HasRole("ADMIN") {
-			return gqlsec.OperationLimits{Tokens: gqlsec.Unlimited}
+			return gqlsec.OperationLimits{Tokens: rampart.Unlimited}
 		}
 		return gqlsec.OperationLimits{}
 	}}})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/introspection"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/internal/gqltest"
@@ -61,7 +62,7 @@ func TestHostileDocumentsNeverReachResolvers(t *testing.T) {
 				Introspection: gqlsec.AllowRoles("ADMIN"),
 				Limits: gqlsec.OperationLimits{For: func(p *auth.Principal) gqlsec.OperationLimits {
 					if p.HasRole("ADMIN") {
-						return gqlsec.OperationLimits{Tokens: gqlsec.Unlimited}
+						return gqlsec.OperationLimits{Tokens: rampart.Unlimited}
 					}
 					return gqlsec.OperationLimits{}
 				}},

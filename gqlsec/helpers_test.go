@@ -18,8 +18,8 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
 	"github.com/rampart-go/rampart/gqlsec"
-	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/internal/gqltest"
+	"github.com/rampart-go/rampart/reqctx"
 
 	"github.com/rampart-go/rampart/internal/golden"
 )
@@ -109,8 +109,8 @@ func (h *harness) do(t testing.TB, p *auth.Principal, body string) response {
 	// application/json.
 	req.Header.Set("Accept", "application/graphql-response+json, application/json;q=0.9")
 	ctx := auth.WithPrincipal(req.Context(), p)
-	ctx = httpsec.WithRequestID(ctx, "req-1")
-	ctx = httpsec.WithClientIP(ctx, netip.MustParseAddr("203.0.113.9"))
+	ctx = reqctx.WithRequestID(ctx, "req-1")
+	ctx = reqctx.WithClientIP(ctx, netip.MustParseAddr("203.0.113.9"))
 	rec := httptest.NewRecorder()
 	h.h.ServeHTTP(rec, req.WithContext(ctx))
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/internal/jsonerror"
 )
 
@@ -65,7 +66,7 @@ type HTTPOptions struct {
 // WebSocket upgrades pass through untouched.
 func Middleware(opts HTTPOptions) (func(http.Handler) http.Handler, error) {
 	if opts.MaxBatch < 0 || opts.MaxBatchBytes < 0 || opts.MaxBodyBytes < 0 {
-		return nil, fmt.Errorf("%w: HTTPOptions.MaxBatch, MaxBatchBytes and MaxBodyBytes must not be negative", ErrConfig)
+		return nil, fmt.Errorf("%w: gqlsec: HTTPOptions.MaxBatch, MaxBatchBytes and MaxBodyBytes must not be negative", rampart.ErrConfig)
 	}
 	if opts.MaxBatchBytes == 0 {
 		opts.MaxBatchBytes = DefaultMaxBatchBytes

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
 )
@@ -91,12 +92,12 @@ type Server interface {
 // validation); the
 // parser token limit; an error presenter that withholds suggestions from
 // callers who may not introspect and masks internal errors; and a recover
-// func that logs panics. It returns an error wrapping ErrConfig (or
+// func that logs panics. It returns an error wrapping rampart.ErrConfig (or
 // complexity.ErrBadDirective) on misconfiguration and then leaves srv
 // unchanged.
 //
 // Install owns srv's query cache and validation rules: it sets the rules
-// to cfg.ValidationRules and, unless cfg.QueryCacheSize is Unlimited,
+// to cfg.ValidationRules and, unless cfg.QueryCacheSize is rampart.Unlimited,
 // replaces any query cache set before with one it shares with the guards
 // (an LRU of QueryCacheSize documents, default DefaultQueryCacheSize). When
 // every guard passes a document the guards parsed, it is validated with
@@ -110,11 +111,11 @@ type Server interface {
 // Middleware, or call Handler, which does both.
 func Install(srv Server, cfg Config) error {
 	if v := reflect.ValueOf(srv); srv == nil || (v.Kind() == reflect.Pointer && v.IsNil()) {
-		return fmt.Errorf("%w: nil server", ErrConfig)
+		return fmt.Errorf("%w: gqlsec: nil server", rampart.ErrConfig)
 	}
 	es := schemaOf(srv)
 	if es == nil {
-		return fmt.Errorf("%w: server has no executable schema", ErrConfig)
+		return fmt.Errorf("%w: gqlsec: server has no executable schema", rampart.ErrConfig)
 	}
 	exts, err := build(es, cfg)
 	if err != nil {
@@ -157,8 +158,8 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 	if err != nil {
 		return nil, fmt.Errorf("gqlsec: %w", err)
 	}
-	if cfg.QueryCacheSize < Unlimited {
-		return nil, fmt.Errorf("%w: QueryCacheSize = %d (use Unlimited to turn it off)", ErrConfig, cfg.QueryCacheSize)
+	if cfg.QueryCacheSize < rampart.Unlimited {
+		return nil, fmt.Errorf("%w: gqlsec: Config.QueryCacheSize = %d (use rampart.Unlimited to turn it off)", rampart.ErrConfig, cfg.QueryCacheSize)
 	}
 	limits := cfg.Limits
 	limits.Logger, limits.Analysis, limits.analyzer = cfg.Logger, cfg.Analysis, a

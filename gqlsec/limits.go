@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
 )
@@ -40,7 +41,7 @@ const (
 // documents which would make gqlgen's validation slow are refused first)
 // and measures it with package complexity in one linear pass.
 //
-// Each field's zero value means the documented default; Unlimited (-1)
+// Each field's zero value means the documented default; rampart.Unlimited (-1)
 // turns that limit off; other negative values are a configuration error.
 // Limits are counted after fragment expansion (see complexity.Report).
 type OperationLimits struct {
@@ -74,7 +75,7 @@ type OperationLimits struct {
 	// For, if set, returns the limits for one caller (nil for anonymous),
 	// for example larger ones for an admin. Zero fields in its result mean
 	// the defaults above (not this value's fields); negative values other
-	// than Unlimited mean the default too. For itself is ignored in the
+	// than rampart.Unlimited mean the default too. For itself is ignored in the
 	// result.
 	For func(*auth.Principal) OperationLimits
 
@@ -121,8 +122,8 @@ func (o *OperationLimits) ExtensionName() string { return "RampartOperationLimit
 func (o *OperationLimits) Validate(es graphql.ExecutableSchema) error {
 	o.rows = limitTable()
 	for _, row := range o.rows {
-		if v := row.option(o); v < Unlimited {
-			return fmt.Errorf("%w: OperationLimits.%s = %d (use Unlimited to turn it off)", ErrConfig, row.name, v)
+		if v := row.option(o); v < rampart.Unlimited {
+			return fmt.Errorf("%w: gqlsec: OperationLimits.%s = %d (use rampart.Unlimited to turn it off)", rampart.ErrConfig, row.name, v)
 		}
 	}
 	if o.analyzer == nil {
@@ -141,7 +142,7 @@ func (o *OperationLimits) Validate(es graphql.ExecutableSchema) error {
 
 func pick(v, def int) int64 {
 	switch {
-	case v == Unlimited:
+	case v == rampart.Unlimited:
 		return 0
 	case v <= 0:
 		return int64(def)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/rampart-go/rampart"
+
 	"github.com/rampart-go/rampart/internal/gqltest"
 )
 
@@ -45,7 +47,7 @@ func limitsWith(t *testing.T, i int, v int) OperationLimits {
 		if j == i {
 			f.SetInt(int64(v))
 		} else {
-			f.SetInt(Unlimited)
+			f.SetInt(rampart.Unlimited)
 		}
 	}
 	return l
@@ -79,7 +81,7 @@ func TestLimitTableDrivesChecks(t *testing.T) {
 				t.Fatalf("observed %v, want %d", obs, observed[row.name])
 			}
 
-			off := limitsWith(t, i, Unlimited)
+			off := limitsWith(t, i, rampart.Unlimited)
 			if err := off.Validate(es); err != nil {
 				t.Fatal(err)
 			}

@@ -11,7 +11,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // InternalMessage is the message clients get for any error not meant for
@@ -49,7 +50,7 @@ func (l *logged) Unwrap() error { return l.err }
 //
 //	{"message":"internal error","path":[…],"extensions":{"code":"INTERNAL_SERVER_ERROR","requestId":"…"}}
 //
-// and is logged in full with the same request id (httpsec.RequestIDFrom).
+// and is logged in full with the same request id (reqctx.RequestID).
 // No stack trace or file path is ever sent. A nil logger discards the
 // records.
 func MaskErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
@@ -81,19 +82,19 @@ func MaskErrors(logger *slog.Logger) graphql.ErrorPresenterFunc {
 				if logger != nil {
 					logger.LogAttrs(ctx, slog.LevelDebug, "graphql request refused",
 						slog.String("code", pub.Code),
-						slog.String("request_id", httpsec.RequestIDFrom(ctx)))
+						slog.String("request_id", reqctx.RequestID(ctx)))
 				}
 				return &gqlerror.Error{Message: pub.Message, Locations: gqlErr.Locations, Extensions: map[string]any{"code": pub.Code}}
 			}
 		}
-		id := httpsec.RequestIDFrom(ctx)
+		id := reqctx.RequestID(ctx)
 		if logger != nil && !errors.As(err, &already) {
 			logger.LogAttrs(ctx, slog.LevelError, "graphql internal error",
 				slog.String("error", err.Error()),
 				slog.String("path", path.String()),
 				slog.String("request_id", id))
 		}
-		out := &gqlerror.Error{Message: InternalMessage, Path: path, Extensions: map[string]any{"code": CodeInternal}}
+		out := &gqlerror.Error{Message: InternalMessage, Path: path, Extensions: map[string]any{"code": rampart.CodeInternal}}
 		if gqlErr != nil {
 			out.Locations = gqlErr.Locations
 			if out.Path == nil {
@@ -136,7 +137,7 @@ func Recover(logger *slog.Logger) graphql.RecoverFunc {
 			logger.LogAttrs(ctx, slog.LevelError, "graphql resolver panic",
 				slog.String("error", err.Error()),
 				slog.String("path", graphql.GetPath(ctx).String()),
-				slog.String("request_id", httpsec.RequestIDFrom(ctx)),
+				slog.String("request_id", reqctx.RequestID(ctx)),
 				slog.String("stack", string(debug.Stack())))
 		}
 		return &logged{err: err}

@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/internal/gqltest"
@@ -133,7 +134,7 @@ func TestCachedDocumentStillGuardedPerCaller(t *testing.T) {
 		Introspection: gqlsec.AllowRoles("ADMIN"),
 		Limits: gqlsec.OperationLimits{For: func(p *auth.Principal) gqlsec.OperationLimits {
 			if p.HasRole("ADMIN") {
-				return gqlsec.OperationLimits{Depth: 25, Tokens: gqlsec.Unlimited}
+				return gqlsec.OperationLimits{Depth: 25, Tokens: rampart.Unlimited}
 			}
 			return gqlsec.OperationLimits{}
 		}},

@@ -10,7 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/rampart-go/rampart/auth"
-	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Stable codes found in extensions.code of every error Rampart returns.
@@ -31,17 +31,11 @@ const (
 	CodeBatchingUnsupported = "BATCHING_NOT_SUPPORTED"
 	CodeBatchLimit          = "BATCH_LIMIT_EXCEEDED"
 	CodeBadRequest          = "BAD_REQUEST"
-	CodeInternal            = "INTERNAL_SERVER_ERROR"
 )
-
-// Unlimited, in a limit field, turns that limit off.
-const Unlimited = -1
 
 // Sentinel errors returned at startup by Validate, Install and the
 // constructors. Test with errors.Is.
 var (
-	// ErrConfig means a configuration value is out of range or missing.
-	ErrConfig = errors.New("gqlsec: invalid configuration")
 	// ErrManifest means a trusted-documents manifest is malformed or a hash
 	// does not match its document.
 	ErrManifest = errors.New("gqlsec: invalid trusted-documents manifest")
@@ -104,9 +98,9 @@ func (a auditor) reject(ctx context.Context, operationName string, r rejection) 
 			slog.String("code", r.code),
 			slog.String("subject", subject(p)),
 			slog.String("operation", operationName),
-			slog.String("request_id", httpsec.RequestIDFrom(ctx)),
+			slog.String("request_id", reqctx.RequestID(ctx)),
 		}
-		if ip, ok := httpsec.ClientIPFrom(ctx); ok {
+		if ip, ok := reqctx.ClientIP(ctx); ok {
 			attrs = append(attrs, slog.String("client_ip", ip.String()))
 		}
 		if r.hasFigures {

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 )
 
@@ -132,7 +133,7 @@ func (t *TrustedDocuments) ExtensionName() string { return "RampartTrustedDocume
 // Validate implements graphql.HandlerExtension.
 func (t *TrustedDocuments) Validate(graphql.ExecutableSchema) error {
 	if t.Store == nil {
-		return fmt.Errorf("%w: TrustedDocuments.Store is required", ErrConfig)
+		return fmt.Errorf("%w: gqlsec: TrustedDocuments.Store is required", rampart.ErrConfig)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Auditor writes one structured record per rejected request, for security
@@ -49,7 +50,7 @@ type RejectEvent struct {
 const maxAuditPath = 256
 
 // Reject records ev, adding the caller's subject (auth.PrincipalFrom), the
-// client IP (ClientIPFrom) and the request id (RequestIDFrom) found in ctx.
+// client IP (reqctx.ClientIP) and the request id (reqctx.RequestID) found in ctx.
 func (a *Auditor) Reject(ctx context.Context, ev RejectEvent) {
 	if a == nil || a.log == nil {
 		return
@@ -62,7 +63,7 @@ func (a *Auditor) Reject(ctx context.Context, ev RejectEvent) {
 		subject = p.Subject
 	}
 	ip := ""
-	if addr, ok := ClientIPFrom(ctx); ok {
+	if addr, ok := reqctx.ClientIP(ctx); ok {
 		ip = addr.String()
 	}
 	path := ev.Path
@@ -76,7 +77,7 @@ func (a *Auditor) Reject(ctx context.Context, ev RejectEvent) {
 		slog.Int("status", ev.Status),
 		slog.String("subject", subject),
 		slog.String("client_ip", ip),
-		slog.String("request_id", RequestIDFrom(ctx)),
+		slog.String("request_id", reqctx.RequestID(ctx)),
 		slog.String("method", ev.Method),
 		slog.String("path", path),
 	)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // discardWriter is a minimal ResponseWriter so that the benchmarks measure
@@ -118,8 +119,8 @@ func TestContextGettersDoNotAllocate(t *testing.T) {
 	r := benchRequest()
 	ctx := r.Context()
 	if n := testing.AllocsPerRun(100, func() {
-		_ = RequestIDFrom(ctx)
-		_, _ = ClientIPFrom(ctx)
+		_ = reqctx.RequestID(ctx)
+		_, _ = reqctx.ClientIP(ctx)
 		_ = forwardedTLS(ctx)
 		_ = simpleContentType(r.Header["Content-Type"])
 	}); n != 0 {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+
+	"github.com/rampart-go/rampart"
 )
 
 // DefaultBodyLimit is the request body limit when BodyLimitOptions.MaxBytes
@@ -25,7 +27,7 @@ type BodyLimitOptions struct {
 // BodyLimit returns middleware that caps request bodies at MaxBytes.
 //
 //   - A Content-Length above the limit is answered at once: 413 and
-//     CodeRequestTooLarge, without reading the body or calling the handler.
+//     rampart.CodeRequestTooLarge, without reading the body or calling the handler.
 //   - A body of unknown length (chunked) is wrapped in http.MaxBytesReader.
 //     When the handler's read first crosses the limit and the handler has
 //     written nothing yet, BodyLimit answers 413 with the same JSON and
@@ -37,22 +39,22 @@ type BodyLimitOptions struct {
 // Either way the server closes the connection after the response
 // (MaxBytesReader marks it), so the unread rest of the body is not parsed as
 // a next request. Each request over the limit is audited once. The returned
-// error wraps ErrInvalidConfig.
+// error wraps rampart.ErrConfig.
 func BodyLimit(opts BodyLimitOptions) (func(http.Handler) http.Handler, error) {
 	limit := opts.MaxBytes
 	switch {
 	case limit < 0:
-		return nil, fmt.Errorf("%w: body limit: negative MaxBytes", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: httpsec: body limit: negative MaxBytes", rampart.ErrConfig)
 	case limit == 0:
 		limit = DefaultBodyLimit
 	}
-	body := errorJSON(CodeRequestTooLarge, "The request body is larger than the limit of "+strconv.FormatInt(limit, 10)+" bytes.")
+	body := errorJSON(rampart.CodeRequestTooLarge, "The request body is larger than the limit of "+strconv.FormatInt(limit, 10)+" bytes.")
 	detail := "limit=" + strconv.FormatInt(limit, 10)
 	audit := opts.Auditor
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > limit {
-				audit.RejectRequest(r, CodeRequestTooLarge, http.StatusRequestEntityTooLarge,
+				audit.RejectRequest(r, rampart.CodeRequestTooLarge, http.StatusRequestEntityTooLarge,
 					detail+" content_length="+strconv.FormatInt(r.ContentLength, 10))
 				w.Header().Set("Connection", "close")
 				writeError(w, r, http.StatusRequestEntityTooLarge, body)
@@ -162,7 +164,7 @@ func (lr *limitReader) Read(p []byte) (int, error) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			lr.once.Do(func() {
-				lr.audit.RejectRequest(lr.r, CodeRequestTooLarge, http.StatusRequestEntityTooLarge, lr.detail+" chunked")
+				lr.audit.RejectRequest(lr.r, rampart.CodeRequestTooLarge, http.StatusRequestEntityTooLarge, lr.detail+" chunked")
 				lr.w.trip()
 			})
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/internal/golden"
 )
 
@@ -135,7 +136,7 @@ func TestBodyLimitHandlerWroteFirst(t *testing.T) {
 
 func TestBodyLimitConfig(t *testing.T) {
 	t.Parallel()
-	if _, err := BodyLimit(BodyLimitOptions{MaxBytes: -1}); !errors.Is(err, ErrInvalidConfig) {
+	if _, err := BodyLimit(BodyLimitOptions{MaxBytes: -1}); !errors.Is(err, rampart.ErrConfig) {
 		t.Fatalf("negative limit: err = %v", err)
 	}
 	mw := must(BodyLimit(BodyLimitOptions{MaxBytes: 5}))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 
@@ -61,8 +62,8 @@ func TestAuditOncePerRejectionNoSecrets(t *testing.T) {
 		status int
 	}{
 		{name: "csrf", ctype: "text/plain", body: body, repeat: 1, code: CodeCSRFRejected, status: 400},
-		{name: "body_limit", ctype: "application/json", body: body + strings.Repeat(" ", 64), repeat: 1, code: CodeRequestTooLarge, status: 413},
-		{name: "rate_limit", ctype: "application/json", body: `{"query":"{me{id}}"}`, repeat: 2, code: CodeRateLimited, status: 429},
+		{name: "body_limit", ctype: "application/json", body: body + strings.Repeat(" ", 64), repeat: 1, code: rampart.CodeRequestTooLarge, status: 413},
+		{name: "rate_limit", ctype: "application/json", body: `{"query":"{me{id}}"}`, repeat: 2, code: rampart.CodeRateLimited, status: 429},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -97,7 +98,7 @@ func TestAuditOncePerRejectionNoSecrets(t *testing.T) {
 				"code": tc.code, "status": float64(tc.status), "subject": "u42", "client_ip": "198.51.100.23",
 				"request_id": "rid-1", "method": "POST", "path": "/query",
 			}
-			if tc.code != CodeRateLimited {
+			if tc.code != rampart.CodeRateLimited {
 				want["subject"] = "" // rejected before authentication ran
 			}
 			for k, v := range want {

@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/rampart-go/rampart"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // ClientIPOptions configures ClientIP. The zero value trusts no proxy: the
@@ -30,7 +33,7 @@ type ClientIPOptions struct {
 const maxXFFHops = 32
 
 // ClientIP returns middleware that resolves the client's address and stores
-// it with WithClientIP (read it with ClientIPFrom). The rules, after chi's
+// it with reqctx.WithClientIP (read it with reqctx.ClientIP). The rules, after chi's
 // ClientIPFromXFF:
 //
 //   - The candidate is the TCP peer, r.RemoteAddr.
@@ -53,8 +56,8 @@ const maxXFFHops = 32
 // counts as TLS for SecureHeaders' HSTS.
 //
 // A RemoteAddr that does not parse (a Unix socket) stores no address;
-// ClientIPFrom then reports false. Check the result before going live: log
-// ClientIPFrom behind your real proxies and compare with your proxy logs.
+// reqctx.ClientIP then reports false. Check the result before going live: log
+// reqctx.ClientIP behind your real proxies and compare with your proxy logs.
 func ClientIP(opts ClientIPOptions) (func(http.Handler) http.Handler, error) {
 	trusted, err := parsePrefixes(opts.TrustedProxies)
 	if err != nil {
@@ -64,7 +67,7 @@ func ClientIP(opts ClientIPOptions) (func(http.Handler) http.Handler, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ip, viaProxy := resolveClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted)
 			if ip.IsValid() {
-				ctx := WithClientIP(r.Context(), ip)
+				ctx := reqctx.WithClientIP(r.Context(), ip)
 				if viaProxy && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https") {
 					ctx = context.WithValue(ctx, forwardedTLSKey{}, true)
 				}
@@ -81,12 +84,12 @@ func parsePrefixes(list []string) ([]netip.Prefix, error) {
 		s = strings.TrimSpace(s)
 		if p, err := netip.ParsePrefix(s); err == nil {
 			if p.Addr().Zone() != "" {
-				return nil, fmt.Errorf("%w: client ip: trusted proxy %q has a zone", ErrInvalidConfig, s)
+				return nil, fmt.Errorf("%w: httpsec: client ip: trusted proxy %q has a zone", rampart.ErrConfig, s)
 			}
 			if p.Addr().Is4In6() {
 				// ::ffff:10.0.0.0/104 → 10.0.0.0/8, to match folded addresses.
 				if p.Bits() < 96 {
-					return nil, fmt.Errorf("%w: client ip: trusted proxy %q spans beyond the IPv4-mapped range", ErrInvalidConfig, s)
+					return nil, fmt.Errorf("%w: httpsec: client ip: trusted proxy %q spans beyond the IPv4-mapped range", rampart.ErrConfig, s)
 				}
 				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 			}
@@ -95,7 +98,7 @@ func parsePrefixes(list []string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil || a.Zone() != "" {
-			return nil, fmt.Errorf("%w: client ip: trusted proxy %q is neither a CIDR prefix nor an IP address", ErrInvalidConfig, s)
+			return nil, fmt.Errorf("%w: httpsec: client ip: trusted proxy %q is neither a CIDR prefix nor an IP address", rampart.ErrConfig, s)
 		}
 		a = a.Unmap()
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))

@@ -7,6 +7,9 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 type clientIPCase struct {
@@ -56,7 +59,7 @@ func TestClientIP(t *testing.T) {
 			var got netip.Addr
 			var stored bool
 			h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				got, stored = ClientIPFrom(r.Context())
+				got, stored = reqctx.ClientIP(r.Context())
 			}))
 			r := httptest.NewRequest("GET", "/", nil)
 			r.RemoteAddr = tc.remote
@@ -81,7 +84,7 @@ func TestClientIPNoTrustedProxies(t *testing.T) {
 	t.Parallel()
 	mw := must(ClientIP(ClientIPOptions{}))
 	var got netip.Addr
-	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = ClientIPFrom(r.Context()) }))
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = reqctx.ClientIP(r.Context()) }))
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "127.0.0.1:9"
 	r.Header.Set("X-Forwarded-For", "1.2.3.4")
@@ -96,15 +99,15 @@ func TestClientIPConfig(t *testing.T) {
 	for _, bad := range []string{"10.0.0.0/33", "not-a-cidr", "", "fe80::1%eth0", "::ffff:0:0/90"} {
 		t.Run(bad, func(t *testing.T) {
 			t.Parallel()
-			if _, err := ClientIP(ClientIPOptions{TrustedProxies: []string{bad}}); !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("err = %v, want ErrInvalidConfig", err)
+			if _, err := ClientIP(ClientIPOptions{TrustedProxies: []string{bad}}); !errors.Is(err, rampart.ErrConfig) {
+				t.Fatalf("err = %v, want rampart.ErrConfig", err)
 			}
 		})
 	}
 	// A v4-mapped prefix is folded so that it matches folded peers.
 	mw := must(ClientIP(ClientIPOptions{TrustedProxies: []string{"::ffff:10.0.0.0/104"}}))
 	var got netip.Addr
-	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = ClientIPFrom(r.Context()) }))
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = reqctx.ClientIP(r.Context()) }))
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "10.1.1.1:1"
 	r.Header.Set("X-Forwarded-For", "192.0.2.5")

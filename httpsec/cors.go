@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/rs/cors"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Defaults of CORSOptions.
@@ -70,7 +72,7 @@ type CORSOptions struct {
 // blocks the real request; CORS records it with CodeCORSRejected. A
 // non-preflight request from an unlisted origin is served without CORS
 // headers (the browser hides the response from the page); stopping its
-// side effects is CSRF's job. The returned error wraps ErrInvalidConfig.
+// side effects is CSRF's job. The returned error wraps rampart.ErrConfig.
 func CORS(opts CORSOptions) (func(http.Handler) http.Handler, error) {
 	co := cors.Options{
 		AllowCredentials: opts.AllowCredentials,
@@ -86,15 +88,15 @@ func CORS(opts CORSOptions) (func(http.Handler) http.Handler, error) {
 	}
 	for _, h := range co.AllowedHeaders {
 		if h == "*" {
-			return nil, fmt.Errorf("%w: cors: AllowedHeaders \"*\" is refused; list the headers", ErrInvalidConfig)
+			return nil, fmt.Errorf("%w: httpsec: cors: AllowedHeaders \"*\" is refused; list the headers", rampart.ErrConfig)
 		}
 		if !validToken(h) {
-			return nil, fmt.Errorf("%w: cors: %q is not a valid header name", ErrInvalidConfig, h)
+			return nil, fmt.Errorf("%w: httpsec: cors: %q is not a valid header name", rampart.ErrConfig, h)
 		}
 	}
 	for _, m := range co.AllowedMethods {
 		if !validToken(m) {
-			return nil, fmt.Errorf("%w: cors: %q is not a valid method", ErrInvalidConfig, m)
+			return nil, fmt.Errorf("%w: httpsec: cors: %q is not a valid method", rampart.ErrConfig, m)
 		}
 	}
 	if len(co.ExposedHeaders) == 0 {
@@ -113,10 +115,10 @@ func CORS(opts CORSOptions) (func(http.Handler) http.Handler, error) {
 		o = strings.ToLower(strings.TrimSpace(o))
 		if o == "*" {
 			if opts.AllowCredentials {
-				return nil, fmt.Errorf("%w: cors: origin \"*\" with AllowCredentials would let every site act as the user", ErrInvalidConfig)
+				return nil, fmt.Errorf("%w: httpsec: cors: origin \"*\" with AllowCredentials would let every site act as the user", rampart.ErrConfig)
 			}
 			if len(opts.AllowedOrigins) > 1 {
-				return nil, fmt.Errorf("%w: cors: origin \"*\" mixed with other origins", ErrInvalidConfig)
+				return nil, fmt.Errorf("%w: httpsec: cors: origin \"*\" mixed with other origins", rampart.ErrConfig)
 			}
 		} else if err := validOrigin(o); err != nil {
 			return nil, err
@@ -149,16 +151,16 @@ func CORS(opts CORSOptions) (func(http.Handler) http.Handler, error) {
 // validOrigin checks a lowercased allowlist entry.
 func validOrigin(o string) error {
 	if o == "null" {
-		return fmt.Errorf("%w: cors: origin \"null\" is shared by every sandboxed frame and file: page", ErrInvalidConfig)
+		return fmt.Errorf("%w: httpsec: cors: origin \"null\" is shared by every sandboxed frame and file: page", rampart.ErrConfig)
 	}
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 		u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "/") {
-		return fmt.Errorf("%w: cors: origin %q is not scheme://host[:port]", ErrInvalidConfig, o)
+		return fmt.Errorf("%w: httpsec: cors: origin %q is not scheme://host[:port]", rampart.ErrConfig, o)
 	}
 	if i := strings.IndexByte(u.Host, '*'); i >= 0 {
 		if !strings.HasPrefix(u.Host, "*.") || strings.Count(u.Host, "*") > 1 || strings.Count(u.Host, ".") < 2 {
-			return fmt.Errorf("%w: cors: origin %q: the only wildcard allowed is a leading \"*.\" before a registrable domain", ErrInvalidConfig, o)
+			return fmt.Errorf("%w: httpsec: cors: origin %q: the only wildcard allowed is a leading \"*.\" before a registrable domain", rampart.ErrConfig, o)
 		}
 	}
 	return nil

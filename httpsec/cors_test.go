@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/internal/golden"
 )
 
@@ -110,8 +111,8 @@ func TestCORSConfig(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := CORS(tc.opts); !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("err = %v, want ErrInvalidConfig", err)
+			if _, err := CORS(tc.opts); !errors.Is(err, rampart.ErrConfig) {
+				t.Fatalf("err = %v, want rampart.ErrConfig", err)
 			}
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/rampart-go/rampart"
 )
 
 // DefaultCSRFHeaders returns the headers CSRF accepts when
@@ -57,7 +59,7 @@ type CSRFOptions struct {
 //
 // Mount CSRF on the endpoints browsers call (the GraphQL route), not in
 // front of health checks or form-encoded webhooks from other services,
-// which it would refuse. The returned error wraps ErrInvalidConfig.
+// which it would refuse. The returned error wraps rampart.ErrConfig.
 func CSRF(opts CSRFOptions) (func(http.Handler) http.Handler, error) {
 	names := opts.RequestHeaders
 	if len(names) == 0 {
@@ -68,10 +70,10 @@ func CSRF(opts CSRFOptions) (func(http.Handler) http.Handler, error) {
 	for _, n := range names {
 		n = strings.TrimSpace(n)
 		if !validToken(n) {
-			return nil, fmt.Errorf("%w: csrf: %q is not a valid header name", ErrInvalidConfig, n)
+			return nil, fmt.Errorf("%w: httpsec: csrf: %q is not a valid header name", rampart.ErrConfig, n)
 		}
 		if browserMaySend(n) {
-			return nil, fmt.Errorf("%w: csrf: a browser may send %q cross-site without a preflight; it cannot prove anything", ErrInvalidConfig, n)
+			return nil, fmt.Errorf("%w: httpsec: csrf: a browser may send %q cross-site without a preflight; it cannot prove anything", rampart.ErrConfig, n)
 		}
 		canon = append(canon, http.CanonicalHeaderKey(n))
 		shown = append(shown, n)

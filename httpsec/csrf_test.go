@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/internal/golden"
 )
 
@@ -140,7 +141,7 @@ func TestCSRFRefusesUselessHeaders(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			_, err := CSRF(CSRFOptions{RequestHeaders: []string{name}})
-			if !errors.Is(err, ErrInvalidConfig) {
+			if !errors.Is(err, rampart.ErrConfig) {
 				t.Fatalf("CSRF accepted %q as proof of a preflight: err = %v", name, err)
 			}
 		})

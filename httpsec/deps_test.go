@@ -7,9 +7,9 @@ import (
 )
 
 // TestDeps keeps httpsec free of GraphQL and WebSocket code: it is the
-// plain-HTTP layer that gqlsec and wssec build on, so it may import auth,
-// ratelimit, rs/cors and the standard library, and nothing that would pull
-// gqlgen into a webhook server.
+// plain-HTTP layer in front of gqlsec and wssec, so it may import auth,
+// ratelimit, reqctx, rs/cors and the standard library, and nothing that would
+// pull gqlgen or a Redis client into a webhook server.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
@@ -27,6 +27,7 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/complexity": "complexity is GraphQL-only",
 		"github.com/microcosm-cc/bluemonday":       "sanitising is not an HTTP-layer job",
 		"modernc.org/sqlite":                       "storage belongs to the demo",
+		"github.com/redis/go-redis":                "Redis stores live in ratelimit/redisrl; in-memory users link no Redis client",
 	}
 	deps := strings.Fields(string(out))
 	if len(deps) < 10 {

@@ -6,7 +6,7 @@
 // GraphQL or not (WebSocket handshakes, webhooks, health checks).
 //
 // Constructors validate their options and return an error wrapping
-// ErrInvalidConfig, so misconfiguration stops startup; the zero value of
+// rampart.ErrConfig, so misconfiguration stops startup; the zero value of
 // every options struct is the hardened default. Rejections answer with the
 // GraphQL error shape and a stable code:
 //

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // chain applies middleware so that the first one listed runs first.
@@ -110,7 +111,7 @@ func ExampleLogHandler() {
 func ExampleClientIP() {
 	mw := must(httpsec.ClientIP(httpsec.ClientIPOptions{TrustedProxies: []string{"10.0.0.0/8"}}))
 	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip, _ := httpsec.ClientIPFrom(r.Context())
+		ip, _ := reqctx.ClientIP(r.Context())
 		fmt.Println(r.RemoteAddr, "->", ip)
 	}))
 	for _, peer := range []string{"10.0.0.7:1", "203.0.113.5:1"} {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Defaults of SecureHeadersOptions.
@@ -63,14 +65,14 @@ type SecureHeadersOptions struct {
 //
 // and Strict-Transport-Security on TLS requests when opts.HSTS is set. A
 // handler may still overwrite any of them (a cacheable public resource, for
-// instance). The returned error wraps ErrInvalidConfig.
+// instance). The returned error wraps rampart.ErrConfig.
 func SecureHeaders(opts SecureHeadersOptions) (func(http.Handler) http.Handler, error) {
 	csp := opts.ContentSecurityPolicy
 	if csp == "" {
 		csp = DefaultContentSecurityPolicy
 	}
 	if strings.ContainsAny(csp, "\r\n") {
-		return nil, fmt.Errorf("%w: secure headers: Content-Security-Policy contains a line break", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: httpsec: secure headers: Content-Security-Policy contains a line break", rampart.ErrConfig)
 	}
 	corp := opts.CrossOriginResourcePolicy
 	switch corp {
@@ -78,19 +80,19 @@ func SecureHeaders(opts SecureHeadersOptions) (func(http.Handler) http.Handler, 
 		corp = "same-origin"
 	case "same-origin", "same-site", "cross-origin":
 	default:
-		return nil, fmt.Errorf("%w: secure headers: Cross-Origin-Resource-Policy %q is not same-origin, same-site or cross-origin", ErrInvalidConfig, corp)
+		return nil, fmt.Errorf("%w: httpsec: secure headers: Cross-Origin-Resource-Policy %q is not same-origin, same-site or cross-origin", rampart.ErrConfig, corp)
 	}
 	var hsts []string
 	if opts.HSTS {
 		age := opts.HSTSMaxAge
 		switch {
 		case age < 0:
-			return nil, fmt.Errorf("%w: secure headers: negative HSTSMaxAge", ErrInvalidConfig)
+			return nil, fmt.Errorf("%w: httpsec: secure headers: negative HSTSMaxAge", rampart.ErrConfig)
 		case age == 0:
 			age = DefaultHSTSMaxAge
 		}
 		if opts.HSTSPreload && (!opts.HSTSIncludeSubdomains || age < hstsPreloadMinAge) {
-			return nil, fmt.Errorf("%w: secure headers: HSTSPreload needs HSTSIncludeSubdomains and a max-age of at least one year", ErrInvalidConfig)
+			return nil, fmt.Errorf("%w: httpsec: secure headers: HSTSPreload needs HSTSIncludeSubdomains and a max-age of at least one year", rampart.ErrConfig)
 		}
 		v := "max-age=" + strconv.FormatInt(int64(age/time.Second), 10)
 		if opts.HSTSIncludeSubdomains {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/internal/golden"
 )
 
@@ -96,8 +97,8 @@ func TestSecureHeadersConfig(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := SecureHeaders(tc.opts); !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("err = %v, want ErrInvalidConfig", err)
+			if _, err := SecureHeaders(tc.opts); !errors.Is(err, rampart.ErrConfig) {
+				t.Fatalf("err = %v, want rampart.ErrConfig", err)
 			}
 		})
 	}

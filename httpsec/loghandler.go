@@ -3,6 +3,8 @@ package httpsec
 import (
 	"context"
 	"log/slog"
+
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Attribute keys added by LogHandler and written by Auditor.
@@ -43,9 +45,9 @@ func (h *ctxHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	id := ""
 	if !h.hasID {
-		id = RequestIDFrom(ctx)
+		id = reqctx.RequestID(ctx)
 	}
-	ip, ipOK := ClientIPFrom(ctx)
+	ip, ipOK := reqctx.ClientIP(ctx)
 	ipOK = ipOK && !h.hasIP
 	if id == "" && !ipOK {
 		return h.next.Handle(ctx, r)

@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Defaults of RateLimitOptions.
@@ -60,18 +62,18 @@ type RateLimitOptions struct {
 //
 //   - an authenticated caller (auth.PrincipalFrom) is keyed by its
 //     subject, at the rate of its tier (Roles, else Authenticated);
-//   - anyone else is keyed by ClientIPFrom, or by r.RemoteAddr's host when
+//   - anyone else is keyed by reqctx.ClientIP, or by r.RemoteAddr's host when
 //     ClientIP did not run, at the Anonymous rate.
 //
 // Every response gets RateLimit-Limit, RateLimit-Remaining and
 // RateLimit-Reset (ratelimit.WriteHeaders). A refused request gets 429,
-// Retry-After and CodeRateLimited. If l fails (an error, such as one
+// Retry-After and rampart.CodeRateLimited. If l fails (an error, such as one
 // wrapping ratelimit.ErrBackend), the request is refused — fail closed —
-// with 503, Retry-After and CodeRateLimitUnavailable; the client never sees
-// the error. The returned error wraps ErrInvalidConfig.
+// with 503, Retry-After and rampart.CodeRateLimitUnavailable; the client never sees
+// the error. The returned error wraps rampart.ErrConfig.
 func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) http.Handler, error) {
 	if l == nil {
-		return nil, fmt.Errorf("%w: rate limit: nil Limiter", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: httpsec: rate limit: nil Limiter", rampart.ErrConfig)
 	}
 	anon, err := rateOrDefault("Anonymous", opts.Anonymous, DefaultAnonymousRate())
 	if err != nil {
@@ -88,7 +90,7 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 	roles := make([]roleRate, 0, len(opts.Roles))
 	for role, rt := range opts.Roles {
 		if role == "" {
-			return nil, fmt.Errorf("%w: rate limit: empty role name", ErrInvalidConfig)
+			return nil, fmt.Errorf("%w: httpsec: rate limit: empty role name", rampart.ErrConfig)
 		}
 		if err := checkRate("Roles["+role+"]", rt); err != nil {
 			return nil, err
@@ -98,13 +100,13 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 	cost := opts.Cost
 	switch {
 	case cost < 0:
-		return nil, fmt.Errorf("%w: rate limit: negative Cost", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: httpsec: rate limit: negative Cost", rampart.ErrConfig)
 	case cost == 0:
 		cost = 1
 	}
 	for _, r := range append([]roleRate{{"", anon}, {"", authd}}, roles...) {
 		if cost > burst(r.rate) {
-			return nil, fmt.Errorf("%w: rate limit: Cost %d exceeds a burst of %d: every request would be refused", ErrInvalidConfig, cost, burst(r.rate))
+			return nil, fmt.Errorf("%w: httpsec: rate limit: Cost %d exceeds a burst of %d: every request would be refused", rampart.ErrConfig, cost, burst(r.rate))
 		}
 	}
 	prefix := opts.KeyPrefix
@@ -114,13 +116,13 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 	retry := opts.RetryAfterUnavailable
 	switch {
 	case retry < 0:
-		return nil, fmt.Errorf("%w: rate limit: negative RetryAfterUnavailable", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: httpsec: rate limit: negative RetryAfterUnavailable", rampart.ErrConfig)
 	case retry == 0:
 		retry = DefaultRetryAfterUnavailable
 	}
 	retryUnavailable := strconv.FormatInt(int64((retry+time.Second-1)/time.Second), 10)
-	limited := errorJSON(CodeRateLimited, "Too many requests: slow down and retry after the number of seconds in the Retry-After header.")
-	unavailable := errorJSON(CodeRateLimitUnavailable, "The service cannot check request limits right now; retry after the number of seconds in the Retry-After header.")
+	limited := errorJSON(rampart.CodeRateLimited, "Too many requests: slow down and retry after the number of seconds in the Retry-After header.")
+	unavailable := errorJSON(rampart.CodeRateLimitUnavailable, "The service cannot check request limits right now; retry after the number of seconds in the Retry-After header.")
 	audit := opts.Auditor
 
 	rateFor := func(p *auth.Principal) ratelimit.Rate {
@@ -141,21 +143,21 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 			if p, ok := auth.PrincipalFrom(ctx); ok {
 				key = prefix + "user:" + p.Subject
 				rate = rateFor(p)
-			} else if ip, ok := ClientIPFrom(ctx); ok {
+			} else if ip, ok := reqctx.ClientIP(ctx); ok {
 				key = prefix + "ip:" + ip.String()
 			} else {
 				key = prefix + "ip:" + peerHost(r.RemoteAddr)
 			}
 			d, err := l.Allow(ctx, key, rate, cost)
 			if err != nil {
-				audit.RejectRequest(r, CodeRateLimitUnavailable, http.StatusServiceUnavailable, "limiter error")
+				audit.RejectRequest(r, rampart.CodeRateLimitUnavailable, http.StatusServiceUnavailable, "limiter error")
 				w.Header().Set("Retry-After", retryUnavailable)
 				writeError(w, r, http.StatusServiceUnavailable, unavailable)
 				return
 			}
 			ratelimit.WriteHeaders(w.Header(), d)
 			if !d.Allowed {
-				audit.RejectRequest(r, CodeRateLimited, http.StatusTooManyRequests,
+				audit.RejectRequest(r, rampart.CodeRateLimited, http.StatusTooManyRequests,
 					"limit="+strconv.Itoa(rate.Limit)+" period="+rate.Period.String())
 				writeError(w, r, http.StatusTooManyRequests, limited)
 				return
@@ -174,7 +176,7 @@ func rateOrDefault(name string, r, def ratelimit.Rate) (ratelimit.Rate, error) {
 
 func checkRate(name string, r ratelimit.Rate) error {
 	if err := r.Validate(); err != nil {
-		return fmt.Errorf("%w: rate limit: %s: %w", ErrInvalidConfig, name, err)
+		return fmt.Errorf("%w: httpsec: rate limit: %s: %w", rampart.ErrConfig, name, err)
 	}
 	return nil
 }

@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 
 	"github.com/rampart-go/rampart/internal/golden"
 )
@@ -98,7 +100,7 @@ func TestRateLimitKeys(t *testing.T) {
 				ctx = auth.WithPrincipal(ctx, tc.principal)
 			}
 			if tc.clientIP != "" {
-				ctx = WithClientIP(ctx, netip.MustParseAddr(tc.clientIP))
+				ctx = reqctx.WithClientIP(ctx, netip.MustParseAddr(tc.clientIP))
 			}
 			rec := httptest.NewRecorder()
 			mw(okHandler()).ServeHTTP(rec, r.WithContext(ctx))
@@ -131,7 +133,7 @@ func TestRateLimitBackendDown(t *testing.T) {
 		t.Fatalf("internal detail leaked: %s", rec.Body)
 	}
 	golden.Check(t, "rate_limit_unavailable", []byte(dump(rec.Result(), "Content-Type", "RateLimit-Limit", "Retry-After")))
-	if n := len(log.lines()); n != 1 || !strings.Contains(log.String(), CodeRateLimitUnavailable) {
+	if n := len(log.lines()); n != 1 || !strings.Contains(log.String(), rampart.CodeRateLimitUnavailable) {
 		t.Fatalf("want one RATE_LIMIT_UNAVAILABLE record, got %s", log)
 	}
 }
@@ -155,8 +157,8 @@ func TestRateLimitConfig(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := RateLimit(tc.l, tc.opts); !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("err = %v, want ErrInvalidConfig", err)
+			if _, err := RateLimit(tc.l, tc.opts); !errors.Is(err, rampart.ErrConfig) {
+				t.Fatalf("err = %v, want rampart.ErrConfig", err)
 			}
 		})
 	}

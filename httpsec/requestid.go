@@ -3,6 +3,8 @@ package httpsec
 import (
 	"crypto/rand"
 	"net/http"
+
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // RequestIDHeader is the header RequestID sets on responses and, when
@@ -27,7 +29,7 @@ type RequestIDOptions struct {
 }
 
 // RequestID returns middleware that gives each request an id, stores it in
-// the context (WithRequestID; read it with RequestIDFrom) and sends it in
+// the context (reqctx.WithRequestID; read it with reqctx.RequestID) and sends it in
 // the X-Request-Id response header, so that a client quoting it lets the
 // operator find the request's log records (see LogHandler). Ids never
 // carry anything from the request but a validated incoming id.
@@ -49,7 +51,7 @@ func RequestID(opts RequestIDOptions) func(http.Handler) http.Handler {
 				id = gen()
 			}
 			w.Header()[RequestIDHeader] = []string{id}
-			next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), id)))
+			next.ServeHTTP(w, r.WithContext(reqctx.WithRequestID(r.Context(), id)))
 		})
 	}
 }

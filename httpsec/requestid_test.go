@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 func requestIDCases() []struct {
@@ -38,7 +40,7 @@ func TestRequestID(t *testing.T) {
 			for _, trust := range []bool{false, true} {
 				var ctxID string
 				mw := RequestID(RequestIDOptions{TrustIncoming: trust, NewID: func() string { return "generated" }})
-				h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ctxID = RequestIDFrom(r.Context()) }))
+				h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ctxID = reqctx.RequestID(r.Context()) }))
 				r := httptest.NewRequest("GET", "/", nil)
 				r.Header.Set("X-Request-Id", tc.incoming)
 				rec := httptest.NewRecorder()
@@ -77,7 +79,7 @@ func FuzzRequestID(f *testing.F) {
 	h := RequestID(RequestIDOptions{TrustIncoming: true, NewID: func() string { return "fresh" }})
 	f.Fuzz(func(t *testing.T, incoming string) {
 		var ctxID string
-		hh := h(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ctxID = RequestIDFrom(r.Context()) }))
+		hh := h(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ctxID = reqctx.RequestID(r.Context()) }))
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header["X-Request-Id"] = []string{incoming}
 		rec := httptest.NewRecorder()
@@ -106,7 +108,7 @@ func TestLogHandler(t *testing.T) {
 			return a
 		},
 	})))
-	ctx := WithClientIP(WithRequestID(context.Background(), "rid-1"), netip.MustParseAddr("192.0.2.1"))
+	ctx := reqctx.WithClientIP(reqctx.WithRequestID(context.Background(), "rid-1"), netip.MustParseAddr("192.0.2.1"))
 
 	log.InfoContext(ctx, "with context")
 	log.Info("without context")

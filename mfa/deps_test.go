@@ -7,8 +7,8 @@ import (
 )
 
 // TestDeps keeps mfa transport-neutral: it may use auth, ratelimit and
-// pquerna/otp, but no GraphQL, WebSocket or HTML code, and never the demo
-// (DESIGN.md; STYLE.md habit 10).
+// pquerna/otp, the root package and internal/expiring, but no GraphQL,
+// WebSocket or HTML code, and never the demo.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/mfa").CombinedOutput()

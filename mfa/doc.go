@@ -18,7 +18,7 @@
 //     against the stored hashes; the caller deletes the hash that matched.
 //   - Fresh and RequireFresh tell whether a Principal proved a second factor
 //     recently enough for a sensitive operation (step-up), so that a
-//     directive can refuse with CodeMFARequired.
+//     directive can refuse with rampart.CodeMFARequired.
 //
 // Errors are sentinels with stable codes (ErrorCode maps any error to the
 // code and message a client may see). Nothing in this package keeps global

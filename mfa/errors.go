@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Stable codes sent to clients in a GraphQL error's extensions.code.
@@ -11,9 +13,6 @@ const (
 	// CodeMFAInvalid: the code (TOTP or recovery) is wrong, malformed or
 	// already used. Which of these is never said.
 	CodeMFAInvalid = "MFA_INVALID"
-	// CodeMFARequired: the operation needs a recent second-factor login
-	// (step-up); authenticate with a code and retry.
-	CodeMFARequired = "MFA_REQUIRED"
 	// CodeTooManyAttempts: the subject failed too often; retry after the
 	// delay given.
 	CodeTooManyAttempts = "MFA_TOO_MANY_ATTEMPTS"
@@ -58,9 +57,6 @@ var (
 	// ErrInvalidAccount means Enroll was given an empty account name, one
 	// holding a colon, or one that is not valid UTF-8 or too long.
 	ErrInvalidAccount = errors.New("mfa: invalid account name")
-	// ErrInvalidOptions is returned (wrapped) by constructors given options
-	// that cannot work.
-	ErrInvalidOptions = errors.New("mfa: invalid options")
 	// ErrUsedCodesFull is returned by MemoryUsedCodes when it holds
 	// MaxEntries live entries: it refuses rather than forget one, since
 	// forgetting would reopen a replay.
@@ -103,7 +99,7 @@ func ErrorCode(err error) (code, message string) {
 	case errors.Is(err, ErrTooManyAttempts):
 		return CodeTooManyAttempts, MessageTooManyAttempts
 	case errors.Is(err, ErrMFARequired):
-		return CodeMFARequired, MessageMFARequired
+		return rampart.CodeMFARequired, MessageMFARequired
 	case errors.Is(err, ErrInvalidCode):
 		return CodeMFAInvalid, MessageMFAInvalid
 	default:

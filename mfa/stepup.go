@@ -22,7 +22,7 @@ const authTimeLeeway = 30 * time.Second
 // Fresh reports whether p proved a second factor (its AMR holds "otp" or
 // "mfa") at most maxAge before now, judged by p.AuthTime. It is what a
 // sensitive operation asks before it runs (step-up authentication): when
-// Fresh is false, refuse with CodeMFARequired and let the client
+// Fresh is false, refuse with rampart.CodeMFARequired and let the client
 // re-authenticate with a code.
 //
 // It fails closed: an anonymous p, a zero AuthTime, a maxAge of zero or
@@ -40,7 +40,7 @@ func Fresh(p *auth.Principal, maxAge time.Duration, now time.Time) bool {
 }
 
 // RequireFresh returns nil when Fresh(p, maxAge, now) holds, and otherwise
-// an error wrapping ErrMFARequired (ErrorCode gives CodeMFARequired).
+// an error wrapping ErrMFARequired (ErrorCode gives rampart.CodeMFARequired).
 func RequireFresh(p *auth.Principal, maxAge time.Duration, now time.Time) error {
 	if Fresh(p, maxAge, now) {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/mfa"
 )
@@ -52,8 +53,8 @@ func TestFresh(t *testing.T) {
 				if !errors.Is(err, mfa.ErrMFARequired) {
 					t.Fatalf("RequireFresh error %v is not ErrMFARequired", err)
 				}
-				if c, _ := mfa.ErrorCode(err); c != mfa.CodeMFARequired {
-					t.Fatalf("code %q, want %q", c, mfa.CodeMFARequired)
+				if c, _ := mfa.ErrorCode(err); c != rampart.CodeMFARequired {
+					t.Fatalf("code %q, want %q", c, rampart.CodeMFARequired)
 				}
 			}
 		})
@@ -72,7 +73,7 @@ func TestErrorCode(t *testing.T) {
 		{mfa.ErrInvalidCode, mfa.CodeMFAInvalid},
 		{errors.Join(mfa.ErrCodeReused, mfa.ErrInvalidCode), mfa.CodeMFAInvalid},
 		{&mfa.TooManyAttemptsError{RetryAfter: time.Minute}, mfa.CodeTooManyAttempts},
-		{mfa.ErrMFARequired, mfa.CodeMFARequired},
+		{mfa.ErrMFARequired, rampart.CodeMFARequired},
 		{mfa.ErrUnavailable, mfa.CodeMFAUnavailable},
 		{mfa.ErrInvalidSecret, mfa.CodeMFAUnavailable},
 		{errors.New("anything else"), mfa.CodeMFAUnavailable},

@@ -17,6 +17,7 @@ import (
 	"github.com/pquerna/otp/hotp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/ratelimit"
 )
 
@@ -153,10 +154,10 @@ type TOTP struct {
 }
 
 // NewTOTP validates opts and returns a TOTP. Misconfiguration is an error
-// wrapping ErrInvalidOptions.
+// wrapping rampart.ErrConfig.
 func NewTOTP(opts Options) (*TOTP, error) {
 	bad := func(format string, args ...any) (*TOTP, error) {
-		return nil, fmt.Errorf("%w: "+format, append([]any{ErrInvalidOptions}, args...)...)
+		return nil, fmt.Errorf("%w: mfa: "+format, append([]any{rampart.ErrConfig}, args...)...)
 	}
 	switch {
 	case opts.Issuer == "":
@@ -208,13 +209,13 @@ func NewTOTP(opts Options) (*TOTP, error) {
 	if opts.Limiter == nil {
 		m, err := ratelimit.NewMemory(ratelimit.MemoryOptions{Now: opts.Now})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+			return nil, fmt.Errorf("%w: mfa: %w", rampart.ErrConfig, err)
 		}
 		opts.Limiter = m
 	}
 	lo, err := ratelimit.NewLockout(opts.Limiter, ratelimit.LockoutOptions{MaxFailures: opts.MaxFailures, Window: opts.FailureWindow})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+		return nil, fmt.Errorf("%w: mfa: %w", rampart.ErrConfig, err)
 	}
 	if opts.UsedCodes == nil {
 		u, err := NewMemoryUsedCodes(MemoryUsedCodesOptions{Now: opts.Now})

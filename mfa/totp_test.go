@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
 )
@@ -395,8 +396,8 @@ func TestNewTOTPOptions(t *testing.T) {
 			if (err == nil) != tt.ok {
 				t.Fatalf("NewTOTP = %v, want ok=%v", err, tt.ok)
 			}
-			if err != nil && !errors.Is(err, mfa.ErrInvalidOptions) {
-				t.Fatalf("error %v does not wrap ErrInvalidOptions", err)
+			if err != nil && !errors.Is(err, rampart.ErrConfig) {
+				t.Fatalf("error %v does not wrap rampart.ErrConfig", err)
 			}
 		})
 	}

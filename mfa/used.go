@@ -1,12 +1,13 @@
 package mfa
 
 import (
-	"container/heap"
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/rampart-go/rampart"
+	"github.com/rampart-go/rampart/internal/expiring"
 )
 
 // UsedCodes remembers which codes have been accepted, so that each is
@@ -40,25 +41,22 @@ type MemoryUsedCodesOptions struct {
 	Now func() time.Time
 }
 
-// MemoryUsedCodes is an in-process UsedCodes: a map from the SHA-256 of each
-// key (so an entry's size does not depend on the key's) to its expiry, with
-// a min-heap of expiries. Expired entries are dropped on every call; no
-// goroutine runs. It is safe for concurrent use.
+// MemoryUsedCodes is an in-process UsedCodes: a bounded set of the SHA-256 of
+// each key (so an entry's size does not depend on the key's) with its
+// expiry. Expired entries are dropped on every call; no goroutine runs. It
+// is safe for concurrent use.
 type MemoryUsedCodes struct {
-	mu   sync.Mutex
-	max  int
-	now  func() time.Time
-	seen map[[sha256.Size]byte]int64 // key hash -> expiry, Unix nanoseconds
-	exp  expiryHeap
+	set *expiring.Set
+	now func() time.Time
 }
 
 var _ UsedCodes = (*MemoryUsedCodes)(nil)
 
 // NewMemoryUsedCodes returns an empty in-memory store. It fails only on
-// invalid options.
+// invalid options, with an error wrapping rampart.ErrConfig.
 func NewMemoryUsedCodes(opts MemoryUsedCodesOptions) (*MemoryUsedCodes, error) {
 	if opts.MaxEntries < 0 {
-		return nil, fmt.Errorf("%w: MaxEntries %d must not be negative", ErrInvalidOptions, opts.MaxEntries)
+		return nil, fmt.Errorf("%w: mfa: MaxEntries %d must not be negative", rampart.ErrConfig, opts.MaxEntries)
 	}
 	if opts.MaxEntries == 0 {
 		opts.MaxEntries = DefaultMaxUsedCodes
@@ -66,61 +64,22 @@ func NewMemoryUsedCodes(opts MemoryUsedCodesOptions) (*MemoryUsedCodes, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &MemoryUsedCodes{max: opts.MaxEntries, now: opts.Now, seen: make(map[[sha256.Size]byte]int64)}, nil
+	return &MemoryUsedCodes{set: expiring.New(opts.MaxEntries), now: opts.Now}, nil
 }
 
 // MarkUsed implements UsedCodes. An until not after now records nothing
 // and reports a first use (the entry would already have expired). It fails
 // with ErrUsedCodesFull when MaxEntries live entries are held.
 func (m *MemoryUsedCodes) MarkUsed(_ context.Context, key string, until time.Time) (bool, error) {
-	h := sha256.Sum256([]byte(key))
-	now := m.now().UnixNano()
-	exp := until.UnixNano()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for len(m.exp) > 0 && m.exp[0].exp <= now {
-		e := heap.Pop(&m.exp).(usedEntry)
-		if m.seen[e.key] == e.exp {
-			delete(m.seen, e.key)
-		}
-	}
-	if _, ok := m.seen[h]; ok {
+	switch o, _ := m.set.Add(sha256.Sum256([]byte(key)), until.UnixNano(), m.now().UnixNano()); o {
+	case expiring.Present:
 		return false, nil
+	case expiring.Full:
+		return false, fmt.Errorf("%w: %d live entries", ErrUsedCodesFull, m.set.Max())
 	}
-	if exp <= now {
-		return true, nil
-	}
-	if len(m.seen) >= m.max {
-		return false, fmt.Errorf("%w: %d live entries", ErrUsedCodesFull, len(m.seen))
-	}
-	m.seen[h] = exp
-	heap.Push(&m.exp, usedEntry{key: h, exp: exp})
 	return true, nil
 }
 
 // Len reports how many entries are held, expired ones not yet dropped
 // included.
-func (m *MemoryUsedCodes) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.seen)
-}
-
-type usedEntry struct {
-	key [sha256.Size]byte
-	exp int64
-}
-
-// expiryHeap is a min-heap of entries by expiry.
-type expiryHeap []usedEntry
-
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].exp < h[j].exp }
-func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(usedEntry)) }
-func (h *expiryHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return e
-}
+func (m *MemoryUsedCodes) Len() int { return m.set.Len() }

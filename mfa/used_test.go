@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/mfa"
 )
 
@@ -43,7 +44,7 @@ func TestMemoryUsedCodes(t *testing.T) {
 	if m.Len() != 2 {
 		t.Fatalf("Len = %d, want 2", m.Len())
 	}
-	if _, err := mfa.NewMemoryUsedCodes(mfa.MemoryUsedCodesOptions{MaxEntries: -1}); !errors.Is(err, mfa.ErrInvalidOptions) {
+	if _, err := mfa.NewMemoryUsedCodes(mfa.MemoryUsedCodesOptions{MaxEntries: -1}); !errors.Is(err, rampart.ErrConfig) {
 		t.Fatalf("negative MaxEntries: %v", err)
 	}
 }

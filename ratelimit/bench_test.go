@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/rampart-go/rampart/internal/redistest"
 	"github.com/rampart-go/rampart/ratelimit"
 )
 
@@ -104,46 +103,6 @@ func BenchmarkMemoryAllowNewKey(b *testing.B) {
 		_, _ = m.Allow(ctx, keys[i&(1<<16-1)], slowRate, 1)
 		i++
 	}
-}
-
-// BenchmarkRedisAllow is one Allow against redis-server on loopback. Calls
-// that fail (timeouts on a loaded machine) are counted, not fatal.
-func BenchmarkRedisAllow(b *testing.B) {
-	r, err := ratelimit.NewRedis(redistest.Client(b), ratelimit.RedisOptions{Prefix: redistest.Prefix(b), Timeout: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	mustAllowB(b, r, "api:user:42")
-	b.ReportAllocs()
-	var failures int
-	for b.Loop() {
-		if _, err := r.Allow(ctx, "api:user:42", benchRate, 1); err != nil {
-			failures++
-		}
-	}
-	b.ReportMetric(float64(failures), "failures")
-}
-
-// BenchmarkRedisAllowParallel runs Allow from GOMAXPROCS goroutines.
-func BenchmarkRedisAllowParallel(b *testing.B) {
-	r, err := ratelimit.NewRedis(redistest.Client(b), ratelimit.RedisOptions{Prefix: redistest.Prefix(b), Timeout: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	b.ReportAllocs()
-	var seq atomic.Int64
-	var failures atomic.Int64
-	b.RunParallel(func(pb *testing.PB) {
-		key := "api:user:" + strconv.FormatInt(seq.Add(1), 10)
-		for pb.Next() {
-			if _, err := r.Allow(ctx, key, benchRate, 1); err != nil {
-				failures.Add(1)
-			}
-		}
-	})
-	b.ReportMetric(float64(failures.Load()), "failures")
 }
 
 func mustAllowB(b *testing.B, l ratelimit.Limiter, key string) {

@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestDeps keeps ratelimit a leaf: it imports x/time and go-redis, never
-// GraphQL, WebSocket or other Rampart packages.
+// TestDeps keeps ratelimit a leaf: it imports x/time and the root package
+// rampart (ErrConfig), never go-redis (that is ratelimit/redisrl's), GraphQL,
+// WebSocket or other Rampart packages.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
@@ -18,14 +19,12 @@ func TestDeps(t *testing.T) {
 		"github.com/99designs/gqlgen":    "ratelimit is below the GraphQL layer",
 		"github.com/vektah/gqlparser":    "ratelimit is below the GraphQL layer",
 		"github.com/coder/websocket":     "ratelimit knows nothing of WebSockets",
-		"github.com/rampart-go/rampart/": "ratelimit is a leaf: no other Rampart package (internal/redisx, its shared go-redis call helper, excepted)",
-		"github.com/go-redis/redis_rate": "GCRA is implemented here, in one Lua script",
+		"github.com/redis/go-redis":      "the Redis backend lives in ratelimit/redisrl, so in-memory users do not link go-redis",
+		"github.com/rampart-go/rampart/": "ratelimit is a leaf: no Rampart package but the root one",
+		"github.com/go-redis/redis_rate": "GCRA is implemented in ratelimit/redisrl, in one Lua script",
 	}
 	seen := 0
 	for _, pkg := range strings.Fields(string(out)) {
-		if pkg == "github.com/rampart-go/rampart/internal/redisx" {
-			continue
-		}
 		if pkg == "github.com/rampart-go/rampart/ratelimit" {
 			seen++
 			continue

@@ -7,8 +7,6 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/rampart-go/rampart/ratelimit"
 )
 
@@ -118,21 +116,4 @@ func ExampleNewLockout() {
 	// wrong password
 	// wrong password
 	// locked out, retry in 5m0s
-}
-
-func ExampleNewRedis() {
-	client := redis.NewClient(&redis.Options{
-		Addr: "127.0.0.1:6379",
-		// Let the per-call timeout reach the socket.
-		ContextTimeoutEnabled: true,
-	})
-	limiter, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{
-		Timeout:   100 * time.Millisecond,
-		OnFailure: ratelimit.FailClosed, // the default
-	})
-	if err != nil {
-		panic(err)
-	}
-	d, err := limiter.Allow(context.Background(), "api:user:42", ratelimit.PerSecond(20), 1)
-	fmt.Println(d.Allowed, err)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Resetter is implemented by limiters that can forget a key's bucket, so that
@@ -54,15 +56,14 @@ type Lockout struct {
 // Resetter (Memory and Redis do).
 func NewLockout(l Limiter, opts LockoutOptions) (*Lockout, error) {
 	if l == nil {
-		return nil, fmt.Errorf("%w: nil Limiter", ErrInvalidOptions)
+		return nil, fmt.Errorf("%w: ratelimit: nil Limiter", rampart.ErrConfig)
 	}
 	r, ok := l.(Resetter)
 	if !ok {
-		return nil, fmt.Errorf("%w: %T does not implement Resetter", ErrInvalidOptions, l)
+		return nil, fmt.Errorf("%w: ratelimit: %T does not implement Resetter", rampart.ErrConfig, l)
 	}
 	if opts.MaxFailures < 0 || opts.Window < 0 {
-		return nil, fmt.Errorf("%w: MaxFailures %d and Window %v must not be negative",
-			ErrInvalidOptions, opts.MaxFailures, opts.Window)
+		return nil, fmt.Errorf("%w: ratelimit: MaxFailures %d and Window %v must not be negative", rampart.ErrConfig, opts.MaxFailures, opts.Window)
 	}
 	if opts.MaxFailures == 0 {
 		opts.MaxFailures = DefaultMaxFailures

@@ -2,13 +2,14 @@ package ratelimit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/rampart-go/rampart"
 )
 
 // DefaultMaxKeys is the default bound on the number of buckets a Memory
@@ -23,10 +24,6 @@ const maxShards = 64
 // the one it must evict when its shard is full, to drop buckets that have
 // refilled (and so carry no information).
 const idleScan = 2
-
-// ErrInvalidOptions is returned (wrapped) by constructors given options that
-// cannot work.
-var ErrInvalidOptions = errors.New("ratelimit: invalid options")
 
 // MemoryOptions configures NewMemory. The zero value is the hardened default.
 type MemoryOptions struct {
@@ -103,7 +100,7 @@ type entry struct {
 // NewMemory returns an in-memory Limiter. It fails only on invalid options.
 func NewMemory(opts MemoryOptions) (*Memory, error) {
 	if opts.MaxKeys < 0 {
-		return nil, fmt.Errorf("%w: MaxKeys %d must not be negative", ErrInvalidOptions, opts.MaxKeys)
+		return nil, fmt.Errorf("%w: ratelimit: MaxKeys %d must not be negative", rampart.ErrConfig, opts.MaxKeys)
 	}
 	maxKeys := opts.MaxKeys
 	if maxKeys == 0 {
@@ -164,7 +161,7 @@ func (m *Memory) Allow(_ context.Context, key string, r Rate, n int) (Decision, 
 		return refused(r, 0), fmt.Errorf("%w: %d", ErrInvalidN, n)
 	}
 	now := m.now()
-	burst := r.burst()
+	burst := r.Capacity()
 	perSecond := r.perSecond()
 	s := &m.shards[maphash.String(m.seed, key)&m.mask]
 
@@ -180,7 +177,7 @@ func (m *Memory) Allow(_ context.Context, key string, r Rate, n int) (Decision, 
 	} else {
 		s.touch(e)
 		if e.rate != r {
-			if e.lim.TokensAt(now) >= float64(e.rate.burst()) {
+			if e.lim.TokensAt(now) >= float64(e.rate.Capacity()) {
 				// Full: the same as a fresh bucket, under the new rate.
 				e.lim = rate.NewLimiter(rate.Limit(perSecond), burst)
 			} else {
@@ -237,7 +234,7 @@ func (s *shard) insert(key string, r Rate, now time.Time, perCap int) *entry {
 	if 2*len(s.m) >= perCap {
 		for range idleScan {
 			t := s.tail
-			if t == nil || t.lim.TokensAt(now) < float64(t.rate.burst()) {
+			if t == nil || t.lim.TokensAt(now) < float64(t.rate.Capacity()) {
 				break
 			}
 			s.remove(t)
@@ -246,7 +243,7 @@ func (s *shard) insert(key string, r Rate, now time.Time, perCap int) *entry {
 	for len(s.m) >= perCap {
 		s.remove(s.tail)
 	}
-	e := &entry{key: key, rate: r, lim: rate.NewLimiter(rate.Limit(r.perSecond()), r.burst())}
+	e := &entry{key: key, rate: r, lim: rate.NewLimiter(rate.Limit(r.perSecond()), r.Capacity())}
 	s.m[key] = e
 	s.pushFront(e)
 	return e

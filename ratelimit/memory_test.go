@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/ratelimit"
 )
 
@@ -22,8 +23,8 @@ func newMemory(t testing.TB, opts ratelimit.MemoryOptions) *ratelimit.Memory {
 
 func TestNewMemoryOptions(t *testing.T) {
 	t.Parallel()
-	if _, err := ratelimit.NewMemory(ratelimit.MemoryOptions{MaxKeys: -1}); !errors.Is(err, ratelimit.ErrInvalidOptions) {
-		t.Errorf("MaxKeys -1: err = %v, want ErrInvalidOptions", err)
+	if _, err := ratelimit.NewMemory(ratelimit.MemoryOptions{MaxKeys: -1}); !errors.Is(err, rampart.ErrConfig) {
+		t.Errorf("MaxKeys -1: err = %v, want rampart.ErrConfig", err)
 	}
 	for _, tc := range []struct {
 		name string

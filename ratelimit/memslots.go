@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/rampart-go/rampart"
 )
 
 // MemorySlots is an in-process Slots: a count per key under one mutex. Keys
 // holding no slot take no memory, so the table is bounded by the number of
-// slots held. It suits a single replica; use RedisSlots to cap across
+// slots held. It suits a single replica; use redisrl.Slots (package ratelimit/redisrl) to cap across
 // replicas.
 type MemorySlots struct {
 	mu   sync.Mutex
@@ -23,12 +25,12 @@ func NewMemorySlots() *MemorySlots {
 }
 
 // Acquire takes one of key's max slots. It returns ErrNoSlot when all are
-// taken, an error wrapping ErrInvalidOptions when max < 1 (fail closed), and
+// taken, an error wrapping rampart.ErrConfig when max < 1 (fail closed), and
 // ctx's error if ctx is already done. The release function is safe to call
 // more than once and from any goroutine.
 func (s *MemorySlots) Acquire(ctx context.Context, key string, max int) (func(), error) {
 	if max < 1 {
-		return nil, fmt.Errorf("%w: max %d slots must be positive", ErrInvalidOptions, max)
+		return nil, fmt.Errorf("%w: ratelimit: max %d slots must be positive", rampart.ErrConfig, max)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

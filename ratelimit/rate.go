@@ -32,8 +32,9 @@ func (r Rate) Validate() error {
 	return nil
 }
 
-// burst returns the bucket capacity: Burst, or Limit when Burst is zero.
-func (r Rate) burst() int {
+// Capacity returns the bucket capacity: Burst, or Limit when Burst is zero.
+// Limiter implementations report it as Decision.Limit.
+func (r Rate) Capacity() int {
 	if r.Burst == 0 {
 		return r.Limit
 	}
@@ -76,7 +77,7 @@ func whole(tokens float64, burst int) int {
 func refused(r Rate, retryAfter time.Duration) Decision {
 	d := Decision{RetryAfter: retryAfter}
 	if r.Validate() == nil {
-		d.Limit = r.burst()
+		d.Limit = r.Capacity()
 	}
 	return d
 }

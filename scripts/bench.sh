@@ -33,6 +33,7 @@ SUITE="
 complexity    ^Benchmark(ParseValidate|Analyze|GqlgenComplexity|FragmentBombSeries)$  $BENCHTIME
 gqlsec        ^Benchmark(BaselineParseValidate|Guards|Server)$                        $BENCHTIME
 ratelimit     ^Benchmark                                                              $BENCHTIME
+ratelimit/redisrl ^Benchmark                                                          $BENCHTIME
 httpsec       ^Benchmark(Bare|SecureHeaders|CSRF|CORS|BodyLimit|RequestID|ClientIP|RateLimit|FullChain)$ $BENCHTIME
 auth          ^Benchmark(VerifyJWT|Middleware)$                                       $BENCHTIME
 directives    ^Benchmark(BareResolver|Auth|InterceptField|Query|RateLimit)$           $BENCHTIME

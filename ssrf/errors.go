@@ -27,6 +27,4 @@ var (
 	ErrResolve = errors.New("ssrf: resolve")
 	// ErrTooManyRedirects: Client followed MaxRedirects redirects.
 	ErrTooManyRedirects = errors.New("ssrf: too many redirects")
-	// ErrInvalidConfig: Validate found a malformed AllowHosts pattern.
-	ErrInvalidConfig = errors.New("ssrf: invalid configuration")
 )

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Defaults for a zero Guard.
@@ -66,7 +68,7 @@ type Guard struct {
 
 // Validate reports malformed AllowHosts patterns (which Check would
 // otherwise treat as matching nothing). Call it at startup; the error wraps
-// ErrInvalidConfig.
+// rampart.ErrConfig.
 func (g *Guard) Validate() error {
 	for _, p := range g.AllowHosts {
 		name := strings.TrimPrefix(normalizeHost(p), "*.")
@@ -74,16 +76,16 @@ func (g *Guard) Validate() error {
 			continue
 		}
 		if !validName(name) || endsInNumber(name) {
-			return fmt.Errorf("%w: AllowHosts pattern %q", ErrInvalidConfig, p)
+			return fmt.Errorf("%w: ssrf: AllowHosts pattern %q", rampart.ErrConfig, p)
 		}
 	}
 	for _, p := range g.AllowPorts {
 		if p == 0 {
-			return fmt.Errorf("%w: AllowPorts contains 0", ErrInvalidConfig)
+			return fmt.Errorf("%w: ssrf: AllowPorts contains 0", rampart.ErrConfig)
 		}
 	}
 	if g.DialTimeout < 0 || g.Timeout < 0 {
-		return fmt.Errorf("%w: negative timeout", ErrInvalidConfig)
+		return fmt.Errorf("%w: ssrf: negative timeout", rampart.ErrConfig)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart"
 )
 
 func TestCheck(t *testing.T) {
@@ -213,7 +215,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			err := tt.g.Validate()
-			if (err == nil) != tt.ok || err != nil && !errors.Is(err, ErrInvalidConfig) {
+			if (err == nil) != tt.ok || err != nil && !errors.Is(err, rampart.ErrConfig) {
 				t.Errorf("Validate() = %v, want ok=%v", err, tt.ok)
 			}
 		})

@@ -11,7 +11,10 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/httpsec"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // Check vets one uploaded file, for a resolver (or a directive) to call
@@ -79,7 +82,7 @@ func (g *Guard) check(ctx context.Context, up graphql.Upload) (graphql.Upload, *
 			message: "The file's content is " + typ + ", which is not an allowed type (" + strings.Join(g.allowed, ", ") + ").",
 			err:     fmt.Errorf("%w: detected %s", ErrTypeNotAllowed, typ), detail: "detected=" + typ}
 	}
-	if px := int64(w) * int64(h); g.limits.MaxImagePixels != Unlimited && px > g.limits.MaxImagePixels {
+	if px := int64(w) * int64(h); g.limits.MaxImagePixels != rampart.Unlimited && px > g.limits.MaxImagePixels {
 		dims := strconv.Itoa(w) + "x" + strconv.Itoa(h)
 		return graphql.Upload{}, tooLarge(http.StatusRequestEntityTooLarge,
 			"The image is "+dims+" pixels, more than the limit of "+strconv.FormatInt(g.limits.MaxImagePixels, 10)+" pixels.",
@@ -94,7 +97,7 @@ func (g *Guard) check(ctx context.Context, up graphql.Upload) (graphql.Upload, *
 					slog.String("filename", name),
 					slog.String("type", typ),
 					slog.Int64("size", n),
-					slog.String("request_id", httpsec.RequestIDFrom(ctx)))
+					slog.String("request_id", reqctx.RequestID(ctx)))
 			}
 			return graphql.Upload{}, &rejection{code: CodeRejected, status: http.StatusUnprocessableEntity,
 				message: "The file was rejected.",

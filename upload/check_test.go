@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/upload"
 )
 
@@ -177,12 +178,12 @@ func TestCheckRereadsFromStart(t *testing.T) {
 
 func TestUnlimitedPixels(t *testing.T) {
 	t.Parallel()
-	g, err := upload.New(upload.Config{Limits: upload.Limits{MaxImagePixels: upload.Unlimited}})
+	g, err := upload.New(upload.Config{Limits: upload.Limits{MaxImagePixels: rampart.Unlimited}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := g.Check(context.Background(), graphql.Upload{File: bytes.NewReader(webpVP8X(1<<24, 1<<24))}); err != nil {
-		t.Fatalf("Unlimited pixels still refused: %v", err)
+		t.Fatalf("rampart.Unlimited pixels still refused: %v", err)
 	}
 }
 
@@ -263,8 +264,8 @@ func TestNew(t *testing.T) {
 	for _, r := range bad {
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := upload.New(upload.Config{Limits: r.l}); !errors.Is(err, upload.ErrInvalidConfig) {
-				t.Fatalf("New(%+v) = %v, want ErrInvalidConfig", r.l, err)
+			if _, err := upload.New(upload.Config{Limits: r.l}); !errors.Is(err, rampart.ErrConfig) {
+				t.Fatalf("New(%+v) = %v, want rampart.ErrConfig", r.l, err)
 			}
 		})
 	}

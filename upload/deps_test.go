@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// TestDeps keeps upload where DESIGN.md puts it: it imports gqlgen's
-// graphql and transport packages, gqlparser's gqlerror, auth (the caller)
-// and httpsec (for
-// request ids and audit records; httpsec brings auth, ratelimit and rs/cors
-// along), and nothing from the demo, gqlsec, directives or wssec. gqlgen's
+// TestDeps keeps upload's imports one-way: it imports gqlgen's graphql and
+// transport packages, gqlparser's gqlerror, auth (the caller), reqctx (the
+// client IP), the root package (ErrConfig, Unlimited) and httpsec (audit
+// records; httpsec brings auth, ratelimit and rs/cors along), and nothing
+// from the demo, gqlsec, directives or wssec. gqlgen's
 // transport package imports coder/websocket for its WebSocket transport;
 // that indirect edge is allowed, a direct one from this module is not.
 func TestDeps(t *testing.T) {
@@ -35,6 +35,8 @@ func TestDeps(t *testing.T) {
 		"github.com/vektah/gqlparser/v2/gqlerror":               true,
 		"github.com/rampart-go/rampart/httpsec":                 true,
 		"github.com/rampart-go/rampart/auth":                    true,
+		"github.com/rampart-go/rampart/reqctx":                  true,
+		"github.com/rampart-go/rampart":                         true,
 	}
 	under := func(pkg, prefix string) bool { return pkg == prefix || strings.HasPrefix(pkg, prefix+"/") }
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")

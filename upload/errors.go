@@ -40,9 +40,6 @@ const (
 // (errors.Is works through the *gqlerror.Error that Check returns) and
 // carries the "upload:" prefix.
 var (
-	// ErrInvalidConfig is wrapped by New's errors: misconfiguration is
-	// refused at startup, never discovered per request.
-	ErrInvalidConfig = errors.New("upload: invalid configuration")
 	// ErrTooLarge pairs with CodeTooLarge.
 	ErrTooLarge = errors.New("upload: too large")
 	// ErrTooManyFiles pairs with CodeTooManyFiles.

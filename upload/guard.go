@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/httpsec"
 )
 
@@ -21,9 +22,6 @@ const (
 	DefaultMaxImagePixels     = 50_000_000
 	DefaultMaxFilenameBytes   = 255
 )
-
-// Unlimited switches off a limit that allows it (only MaxImagePixels).
-const Unlimited = -1
 
 // maxConfigBytes bounds every byte limit so that sums cannot overflow.
 const maxConfigBytes = 1 << 40
@@ -40,7 +38,7 @@ func DefaultAllowedTypes() []string {
 
 // Limits bounds uploads. The zero value is the hardened default; each field
 // names its own. Negative values are a configuration error except where
-// Unlimited is allowed.
+// rampart.Unlimited is allowed.
 type Limits struct {
 	// MaxFiles bounds both the files a request carries (keys of the map
 	// part) and the variables they fill (paths in the map part); default
@@ -64,7 +62,7 @@ type Limits struct {
 	MaxOperationsBytes int64
 	// MaxImagePixels bounds width×height of an image read from its header
 	// (decompression bombs: a 5 MiB PNG can declare 50,000×50,000 pixels);
-	// default 50 million. Unlimited switches the check off.
+	// default 50 million. rampart.Unlimited switches the check off.
 	MaxImagePixels int64
 	// MaxFilenameBytes caps the sanitized file name; default 255.
 	MaxFilenameBytes int
@@ -132,17 +130,17 @@ type Guard struct {
 }
 
 // New validates cfg, fills in defaults and returns a Guard. Errors wrap
-// ErrInvalidConfig.
+// rampart.ErrConfig.
 func New(cfg Config) (*Guard, error) {
 	l := cfg.Limits
 	bad := func(format string, args ...any) (*Guard, error) {
-		return nil, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+		return nil, fmt.Errorf("%w: upload: "+format, append([]any{rampart.ErrConfig}, args...)...)
 	}
 	if l.MaxFiles < 0 || l.MaxFileBytes < 0 || l.MaxTotalBytes < 0 || l.MaxOperationsBytes < 0 || l.MaxFilenameBytes < 0 {
 		return bad("negative limit in %+v", l)
 	}
-	if l.MaxImagePixels < 0 && l.MaxImagePixels != Unlimited {
-		return bad("MaxImagePixels %d: use Unlimited (-1) to switch it off", l.MaxImagePixels)
+	if l.MaxImagePixels < 0 && l.MaxImagePixels != rampart.Unlimited {
+		return bad("MaxImagePixels %d: use rampart.Unlimited (-1) to switch it off", l.MaxImagePixels)
 	}
 	l.MaxFiles = orDefault(l.MaxFiles, DefaultMaxFiles)
 	l.MaxFileBytes = orDefault(l.MaxFileBytes, DefaultMaxFileBytes)

@@ -15,9 +15,6 @@ const (
 	// the window, no signature matching, or a replay (401). The body never
 	// says which.
 	CodeSignatureInvalid = "WEBHOOK_SIGNATURE_INVALID"
-	// CodeRequestTooLarge: the body exceeded MaxBytes (413). The same
-	// string as httpsec.CodeRequestTooLarge.
-	CodeRequestTooLarge = "REQUEST_TOO_LARGE"
 	// CodeBodyUnreadable: reading the body failed before the limit, for
 	// example because the client hung up (400).
 	CodeBodyUnreadable = "WEBHOOK_BODY_UNREADABLE"
@@ -30,8 +27,6 @@ const (
 // Errors. Verify returns them wrapped; the middleware logs them and sends
 // clients only the codes above.
 var (
-	// ErrInvalidConfig is wrapped by every New and NewVerifier error.
-	ErrInvalidConfig = errors.New("webhook: invalid configuration")
 	// ErrNoSignature: the signature header is absent or empty.
 	ErrNoSignature = errors.New("webhook: no signature header")
 	// ErrMalformedSignature: the header does not follow the scheme (no t=,

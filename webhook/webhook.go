@@ -14,6 +14,9 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/rampart-go/rampart"
+	"github.com/rampart-go/rampart/internal/expiring"
 )
 
 // Defaults for a zero Options.
@@ -126,7 +129,7 @@ type Verifier struct {
 	header   string
 	tol      time.Duration
 	maxBytes int64
-	cache    *replayCache
+	cache    *expiring.Set
 	store    ReplayStore
 	now      func() time.Time
 	log      *slog.Logger
@@ -135,15 +138,15 @@ type Verifier struct {
 }
 
 // NewVerifier validates opts and returns a Verifier. Errors wrap
-// ErrInvalidConfig.
+// rampart.ErrConfig.
 func NewVerifier(opts Options) (*Verifier, error) {
 	if len(opts.Secrets) == 0 {
-		return nil, fmt.Errorf("%w: no secrets", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: webhook: no secrets", rampart.ErrConfig)
 	}
 	secrets := make([][]byte, len(opts.Secrets))
 	for i, s := range opts.Secrets {
 		if len(s) < MinSecretBytes {
-			return nil, fmt.Errorf("%w: secret %d is %d bytes, want at least %d", ErrInvalidConfig, i, len(s), MinSecretBytes)
+			return nil, fmt.Errorf("%w: webhook: secret %d is %d bytes, want at least %d", rampart.ErrConfig, i, len(s), MinSecretBytes)
 		}
 		secrets[i] = bytes.Clone(s)
 	}
@@ -156,7 +159,7 @@ func NewVerifier(opts Options) (*Verifier, error) {
 		now:         opts.Now,
 		log:         opts.Logger,
 		bodyInvalid: errorJSON(CodeSignatureInvalid, "invalid webhook signature"),
-		bodyTooBig:  errorJSON(CodeRequestTooLarge, "request body too large"),
+		bodyTooBig:  errorJSON(rampart.CodeRequestTooLarge, "request body too large"),
 		bodyUnread:  errorJSON(CodeBodyUnreadable, "request body could not be read"),
 		bodyFull:    errorJSON(CodeReplayCacheFull, "webhook receiver busy, retry later"),
 	}
@@ -170,35 +173,35 @@ func NewVerifier(opts Options) (*Verifier, error) {
 			v.header = HeaderGitHub
 		}
 	default:
-		return nil, fmt.Errorf("%w: unknown scheme %d", ErrInvalidConfig, int(opts.Scheme))
+		return nil, fmt.Errorf("%w: webhook: unknown scheme %d", rampart.ErrConfig, int(opts.Scheme))
 	}
 	v.header = http.CanonicalHeaderKey(v.header)
 	switch {
 	case v.tol < 0:
-		return nil, fmt.Errorf("%w: negative Tolerance", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: webhook: negative Tolerance", rampart.ErrConfig)
 	case v.tol == 0:
 		v.tol = DefaultTolerance
 	}
 	switch {
 	case v.maxBytes < 0:
-		return nil, fmt.Errorf("%w: negative MaxBytes", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: webhook: negative MaxBytes", rampart.ErrConfig)
 	case v.maxBytes == 0:
 		v.maxBytes = DefaultMaxBytes
 	}
 	n := opts.MaxReplayEntries
 	switch {
 	case n < 0:
-		return nil, fmt.Errorf("%w: negative MaxReplayEntries", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: webhook: negative MaxReplayEntries", rampart.ErrConfig)
 	case n == 0:
 		n = DefaultMaxReplayEntries
 	}
 	switch {
 	case opts.InsecureNoReplayCache && opts.ReplayStore != nil:
-		return nil, fmt.Errorf("%w: ReplayStore set with InsecureNoReplayCache", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: webhook: ReplayStore set with InsecureNoReplayCache", rampart.ErrConfig)
 	case opts.ReplayStore != nil:
 		v.store = opts.ReplayStore
 	case !opts.InsecureNoReplayCache:
-		v.cache = newReplayCache(n)
+		v.cache = expiring.New(n)
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -211,7 +214,7 @@ func NewVerifier(opts Options) (*Verifier, error) {
 
 // New returns middleware that verifies each request's signature before
 // calling the next handler; see the package doc. Errors wrap
-// ErrInvalidConfig.
+// rampart.ErrConfig.
 func New(opts Options) (func(http.Handler) http.Handler, error) {
 	v, err := NewVerifier(opts)
 	if err != nil {
@@ -341,7 +344,7 @@ func (v *Verifier) check(ctx context.Context, p parsed, body []byte, now time.Ti
 		}
 		return 0, nil
 	}
-	return v.cache.add(key, exp.UnixNano(), now.UnixNano())
+	return remember(v.cache, key, exp.UnixNano(), now.UnixNano())
 }
 
 // Middleware verifies each request, then calls next with the body replaced

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/internal/golden"
 )
 
@@ -240,7 +241,7 @@ func TestBodyLimit(t *testing.T) {
 				}
 				return
 			}
-			if !strings.Contains(w.Body.String(), CodeRequestTooLarge) {
+			if !strings.Contains(w.Body.String(), rampart.CodeRequestTooLarge) {
 				t.Errorf("body %s", w.Body)
 			}
 		})
@@ -373,8 +374,8 @@ func TestNewRefusesMisconfiguration(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := New(tt.opts); !errors.Is(err, ErrInvalidConfig) {
-				t.Errorf("New: %v, want ErrInvalidConfig", err)
+			if _, err := New(tt.opts); !errors.Is(err, rampart.ErrConfig) {
+				t.Errorf("New: %v, want rampart.ErrConfig", err)
 			}
 		})
 	}
@@ -450,7 +451,7 @@ func TestReplayStoreSharedAcrossVerifiers(t *testing.T) {
 	if w.Code != 503 || w.Header().Get("Retry-After") != "1" || strings.Contains(w.Body.String(), "redis") {
 		t.Fatalf("store down: %d %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
-	if _, err := NewVerifier(Options{Secrets: [][]byte{secretA()}, ReplayStore: store, InsecureNoReplayCache: true}); !errors.Is(err, ErrInvalidConfig) {
-		t.Fatalf("ReplayStore with InsecureNoReplayCache: %v, want ErrInvalidConfig", err)
+	if _, err := NewVerifier(Options{Secrets: [][]byte{secretA()}, ReplayStore: store, InsecureNoReplayCache: true}); !errors.Is(err, rampart.ErrConfig) {
+		t.Fatalf("ReplayStore with InsecureNoReplayCache: %v, want rampart.ErrConfig", err)
 	}
 }

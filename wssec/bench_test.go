@@ -17,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/wssec"
@@ -32,8 +33,8 @@ func benchOptions() wssec.Options {
 	return wssec.Options{
 		Authenticator:     benchAuth,
 		MessageRate:       ratelimit.Rate{Limit: 1 << 30, Period: 1e9, Burst: 1 << 30},
-		MaxConnsPerCaller: wssec.Unlimited,
-		MaxConnsPerIP:     wssec.Unlimited,
+		MaxConnsPerCaller: rampart.Unlimited,
+		MaxConnsPerIP:     rampart.Unlimited,
 	}
 }
 

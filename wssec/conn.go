@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 )
 
@@ -65,7 +66,7 @@ func newConn(u *Upgrader, reqCtx context.Context, ip string, p *auth.Principal, 
 func (c *Conn) start(ws *websocket.Conn, needInit bool) {
 	o := &c.u.o
 	c.ws = ws
-	if o.MaxMessageBytes == Unlimited {
+	if o.MaxMessageBytes == rampart.Unlimited {
 		ws.SetReadLimit(-1)
 	} else {
 		ws.SetReadLimit(o.MaxMessageBytes)
@@ -78,7 +79,7 @@ func (c *Conn) start(ws *websocket.Conn, needInit bool) {
 		})
 	}
 	c.armExpiryLocked()
-	if o.IdleTimeout != Unlimited {
+	if o.IdleTimeout != rampart.Unlimited {
 		c.pingTimer = time.AfterFunc(o.IdleTimeout/3, c.keepalive)
 	}
 }

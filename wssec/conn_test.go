@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/wssec"
@@ -335,7 +336,7 @@ func TestConn_noGoroutineOutlivesItsConnection(t *testing.T) {
 		clock := newClock(t0.Add(auth.DefaultAccessTokenLifetime - 200*time.Millisecond))
 		u, err := wssec.New(wssec.Options{
 			Authenticator: verifier(t, nil), IdleTimeout: 300 * time.Millisecond,
-			MaxConnsPerCaller: wssec.Unlimited,
+			MaxConnsPerCaller: rampart.Unlimited,
 		})
 		if err != nil {
 			t.Fatal(err)

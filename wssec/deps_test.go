@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// TestDeps keeps wssec free of GraphQL: gqlgen is adapted in wssec/gqlws
-// only, and no toolkit package imports the demo.
+// TestDeps keeps wssec free of GraphQL (gqlgen is adapted in wssec/gqlws
+// only), of httpsec (client IPs come from reqctx) and of Redis, and no
+// toolkit package imports the demo.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/wssec"
@@ -27,6 +28,8 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/directives":  "wssec sits below the GraphQL layer",
 		"github.com/rampart-go/rampart/complexity":  "wssec sits below the GraphQL layer",
 		"github.com/gorilla/websocket":              "one WebSocket library: coder/websocket",
+		"github.com/rampart-go/rampart/httpsec":     "request-scoped values come from reqctx; httpsec is the middleware layer, not a dependency",
+		"github.com/redis/go-redis":                 "no Redis client in the guards: Redis stores live in ratelimit/redisrl and auth/authredis",
 	}
 	pkgs := strings.Fields(string(out))
 	for _, pkg := range pkgs {

@@ -40,7 +40,6 @@ const (
 // Stable codes written in the body of refused upgrade requests.
 const (
 	CodeOriginNotAllowed    = "WS_ORIGIN_NOT_ALLOWED"
-	CodeUnauthenticated     = "UNAUTHENTICATED"
 	CodeTooManyConnections  = "WS_TOO_MANY_CONNECTIONS"
 	CodeSubprotocolRequired = "WS_SUBPROTOCOL_REQUIRED"
 	CodeUnavailable         = "WS_UNAVAILABLE"
@@ -49,8 +48,6 @@ const (
 // Sentinel errors. Errors returned by this package wrap one of them; test
 // with errors.Is.
 var (
-	// ErrInvalidOptions is returned by New for a misconfiguration.
-	ErrInvalidOptions = errors.New("wssec: invalid options")
 	// ErrOriginNotAllowed means the Origin header matched no allowed origin;
 	// the request was refused with 403 before the upgrade.
 	ErrOriginNotAllowed = errors.New("wssec: origin not allowed")

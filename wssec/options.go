@@ -9,13 +9,10 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 )
-
-// Unlimited turns off a numeric limit when set as its value. Prefer a large
-// limit: every limit here stops a denial-of-service attack.
-const Unlimited = -1
 
 // Defaults applied to zero fields of Options.
 const (
@@ -70,12 +67,12 @@ type Options struct {
 	Subprotocols []string
 
 	// MaxMessageBytes is the largest message accepted, in bytes. A larger
-	// message closes the connection with 1009. Default 64 KiB; Unlimited
+	// message closes the connection with 1009. Default 64 KiB; rampart.Unlimited
 	// turns it off.
 	MaxMessageBytes int64
 	// MessageRate is the per-connection token bucket for incoming messages.
 	// A connection that exceeds it is closed with 1008 (CloseRateLimited).
-	// Default 20 per second, burst 40; Limit Unlimited turns it off.
+	// Default 20 per second, burst 40; Limit rampart.Unlimited turns it off.
 	MessageRate ratelimit.Rate
 	// CallerLimiter, when set, also limits the messages of each caller
 	// across all its connections (and all replicas sharing the limiter),
@@ -86,17 +83,18 @@ type Options struct {
 	// burst 100.
 	CallerRate ratelimit.Rate
 
-	// Slots holds the connection caps. nil = an in-memory table owned by
-	// this Upgrader (one process); use a shared implementation to cap across
-	// replicas. A backend failure refuses the upgrade with 503.
+	// Slots holds the connection caps. nil = a ratelimit.MemorySlots owned
+	// by this Upgrader (one process); use a shared implementation
+	// (redisrl.NewSlots) to cap across replicas. A backend failure refuses
+	// the upgrade with 503.
 	Slots ratelimit.Slots
 	// MaxConnsPerCaller caps the open connections of one authenticated
 	// caller. Over the cap: 429 before the upgrade, or close 1013 when the
-	// caller authenticated in-band. Default 10; Unlimited turns it off.
+	// caller authenticated in-band. Default 10; rampart.Unlimited turns it off.
 	MaxConnsPerCaller int
 	// MaxConnsPerIP caps the open connections from one client IP (taken from
-	// httpsec.ClientIPFrom, else the peer address). Over the cap: 429 before
-	// the upgrade. Default 100; Unlimited turns it off.
+	// reqctx.ClientIP, else the peer address). Over the cap: 429 before
+	// the upgrade. Default 100; rampart.Unlimited turns it off.
 	MaxConnsPerIP int
 
 	// Sanitizer cleans incoming text messages; binary messages are never
@@ -109,7 +107,7 @@ type Options struct {
 	// IdleTimeout closes (1001) a connection from which nothing (message,
 	// ping or pong) arrived for this long. The server pings every
 	// IdleTimeout/3, so a live peer that keeps reading is never idle. Default
-	// 60 s; Unlimited turns idle detection and pings off.
+	// 60 s; rampart.Unlimited turns idle detection and pings off.
 	IdleTimeout time.Duration
 
 	// Now is the clock used for token expiry and rate limits. nil = time.Now.
@@ -122,25 +120,25 @@ type Options struct {
 // withDefaults validates o and returns a copy with defaults filled in.
 func (o Options) withDefaults() (Options, error) {
 	if o.Authenticator == nil && !o.AllowAnonymous {
-		return o, fmt.Errorf("%w: Authenticator is required unless AllowAnonymous is set", ErrInvalidOptions)
+		return o, fmt.Errorf("%w: wssec: Authenticator is required unless AllowAnonymous is set", rampart.ErrConfig)
 	}
 	for _, p := range o.OriginPatterns {
 		if p == "" || p == "*" {
-			return o, fmt.Errorf("%w: origin pattern %q allows any origin; use InsecureAnyOrigin", ErrInvalidOptions, p)
+			return o, fmt.Errorf("%w: wssec: origin pattern %q allows any origin; use InsecureAnyOrigin", rampart.ErrConfig, p)
 		}
 		if _, err := path.Match(strings.ToLower(p), ""); err != nil {
-			return o, fmt.Errorf("%w: origin pattern %q: %w", ErrInvalidOptions, p, err)
+			return o, fmt.Errorf("%w: wssec: origin pattern %q: %w", rampart.ErrConfig, p, err)
 		}
 	}
 	o.OriginPatterns = append([]string(nil), o.OriginPatterns...)
 	o.Subprotocols = append([]string(nil), o.Subprotocols...)
 	for _, sp := range o.Subprotocols {
 		if strings.HasPrefix(strings.ToLower(sp), bearerProtocolPrefix) {
-			return o, fmt.Errorf("%w: subprotocol %q would echo a credential", ErrInvalidOptions, sp)
+			return o, fmt.Errorf("%w: wssec: subprotocol %q would echo a credential", rampart.ErrConfig, sp)
 		}
 	}
 	if o.InitTimeout < 0 {
-		return o, fmt.Errorf("%w: InitTimeout %v is negative", ErrInvalidOptions, o.InitTimeout)
+		return o, fmt.Errorf("%w: wssec: InitTimeout %v is negative", rampart.ErrConfig, o.InitTimeout)
 	}
 	if o.InitTimeout == 0 {
 		o.InitTimeout = DefaultInitTimeout
@@ -148,8 +146,8 @@ func (o Options) withDefaults() (Options, error) {
 	switch {
 	case o.MaxMessageBytes == 0:
 		o.MaxMessageBytes = DefaultMaxMessageBytes
-	case o.MaxMessageBytes < Unlimited:
-		return o, fmt.Errorf("%w: MaxMessageBytes %d", ErrInvalidOptions, o.MaxMessageBytes)
+	case o.MaxMessageBytes < rampart.Unlimited:
+		return o, fmt.Errorf("%w: wssec: MaxMessageBytes %d", rampart.ErrConfig, o.MaxMessageBytes)
 	}
 	var err error
 	if o.MessageRate, err = rateDefaults("MessageRate", o.MessageRate, DefaultMessageRate, DefaultMessageBurst); err != nil {
@@ -167,8 +165,8 @@ func (o Options) withDefaults() (Options, error) {
 	switch {
 	case o.IdleTimeout == 0:
 		o.IdleTimeout = DefaultIdleTimeout
-	case o.IdleTimeout < 0 && o.IdleTimeout != Unlimited:
-		return o, fmt.Errorf("%w: IdleTimeout %v", ErrInvalidOptions, o.IdleTimeout)
+	case o.IdleTimeout < 0 && o.IdleTimeout != rampart.Unlimited:
+		return o, fmt.Errorf("%w: wssec: IdleTimeout %v", rampart.ErrConfig, o.IdleTimeout)
 	}
 	if o.Sanitizer == nil && !o.InsecureNoSanitize {
 		o.Sanitizer = NewJSONSanitizer(nil)
@@ -177,7 +175,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Sanitizer = nil
 	}
 	if o.Slots == nil {
-		o.Slots = newMemSlots()
+		o.Slots = ratelimit.NewMemorySlots()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -190,14 +188,14 @@ func (o Options) withDefaults() (Options, error) {
 
 func rateDefaults(name string, r ratelimit.Rate, limit, burst int) (ratelimit.Rate, error) {
 	switch {
-	case r.Limit == Unlimited:
+	case r.Limit == rampart.Unlimited:
 		return r, nil
 	case r.Limit == 0 && r.Burst == 0 && r.Period == 0:
 		return ratelimit.Rate{Limit: limit, Period: time.Second, Burst: burst}, nil
 	case r.Limit < 0 || r.Burst < 0 || r.Period < 0:
-		return r, fmt.Errorf("%w: %s %+v has a negative field", ErrInvalidOptions, name, r)
+		return r, fmt.Errorf("%w: wssec: %s %+v has a negative field", rampart.ErrConfig, name, r)
 	case r.Limit == 0:
-		return r, fmt.Errorf("%w: %s %+v has no Limit (use Unlimited to turn it off)", ErrInvalidOptions, name, r)
+		return r, fmt.Errorf("%w: wssec: %s %+v has no Limit (use rampart.Unlimited to turn it off)", rampart.ErrConfig, name, r)
 	}
 	if r.Period == 0 {
 		r.Period = time.Second
@@ -212,8 +210,8 @@ func capDefault(name string, v, def int) (int, error) {
 	switch {
 	case v == 0:
 		return def, nil
-	case v < Unlimited:
-		return v, fmt.Errorf("%w: %s %d", ErrInvalidOptions, name, v)
+	case v < rampart.Unlimited:
+		return v, fmt.Errorf("%w: wssec: %s %d", rampart.ErrConfig, name, v)
 	}
 	return v, nil
 }

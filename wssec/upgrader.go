@@ -15,9 +15,10 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
-	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // bearerProtocolPrefix marks a Sec-WebSocket-Protocol value that carries a
@@ -31,7 +32,7 @@ type Upgrader struct {
 }
 
 // New validates o, fills in its defaults and returns an Upgrader. A
-// misconfiguration is an error wrapping ErrInvalidOptions.
+// misconfiguration is an error wrapping rampart.ErrConfig.
 func New(o Options) (*Upgrader, error) {
 	o, err := o.withDefaults()
 	if err != nil {
@@ -101,7 +102,7 @@ func (u *Upgrader) AcceptWith(w http.ResponseWriter, r *http.Request, ao AcceptO
 	cred, err := credentialFromRequest(r)
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", "Bearer")
-		http.Error(w, CodeUnauthenticated, http.StatusUnauthorized)
+		http.Error(w, rampart.CodeUnauthenticated, http.StatusUnauthorized)
 		return nil, err
 	}
 	var p *auth.Principal
@@ -111,7 +112,7 @@ func (u *Upgrader) AcceptWith(w http.ResponseWriter, r *http.Request, ao AcceptO
 		if err != nil {
 			log.InfoContext(r.Context(), "wssec: handshake credential refused", "err", err)
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			http.Error(w, CodeUnauthenticated, http.StatusUnauthorized)
+			http.Error(w, rampart.CodeUnauthenticated, http.StatusUnauthorized)
 			return nil, err
 		}
 		rel, err := u.acquire(r.Context(), callerKey(p), o.MaxConnsPerCaller)
@@ -125,7 +126,7 @@ func (u *Upgrader) AcceptWith(w http.ResponseWriter, r *http.Request, ao AcceptO
 	case o.DeferAuth || o.AllowAnonymous:
 	default:
 		w.Header().Set("WWW-Authenticate", "Bearer")
-		http.Error(w, CodeUnauthenticated, http.StatusUnauthorized)
+		http.Error(w, rampart.CodeUnauthenticated, http.StatusUnauthorized)
 		return nil, fmt.Errorf("%w: %w", ErrUnauthenticated, auth.ErrNoCredential)
 	}
 
@@ -190,7 +191,7 @@ func (u *Upgrader) authenticate(ctx context.Context, cred auth.Credential) (*aut
 // acquire takes a slot for key; a nil release with a nil error means the
 // cap is off.
 func (u *Upgrader) acquire(ctx context.Context, key string, max int) (func(), error) {
-	if max == Unlimited {
+	if max == rampart.Unlimited {
 		return nil, nil
 	}
 	rel, err := u.o.Slots.Acquire(ctx, key, max)
@@ -216,7 +217,7 @@ func (u *Upgrader) refuseCap(w http.ResponseWriter, r *http.Request, err error) 
 
 func (u *Upgrader) newMessageLimiter() *rate.Limiter {
 	r := u.o.MessageRate
-	if r.Limit == Unlimited {
+	if r.Limit == rampart.Unlimited {
 		return nil
 	}
 	return rate.NewLimiter(rate.Limit(float64(r.Limit)/r.Period.Seconds()), r.Burst)
@@ -367,7 +368,7 @@ func selectSubprotocol(r *http.Request, protos []string) string {
 // clientIP returns the address resolved by httpsec's ClientIP middleware,
 // else the peer address of the connection.
 func clientIP(r *http.Request) string {
-	if ip, ok := httpsec.ClientIPFrom(r.Context()); ok && ip.IsValid() {
+	if ip, ok := reqctx.ClientIP(r.Context()); ok && ip.IsValid() {
 		return ip.Unmap().String()
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/wssec"
@@ -35,8 +36,8 @@ func TestNew_misconfigurationFailsAtStartup(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := wssec.New(tc.o); !errors.Is(err, wssec.ErrInvalidOptions) {
-				t.Fatalf("New: %v, want ErrInvalidOptions", err)
+			if _, err := wssec.New(tc.o); !errors.Is(err, rampart.ErrConfig) {
+				t.Fatalf("New: %v, want rampart.ErrConfig", err)
 			}
 		})
 	}

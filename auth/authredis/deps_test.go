@@ -7,7 +7,7 @@ import (
 )
 
 // TestDeps keeps authredis a storage adapter: auth plus go-redis, never
-// GraphQL, WebSocket or the demo (DESIGN.md; STYLE.md habit 10).
+// GraphQL, WebSocket or the demo.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/auth/authredis"
@@ -28,7 +28,7 @@ func TestDeps(t *testing.T) {
 	seen := 0
 	for _, pkg := range strings.Fields(string(out)) {
 		if pkg == "github.com/rampart-go/rampart/internal/redisx" {
-			continue // the go-redis call helper shared with ratelimit
+			continue // the option and call helper shared with ratelimit/redisrl
 		}
 		if pkg == self {
 			seen++

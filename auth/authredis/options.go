@@ -47,49 +47,37 @@ type Options struct {
 	Now func() time.Time
 }
 
-// backend holds what both stores share: the client, the key prefix and the
-// per-call timeout.
+// backend holds what both stores share: the validated client, key prefix
+// and per-call timeout (redisx.Conn, the option handling of every Rampart
+// Redis store) and the clock. client and prefix repeat conn's, for the
+// stores' key and script code.
 type backend struct {
-	client     redis.UniversalClient
-	prefix     string
-	timeout    time.Duration
-	now        func() time.Time
-	ctxHonored bool
+	conn   redisx.Conn
+	client redis.UniversalClient
+	prefix string
+	now    func() time.Time
 }
 
+// newBackend checks client and opts; errors wrap rampart.ErrConfig.
 func newBackend(what string, client redis.UniversalClient, opts Options, defPrefix string) (backend, error) {
-	if client == nil {
-		return backend{}, fmt.Errorf("%w: authredis: %s: nil Redis client", auth.ErrConfig, what)
+	conn, err := redisx.New("authredis: "+what, client,
+		redisx.Options{Prefix: opts.Prefix, Timeout: opts.Timeout},
+		redisx.Options{Prefix: defPrefix, Timeout: DefaultTimeout})
+	if err != nil {
+		return backend{}, err
 	}
-	if opts.Timeout < 0 {
-		return backend{}, fmt.Errorf("%w: authredis: %s: Timeout %v must not be negative", auth.ErrConfig, what, opts.Timeout)
-	}
-	b := backend{
-		client:     client,
-		prefix:     opts.Prefix,
-		timeout:    opts.Timeout,
-		now:        opts.Now,
-		ctxHonored: redisx.HonorsContext(client),
-	}
-	if b.prefix == "" {
-		b.prefix = defPrefix
-	}
-	if b.timeout == 0 {
-		b.timeout = DefaultTimeout
-	}
+	b := backend{conn: conn, client: conn.Client, prefix: conn.Prefix, now: opts.Now}
 	if b.now == nil {
 		b.now = time.Now
 	}
 	return b, nil
 }
 
-// call runs f under the per-call timeout and turns every failure into an
-// error wrapping auth.ErrUnavailable. With a client that honours context
-// deadlines f runs inline; otherwise it runs in a goroutine that call stops
-// waiting for at the deadline, so a hung server never blocks the caller for
-// longer than the timeout. Panics in the client become errors.
+// call runs f under the per-call timeout (redisx.Do: bounded even with a
+// client that ignores context deadlines, panics turned into errors) and
+// turns every failure into an error wrapping auth.ErrUnavailable.
 func call[T any](b *backend, ctx context.Context, op string, f func(context.Context) (T, error)) (T, error) {
-	v, err := redisx.Call(ctx, b.timeout, b.ctxHonored, f)
+	v, err := redisx.Do(ctx, &b.conn, f)
 	if err != nil {
 		var zero T
 		return zero, fmt.Errorf("authredis: %s: %w: %w", op, auth.ErrUnavailable, err)

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
@@ -81,19 +82,19 @@ func (a *Accounts) Register(ctx context.Context, in model.RegisterInput) (*model
 	email := strings.TrimSpace(in.Email)
 	name := strings.TrimSpace(in.Name)
 	if len(email) > maxEmailBytes {
-		return nil, publicError(CodeBadUserInput, "email is too long")
+		return nil, publicError(rampart.CodeBadUserInput, "email is too long")
 	}
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || addr.Name != "" {
-		return nil, publicError(CodeBadUserInput, "email is not a valid address")
+		return nil, publicError(rampart.CodeBadUserInput, "email is not a valid address")
 	}
 	if name == "" || utf8.RuneCountInString(name) > maxNameRunes {
-		return nil, publicError(CodeBadUserInput, fmt.Sprintf("name must be 1 to %d characters", maxNameRunes))
+		return nil, publicError(rampart.CodeBadUserInput, fmt.Sprintf("name must be 1 to %d characters", maxNameRunes))
 	}
 	if err := auth.CheckPasswordPolicy(in.Password, email); err != nil {
-		return nil, publicError(CodeBadUserInput, passwordMessage(err))
+		return nil, publicError(rampart.CodeBadUserInput, passwordMessage(err))
 	}
 	if err := auth.CheckPasswordStrength(in.Password, []string{email, name}, a.MinPasswordScore); err != nil {
-		return nil, publicError(CodeBadUserInput, passwordMessage(err))
+		return nil, publicError(rampart.CodeBadUserInput, passwordMessage(err))
 	}
 	hash, err := a.Passwords.Hash(in.Password)
 	if err != nil {
@@ -103,7 +104,7 @@ func (a *Accounts) Register(ctx context.Context, in model.RegisterInput) (*model
 	if errors.Is(err, store.ErrConflict) {
 		// Saying "already registered" would let anyone test which emails
 		// have accounts; a generic refusal costs a real user little.
-		return nil, publicError(CodeBadUserInput, "registration failed: use another email or log in")
+		return nil, publicError(rampart.CodeBadUserInput, "registration failed: use another email or log in")
 	}
 	if err != nil {
 		return nil, err
@@ -169,7 +170,7 @@ func (a *Accounts) login(ctx context.Context, email, password string, otp *strin
 	// The password was right: only now may the caller learn that a second
 	// factor is needed.
 	if otp == nil || *otp == "" {
-		return nil, publicError(mfa.CodeMFARequired, "a one-time code is required: send otp")
+		return nil, publicError(rampart.CodeMFARequired, "a one-time code is required: send otp")
 	}
 	if err := a.verifySecondFactor(ctx, u.ID, m, *otp); err != nil {
 		return nil, err
@@ -260,7 +261,7 @@ func (a *Accounts) ConfirmMFA(ctx context.Context, code string) (*model.AuthPayl
 		return nil, storeError(err)
 	}
 	if m.Pending == "" {
-		return nil, publicError(CodeBadUserInput, "no MFA enrolment is pending: call enrollMFA first")
+		return nil, publicError(rampart.CodeBadUserInput, "no MFA enrolment is pending: call enrollMFA first")
 	}
 	pending, err := a.openSecret(ctx, p.Subject, m.Pending)
 	if err != nil {
@@ -287,7 +288,7 @@ func (a *Accounts) StepUp(ctx context.Context, code string) (*model.AuthPayload,
 		return nil, storeError(err)
 	}
 	if m.Secret == "" {
-		return nil, publicError(mfa.CodeMFARequired, "enrol a second factor first (enrollMFA, confirmMFA)")
+		return nil, publicError(rampart.CodeMFARequired, "enrol a second factor first (enrollMFA, confirmMFA)")
 	}
 	if err := a.verifySecondFactor(ctx, p.Subject, m, code); err != nil {
 		return nil, err

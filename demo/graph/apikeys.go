@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/demo/graph/model"
 )
@@ -41,11 +42,11 @@ func (r *Resolver) createAPIKey(ctx context.Context, name string, scopes []strin
 	}
 	for _, s := range scopes {
 		if !slices.Contains(DelegableScopes(), s) || !p.HasScope(s) {
-			return nil, publicError(CodeBadUserInput, "scope "+s+" cannot be given to an API key")
+			return nil, publicError(rampart.CodeBadUserInput, "scope "+s+" cannot be given to an API key")
 		}
 	}
 	if len(scopes) == 0 {
-		return nil, publicError(CodeBadUserInput, "an API key needs at least one scope")
+		return nil, publicError(rampart.CodeBadUserInput, "an API key needs at least one scope")
 	}
 	now := time.Now()
 	key, rec := auth.NewAPIKey(auth.APIKeyRecord{

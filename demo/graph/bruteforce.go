@@ -11,6 +11,7 @@ import (
 
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/reqctx"
 )
 
 // CodeTooManyAttempts answers a login, registration or refresh refused by
@@ -33,7 +34,7 @@ type BruteForceGuard struct {
 
 func (g *BruteForceGuard) keys(ctx context.Context, flow, account string) (ipKey, accountKey string) {
 	ip := "unknown"
-	if addr, ok := httpsec.ClientIPFrom(ctx); ok {
+	if addr, ok := reqctx.ClientIP(ctx); ok {
 		ip = addr.String()
 	}
 	ipKey = flow + ":ip:" + ip

@@ -5,15 +5,12 @@ import (
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/demo/graph/store"
 )
 
 // Error codes the demo's resolvers answer with in extensions.code.
 const (
-	CodeUnauthenticated    = "UNAUTHENTICATED"
-	CodeForbidden          = "FORBIDDEN"
-	CodeNotFound           = "NOT_FOUND"
-	CodeBadUserInput       = "BAD_USER_INPUT"
 	CodeInvalidCredentials = "INVALID_CREDENTIALS"
 	CodeConflict           = "CONFLICT"
 )
@@ -23,9 +20,11 @@ func publicError(code, msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
 }
 
-func errUnauthenticated() error { return publicError(CodeUnauthenticated, "authentication required") }
-func errForbidden() error       { return publicError(CodeForbidden, "forbidden") }
-func errNotFound() error        { return publicError(CodeNotFound, "not found") }
+func errUnauthenticated() error {
+	return publicError(rampart.CodeUnauthenticated, "authentication required")
+}
+func errForbidden() error { return publicError(rampart.CodeForbidden, "forbidden") }
+func errNotFound() error  { return publicError(rampart.CodeNotFound, "not found") }
 
 // storeError maps store errors to client errors; anything unexpected is
 // returned as is, to be masked by the error presenter and logged.
@@ -34,7 +33,7 @@ func storeError(err error) error {
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound()
 	case errors.Is(err, store.ErrBadCursor):
-		return publicError(CodeBadUserInput, "invalid pagination cursor")
+		return publicError(rampart.CodeBadUserInput, "invalid pagination cursor")
 	case errors.Is(err, store.ErrConflict):
 		return publicError(CodeConflict, "conflict")
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/demo/graph/generated"
 	"github.com/rampart-go/rampart/demo/graph/model"
@@ -154,7 +155,7 @@ func (r *mutationResolver) Follow(ctx context.Context, userID string) (*model.Us
 		return nil, err
 	}
 	if userID == p.Subject {
-		return nil, publicError(CodeBadUserInput, "you cannot follow yourself")
+		return nil, publicError(rampart.CodeBadUserInput, "you cannot follow yourself")
 	}
 	if err := r.Store.Follow(ctx, p.Subject, userID); err != nil && !errors.Is(err, store.ErrConflict) {
 		return nil, storeError(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/rampart-go/rampart/internal/redisx"
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/ratelimit/redisrl"
 	"github.com/rampart-go/rampart/webhook"
 )
 
@@ -60,12 +61,12 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 	if failOpen {
 		mode = ratelimit.FailOpen
 	}
-	limiter, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{OnFailure: mode, Logger: log})
+	limiter, err := redisrl.New(client, redisrl.Options{OnFailure: mode, Logger: log})
 	if err != nil {
 		client.Close()
 		return nil, err
 	}
-	slots, err := ratelimit.NewRedisSlots(client, ratelimit.RedisSlotsOptions{Logger: log})
+	slots, err := redisrl.NewSlots(client, redisrl.SlotsOptions{Logger: log})
 	if err != nil {
 		client.Close()
 		return nil, err

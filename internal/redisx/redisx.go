@@ -1,5 +1,7 @@
-// Package redisx holds what Rampart's Redis-backed stores (ratelimit,
-// auth/authredis) share: one bounded, panic-safe way to call go-redis.
+// Package redisx holds what Rampart's Redis-backed stores
+// (ratelimit/redisrl, auth/authredis) share: their option handling (client,
+// key prefix, per-call timeout; Conn) and one bounded, panic-safe way to call
+// go-redis (Call).
 package redisx
 
 import (
@@ -8,7 +10,57 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rampart-go/rampart"
 )
+
+// Options are the settings every Rampart Redis store takes: a key prefix and
+// a per-call timeout. Zero values mean the store's defaults.
+type Options struct {
+	// Prefix is prepended to every key.
+	Prefix string
+	// Timeout bounds each call, including the wait for a pooled connection.
+	Timeout time.Duration
+}
+
+// Conn is a validated go-redis client with its key prefix and per-call
+// timeout.
+type Conn struct {
+	// Client is the go-redis client; never nil.
+	Client redis.UniversalClient
+	// Prefix is prepended to every key; never empty.
+	Prefix string
+	// Timeout bounds each call; always positive.
+	Timeout time.Duration
+
+	honorsContext bool
+}
+
+// New checks client and opts and fills the zero values of opts from
+// defaults. what names the store in errors ("ratelimit/redisrl",
+// "authredis: refresh"); a nil client or a negative Timeout is an error
+// wrapping rampart.ErrConfig.
+func New(what string, client redis.UniversalClient, opts, defaults Options) (Conn, error) {
+	if client == nil {
+		return Conn{}, fmt.Errorf("%w: %s: nil Redis client", rampart.ErrConfig, what)
+	}
+	if opts.Timeout < 0 {
+		return Conn{}, fmt.Errorf("%w: %s: Timeout %v must not be negative", rampart.ErrConfig, what, opts.Timeout)
+	}
+	c := Conn{Client: client, Prefix: opts.Prefix, Timeout: opts.Timeout, honorsContext: HonorsContext(client)}
+	if c.Prefix == "" {
+		c.Prefix = defaults.Prefix
+	}
+	if c.Timeout == 0 {
+		c.Timeout = defaults.Timeout
+	}
+	return c, nil
+}
+
+// Do runs f with c's client under c's timeout (see Call).
+func Do[T any](ctx context.Context, c *Conn, f func(context.Context) (T, error)) (T, error) {
+	return Call(ctx, c.Timeout, c.honorsContext, f)
+}
 
 // HonorsContext reports whether client applies context deadlines to its
 // network I/O (go-redis's ContextTimeoutEnabled).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/internal/redisx"
 )
 
@@ -38,5 +39,29 @@ func TestHonorsContext(t *testing.T) {
 	defer off.Close()
 	if !redisx.HonorsContext(on) || redisx.HonorsContext(off) {
 		t.Fatal("HonorsContext misreads ContextTimeoutEnabled")
+	}
+}
+
+func TestNew(t *testing.T) {
+	t.Parallel()
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
+	defer client.Close()
+	defaults := redisx.Options{Prefix: "p:", Timeout: time.Second}
+	if _, err := redisx.New("x", nil, redisx.Options{}, defaults); !errors.Is(err, rampart.ErrConfig) {
+		t.Errorf("nil client: %v, want ErrConfig", err)
+	}
+	if _, err := redisx.New("x", client, redisx.Options{Timeout: -1}, defaults); !errors.Is(err, rampart.ErrConfig) {
+		t.Errorf("negative timeout: %v, want ErrConfig", err)
+	}
+	c, err := redisx.New("x", client, redisx.Options{}, defaults)
+	if err != nil || c.Prefix != "p:" || c.Timeout != time.Second || c.Client != client {
+		t.Fatalf("defaults not applied: %+v, %v", c, err)
+	}
+	c, err = redisx.New("x", client, redisx.Options{Prefix: "q:", Timeout: time.Minute}, defaults)
+	if err != nil || c.Prefix != "q:" || c.Timeout != time.Minute {
+		t.Fatalf("options not kept: %+v, %v", c, err)
+	}
+	if v, err := redisx.Do(context.Background(), &c, func(context.Context) (int, error) { return 3, nil }); v != 3 || err != nil {
+		t.Fatalf("Do: %d %v", v, err)
 	}
 }

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// TestDeps: the adapter may import gqlgen and wssec, but never the demo.
+// TestDeps: the adapter may import gqlgen and wssec, but never httpsec
+// (request-scoped values come from reqctx), a Redis client or the demo.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/wssec/gqlws").CombinedOutput()
@@ -14,8 +15,10 @@ func TestDeps(t *testing.T) {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
 	}
 	forbidden := map[string]string{
-		"github.com/rampart-go/rampart/demo": "toolkit packages never import the demo",
-		"github.com/gorilla/websocket":       "one WebSocket library: coder/websocket",
+		"github.com/rampart-go/rampart/demo":    "toolkit packages never import the demo",
+		"github.com/gorilla/websocket":          "one WebSocket library: coder/websocket",
+		"github.com/rampart-go/rampart/httpsec": "request-scoped values come from reqctx; httpsec is the middleware layer, not a dependency",
+		"github.com/redis/go-redis":             "no Redis client in the guards: Redis stores live in ratelimit/redisrl and auth/authredis",
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		for prefix, why := range forbidden {

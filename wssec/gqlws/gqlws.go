@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/microcosm-cc/bluemonday"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/wssec"
 )
@@ -28,8 +29,6 @@ const DefaultMaxSubscriptions = 100
 
 // Sentinel errors.
 var (
-	// ErrInvalidOptions is returned by New for a misconfiguration.
-	ErrInvalidOptions = errors.New("gqlws: invalid options")
 	// ErrProtocol means the client broke the graphql-transport-ws protocol;
 	// the connection was closed with the matching 44xx code.
 	ErrProtocol = errors.New("gqlws: protocol violation")
@@ -50,7 +49,7 @@ type Options struct {
 	VariablesPolicy *bluemonday.Policy
 
 	// MaxSubscriptions caps the concurrent subscriptions of one connection;
-	// one more closes the connection with 1008. Default 100; wssec.Unlimited
+	// one more closes the connection with 1008. Default 100; rampart.Unlimited
 	// turns it off.
 	MaxSubscriptions int
 
@@ -79,13 +78,13 @@ var _ transport.WebsocketImplementation = (*Transport)(nil)
 // New validates o and returns a Transport.
 func New(o Options) (*Transport, error) {
 	if o.Sanitizer != nil {
-		return nil, fmt.Errorf("%w: set VariablesPolicy, not Sanitizer: a GraphQL document must not be sanitised", ErrInvalidOptions)
+		return nil, fmt.Errorf("%w: wssec/gqlws: set VariablesPolicy, not Sanitizer: a GraphQL document must not be sanitised", rampart.ErrConfig)
 	}
 	switch {
 	case o.MaxSubscriptions == 0:
 		o.MaxSubscriptions = DefaultMaxSubscriptions
-	case o.MaxSubscriptions < wssec.Unlimited:
-		return nil, fmt.Errorf("%w: MaxSubscriptions %d", ErrInvalidOptions, o.MaxSubscriptions)
+	case o.MaxSubscriptions < rampart.Unlimited:
+		return nil, fmt.Errorf("%w: wssec/gqlws: MaxSubscriptions %d", rampart.ErrConfig, o.MaxSubscriptions)
 	}
 	t := &Transport{o: o, maxSubs: o.MaxSubscriptions, initFunc: o.InitFunc}
 	wo := o.Options
@@ -227,7 +226,7 @@ func (c *conn) check(data []byte) ([]byte, error) {
 		}
 		c.mu.Lock()
 		_, dup := c.active[*m.ID]
-		over := c.t.maxSubs != wssec.Unlimited && len(c.active) >= c.t.maxSubs
+		over := c.t.maxSubs != rampart.Unlimited && len(c.active) >= c.t.maxSubs
 		if !dup && !over {
 			c.active[*m.ID] = struct{}{}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/wssec"
@@ -242,7 +243,7 @@ func TestUpgrade_refusedBeforeUpgrade(t *testing.T) {
 		{"foreign_origin_403", http.Header{"Origin": {"https://evil.test"}, "Authorization": {"Bearer " + tok}}, []string{gqlws.Subprotocol}, 403, wssec.CodeOriginNotAllowed},
 		{"legacy_subprotocol_only_400", nil, []string{"graphql-ws"}, 400, wssec.CodeSubprotocolRequired},
 		{"no_subprotocol_400", nil, nil, 400, wssec.CodeSubprotocolRequired},
-		{"invalid_handshake_token_401", http.Header{"Authorization": {"Bearer nope"}}, []string{gqlws.Subprotocol}, 401, wssec.CodeUnauthenticated},
+		{"invalid_handshake_token_401", http.Header{"Authorization": {"Bearer nope"}}, []string{gqlws.Subprotocol}, 401, rampart.CodeUnauthenticated},
 		{"same_origin_passes", http.Header{"Origin": {s.URL}}, []string{gqlws.Subprotocol}, 101, ""},
 	}
 	for _, tc := range cases {
@@ -411,7 +412,7 @@ func TestNoGoroutineOutlivesItsConnection(t *testing.T) {
 	func() {
 		o := defaultOptions(t)
 		o.InitTimeout = 200 * time.Millisecond
-		o.MaxConnsPerCaller = wssec.Unlimited
+		o.MaxConnsPerCaller = rampart.Unlimited
 		tr, err := gqlws.New(o)
 		if err != nil {
 			t.Fatal(err)

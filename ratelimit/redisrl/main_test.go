@@ -1,4 +1,4 @@
-package ratelimit_test
+package redisrl_test
 
 import (
 	"os"

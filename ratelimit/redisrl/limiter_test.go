@@ -1,4 +1,4 @@
-package ratelimit_test
+package redisrl_test
 
 import (
 	"bytes"
@@ -11,44 +11,47 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/internal/redistest"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/ratelimit/internal/conformance"
+	"github.com/rampart-go/rampart/ratelimit/redisrl"
 )
 
 func TestConformanceRedis(t *testing.T) {
 	t.Parallel()
 	client := redistest.Client(t)
-	runConformance(t, func(t *testing.T) harness {
+	conformance.Limiter(t, func(t *testing.T) conformance.Harness {
 		// A generous timeout: this suite is about semantics, not latency.
-		r, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{Prefix: redistest.Prefix(t), Timeout: 5 * time.Second})
+		r, err := redisrl.New(client, redisrl.Options{Prefix: redistest.Prefix(t), Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The script still reads the server's TIME; the test hook adds an
 		// offset to it. tol covers wall time elapsing during a subtest.
-		advance := func(d time.Duration) { ratelimit.AdvanceRedisClock(r, d) }
-		return harness{limiter: r, advance: advance, tol: 20 * time.Millisecond}
+		advance := func(d time.Duration) { redisrl.AdvanceClock(r, d) }
+		return conformance.Harness{Limiter: r, Advance: advance, Tol: 20 * time.Millisecond}
 	})
 }
 
-func TestNewRedisRejectsMisconfiguration(t *testing.T) {
+func TestNewRejectsMisconfiguration(t *testing.T) {
 	t.Parallel()
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	defer client.Close()
 	for _, tc := range []struct {
 		name   string
 		client redis.UniversalClient
-		opts   ratelimit.RedisOptions
+		opts   redisrl.Options
 	}{
-		{"nil_client", nil, ratelimit.RedisOptions{}},
-		{"negative_timeout", client, ratelimit.RedisOptions{Timeout: -time.Second}},
-		{"unknown_failure_mode", client, ratelimit.RedisOptions{OnFailure: 7}},
+		{"nil_client", nil, redisrl.Options{}},
+		{"negative_timeout", client, redisrl.Options{Timeout: -time.Second}},
+		{"unknown_failure_mode", client, redisrl.Options{OnFailure: 7}},
 	} {
-		if _, err := ratelimit.NewRedis(tc.client, tc.opts); !errors.Is(err, ratelimit.ErrInvalidOptions) {
-			t.Errorf("%s: err = %v, want ErrInvalidOptions", tc.name, err)
+		if _, err := redisrl.New(tc.client, tc.opts); !errors.Is(err, rampart.ErrConfig) {
+			t.Errorf("%s: err = %v, want rampart.ErrConfig", tc.name, err)
 		}
 	}
-	if _, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{}); err != nil {
+	if _, err := redisrl.New(client, redisrl.Options{}); err != nil {
 		t.Errorf("zero options: %v", err)
 	}
 }
@@ -59,7 +62,7 @@ func TestRedisKeysNamespacedAndExpire(t *testing.T) {
 	t.Parallel()
 	client := redistest.Client(t)
 	prefix := redistest.Prefix(t)
-	r, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{Prefix: prefix})
+	r, err := redisrl.New(client, redisrl.Options{Prefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +78,7 @@ func TestRedisKeysNamespacedAndExpire(t *testing.T) {
 	if ttl <= 2*time.Second || ttl > 3100*time.Millisecond {
 		t.Errorf("TTL = %v, want about 3s", ttl)
 	}
-	if n, _ := client.Exists(ctx, "user:1", ratelimit.DefaultRedisPrefix+"user:1").Result(); n != 0 {
+	if n, _ := client.Exists(ctx, "user:1", redisrl.DefaultPrefix+"user:1").Result(); n != 0 {
 		t.Errorf("key written outside the prefix")
 	}
 	// A peek does not create a key.
@@ -91,16 +94,16 @@ func TestRedisKeysNamespacedAndExpire(t *testing.T) {
 func TestRedisScriptCacheFlushed(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client(t)
-	r, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{})
+	r, err := redisrl.New(client, redisrl.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	mustAllow(t, r, "k", slow, 1)
+	conformance.MustAllow(t, r, "k", conformance.Slow, 1)
 	if err := client.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if d := mustAllow(t, r, "k", slow, 1); !d.Allowed || d.Remaining != 3 {
+	if d := conformance.MustAllow(t, r, "k", conformance.Slow, 1); !d.Allowed || d.Remaining != 3 {
 		t.Fatalf("after SCRIPT FLUSH: %+v, want allowed, remaining 3", d)
 	}
 }
@@ -130,8 +133,8 @@ func TestRedisFailureModes(t *testing.T) {
 	srv := redistest.Start(t)
 	const timeout = 100 * time.Millisecond
 	var logs syncBuffer
-	newLimiter := func(mode ratelimit.FailureMode, client redis.UniversalClient) *ratelimit.Redis {
-		r, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{
+	newLimiter := func(mode ratelimit.FailureMode, client redis.UniversalClient) *redisrl.Limiter {
+		r, err := redisrl.New(client, redisrl.Options{
 			OnFailure: mode, Timeout: timeout,
 			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 		})
@@ -146,7 +149,7 @@ func TestRedisFailureModes(t *testing.T) {
 	limiters := []struct {
 		name string
 		mode ratelimit.FailureMode
-		l    *ratelimit.Redis
+		l    *redisrl.Limiter
 	}{
 		{"fail_closed", ratelimit.FailClosed, newLimiter(ratelimit.FailClosed, srv.Client(t))},
 		{"fail_open", ratelimit.FailOpen, newLimiter(ratelimit.FailOpen, srv.Client(t))},
@@ -199,8 +202,8 @@ func TestRedisFailureModes(t *testing.T) {
 			}
 		}
 		for _, tc := range limiters { // and it really limits again
-			mustAllow(t, tc.l, tc.name+how, r, 1)
-			if d := mustAllow(t, tc.l, tc.name+how, r, 1); d.Allowed {
+			conformance.MustAllow(t, tc.l, tc.name+how, r, 1)
+			if d := conformance.MustAllow(t, tc.l, tc.name+how, r, 1); d.Allowed {
 				t.Errorf("%s, %s: third request allowed with burst 2", how, tc.name)
 			}
 		}
@@ -238,11 +241,11 @@ func TestRedisClientPanicIsBackendError(t *testing.T) {
 	t.Parallel()
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	t.Cleanup(func() { _ = c.Close() })
-	r, err := ratelimit.NewRedis(panickyClient{c}, ratelimit.RedisOptions{})
+	r, err := redisrl.New(panickyClient{c}, redisrl.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := r.Allow(context.Background(), "k", slow, 1)
+	d, err := r.Allow(context.Background(), "k", conformance.Slow, 1)
 	if d.Allowed || !errors.Is(err, ratelimit.ErrBackend) {
 		t.Fatalf("Allow = %+v, %v; want refused, ErrBackend", d, err)
 	}

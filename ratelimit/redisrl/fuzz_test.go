@@ -1,4 +1,4 @@
-package ratelimit_test
+package redisrl_test
 
 import (
 	"context"
@@ -7,12 +7,14 @@ import (
 
 	"github.com/rampart-go/rampart/internal/redistest"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/ratelimit/internal/conformance"
+	"github.com/rampart-go/rampart/ratelimit/redisrl"
 )
 
 // FuzzRedisAllowMatchesMemory feeds arbitrary keys (they reach Redis as
 // KEYS[1]) and request sizes to Redis and to Memory side by side: Redis never
 // errors on a valid call, never allows more than the burst, and decides
-// exactly as Memory does. The rate is slow (per hour) so the few milliseconds
+// exactly as Memory does. The rate is conformance.Slow (per hour) so the few milliseconds
 // Redis's clock moves during one input change nothing.
 func FuzzRedisAllowMatchesMemory(f *testing.F) {
 	f.Add("login:ip:203.0.113.9", uint16(5), uint16(0), []byte{9, 9, 9, 9, 9, 9})
@@ -22,12 +24,15 @@ func FuzzRedisAllowMatchesMemory(f *testing.F) {
 	client := redistest.Client(f)
 	f.Fuzz(func(t *testing.T, key string, limit, burst uint16, ns []byte) {
 		r := ratelimit.Rate{Limit: int(limit%1000) + 1, Period: time.Hour, Burst: int(burst % 1000)}
-		rl, err := ratelimit.NewRedis(client, ratelimit.RedisOptions{Prefix: redistest.Prefix(t), Timeout: 5 * time.Second})
+		rl, err := redisrl.New(client, redisrl.Options{Prefix: redistest.Prefix(t), Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
-		clk := newFakeClock()
-		m := newMemory(t, ratelimit.MemoryOptions{Now: clk.Now})
+		clk := conformance.NewFakeClock()
+		m, err := ratelimit.NewMemory(ratelimit.MemoryOptions{Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
 		ctx := context.Background()
 		b := r.Burst
 		if b == 0 {

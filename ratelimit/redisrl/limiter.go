@@ -1,4 +1,4 @@
-package ratelimit
+package redisrl
 
 import (
 	"context"
@@ -10,55 +10,33 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/internal/redisx"
+	"github.com/rampart-go/rampart/ratelimit"
 )
 
-// Redis defaults.
+// Defaults of Options.
 const (
-	DefaultRedisPrefix  = "rampart:rl:"
-	DefaultRedisTimeout = 100 * time.Millisecond
+	// DefaultPrefix is the key prefix of Limiter.
+	DefaultPrefix = "rampart:rl:"
+	// DefaultTimeout bounds each call to Redis.
+	DefaultTimeout = 100 * time.Millisecond
 )
 
-// FailureMode says what a Redis-backed limiter decides when Redis cannot be
-// reached or does not answer in time.
-type FailureMode int
-
-const (
-	// FailClosed refuses the request and returns an error wrapping ErrBackend.
-	// It is the default: an attacker who can slow Redis down must not thereby
-	// switch rate limiting off.
-	FailClosed FailureMode = iota
-	// FailOpen allows the request, as if the caller's bucket were full, and
-	// logs the failure (at most once a second). Choose it only where
-	// availability matters more than the limit.
-	FailOpen
-)
-
-// String returns "fail-closed" or "fail-open".
-func (f FailureMode) String() string {
-	switch f {
-	case FailClosed:
-		return "fail-closed"
-	case FailOpen:
-		return "fail-open"
-	}
-	return fmt.Sprintf("FailureMode(%d)", int(f))
-}
-
-// RedisOptions configures NewRedis. The zero value is the hardened default.
-type RedisOptions struct {
-	// Prefix is prepended to every key. Empty means DefaultRedisPrefix
+// Options configures New. The zero value is the hardened default.
+type Options struct {
+	// Prefix is prepended to every key. Empty means DefaultPrefix
 	// ("rampart:rl:").
 	Prefix string
 	// Timeout bounds each call, including the wait for a pooled connection.
-	// Zero means DefaultRedisTimeout (100 ms). Negative is an error. Allow
+	// Zero means DefaultTimeout (100 ms). Negative is an error. Allow
 	// returns within Timeout even with a client that ignores context
 	// deadlines (go-redis's ContextTimeoutEnabled = false), but such a client
 	// leaves a goroutine waiting for its own ReadTimeout; enable
 	// ContextTimeoutEnabled.
 	Timeout time.Duration
-	// OnFailure is FailClosed (default) or FailOpen.
-	OnFailure FailureMode
+	// OnFailure is ratelimit.FailClosed (default) or ratelimit.FailOpen.
+	OnFailure ratelimit.FailureMode
 	// Logger receives backend failures. Nil means discard.
 	Logger *slog.Logger
 }
@@ -138,56 +116,42 @@ if remaining > burst then remaining = burst end
 return {allowed, remaining, math.ceil(retry), math.ceil(tat - now)}
 `)
 
-// Redis is a Limiter whose buckets live in Redis, so that every replica of a
-// service shares them. Each Allow is one atomic round trip: a Lua script
+// Limiter is a ratelimit.Limiter whose buckets live in Redis, so that every
+// replica of a service shares them. Each Allow is one atomic round trip: a Lua script
 // (EVALSHA, falling back to EVAL when the server does not have it cached)
 // implementing GCRA on the server's clock. Buckets expire once full, so idle
-// keys cost nothing. On backend failure Allow follows RedisOptions.OnFailure.
+// keys cost nothing. On backend failure Allow follows Options.OnFailure.
 //
-// Redis implements Resetter. It is safe for concurrent use and never panics.
-type Redis struct {
-	client     redis.UniversalClient
-	prefix     string
-	timeout    time.Duration
-	mode       FailureMode
+// Limiter implements ratelimit.Resetter. It is safe for concurrent use and
+// never panics.
+type Limiter struct {
+	conn       redisx.Conn
+	mode       ratelimit.FailureMode
 	log        *slog.Logger
-	ctxHonored bool
 	offset     atomic.Int64 // µs added to the server's clock; set only by tests
 	lastLog    atomic.Int64 // unix nanoseconds of the last failure log
 	suppressed atomic.Int64 // failures not logged since then
 }
 
 var (
-	_ Limiter  = (*Redis)(nil)
-	_ Resetter = (*Redis)(nil)
+	_ ratelimit.Limiter  = (*Limiter)(nil)
+	_ ratelimit.Resetter = (*Limiter)(nil)
 )
 
-// NewRedis returns a Limiter backed by client. It does not contact Redis; it
-// fails only on a nil client or invalid options.
-func NewRedis(client redis.UniversalClient, opts RedisOptions) (*Redis, error) {
-	if client == nil {
-		return nil, fmt.Errorf("%w: nil Redis client", ErrInvalidOptions)
+// New returns a Limiter backed by client. It does not contact Redis; it
+// fails only on a nil client or invalid options, with an error wrapping
+// rampart.ErrConfig.
+func New(client redis.UniversalClient, opts Options) (*Limiter, error) {
+	conn, err := redisx.New("ratelimit/redisrl", client,
+		redisx.Options{Prefix: opts.Prefix, Timeout: opts.Timeout},
+		redisx.Options{Prefix: DefaultPrefix, Timeout: DefaultTimeout})
+	if err != nil {
+		return nil, err
 	}
-	if opts.Timeout < 0 {
-		return nil, fmt.Errorf("%w: Timeout %v must not be negative", ErrInvalidOptions, opts.Timeout)
+	if opts.OnFailure != ratelimit.FailClosed && opts.OnFailure != ratelimit.FailOpen {
+		return nil, fmt.Errorf("%w: ratelimit/redisrl: unknown %v", rampart.ErrConfig, opts.OnFailure)
 	}
-	if opts.OnFailure != FailClosed && opts.OnFailure != FailOpen {
-		return nil, fmt.Errorf("%w: unknown %v", ErrInvalidOptions, opts.OnFailure)
-	}
-	r := &Redis{
-		client:     client,
-		prefix:     opts.Prefix,
-		timeout:    opts.Timeout,
-		mode:       opts.OnFailure,
-		log:        opts.Logger,
-		ctxHonored: redisx.HonorsContext(client),
-	}
-	if r.prefix == "" {
-		r.prefix = DefaultRedisPrefix
-	}
-	if r.timeout == 0 {
-		r.timeout = DefaultRedisTimeout
-	}
+	r := &Limiter{conn: conn, mode: opts.OnFailure, log: opts.Logger}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -195,41 +159,41 @@ func NewRedis(client redis.UniversalClient, opts RedisOptions) (*Redis, error) {
 }
 
 // Allow spends n tokens from key's bucket under rt if it holds at least n,
-// with the same semantics as Memory.Allow (n == 0 peeks; n above the burst is
+// with the same semantics as ratelimit.Memory.Allow (n == 0 peeks; n above the burst is
 // refused with RetryAfter the full refill time). Decision durations have
 // microsecond resolution.
 //
 // If Redis fails or does not answer within the timeout, a FailClosed limiter
 // returns a refusing Decision (RetryAfter one second) and an error wrapping
-// ErrBackend; a FailOpen one returns an allowing Decision and a nil error.
-func (r *Redis) Allow(ctx context.Context, key string, rt Rate, n int) (Decision, error) {
+// ratelimit.ErrBackend; a FailOpen one returns an allowing Decision and a nil
+// error.
+func (r *Limiter) Allow(ctx context.Context, key string, rt ratelimit.Rate, n int) (ratelimit.Decision, error) {
 	if err := rt.Validate(); err != nil {
-		return Decision{}, err
+		return ratelimit.Decision{}, err
 	}
 	if rt.Period < time.Microsecond {
-		return Decision{}, fmt.Errorf("%w: period %v is below the 1µs resolution of the Redis limiter", ErrInvalidRate, rt.Period)
+		return ratelimit.Decision{}, fmt.Errorf("%w: period %v is below the 1µs resolution of the Redis limiter", ratelimit.ErrInvalidRate, rt.Period)
 	}
+	burst := rt.Capacity()
 	if n < 0 {
-		return refused(rt, 0), fmt.Errorf("%w: %d", ErrInvalidN, n)
+		return ratelimit.Decision{Limit: burst}, fmt.Errorf("%w: %d", ratelimit.ErrInvalidN, n)
 	}
-	burst := rt.burst()
-	res, err := r.run(ctx, func(ctx context.Context) ([]int64, error) {
-		return gcraScript.Run(ctx, r.client, []string{r.prefix + key},
+	res, err := redisx.Do(ctx, &r.conn, func(ctx context.Context) ([]int64, error) {
+		return gcraScript.Run(ctx, r.conn.Client, []string{r.conn.Prefix + key},
 			rt.Limit, rt.Period.Microseconds(), burst, n, r.offset.Load()).Int64Slice()
 	})
 	if err == nil && len(res) != 4 {
 		err = fmt.Errorf("unexpected script reply of %d values", len(res))
 	}
 	if err != nil {
-		err = fmt.Errorf("%w: allow: %w", ErrBackend, err)
-		if r.mode == FailOpen {
-			r.logFailure(ctx, err)
-			return Decision{Allowed: true, Limit: burst, Remaining: max(burst-n, 0)}, nil
-		}
+		err = fmt.Errorf("%w: allow: %w", ratelimit.ErrBackend, err)
 		r.logFailure(ctx, err)
-		return refused(rt, time.Second), err
+		if r.mode == ratelimit.FailOpen {
+			return ratelimit.Decision{Allowed: true, Limit: burst, Remaining: max(burst-n, 0)}, nil
+		}
+		return ratelimit.Decision{Limit: burst, RetryAfter: time.Second}, err
 	}
-	d := Decision{
+	d := ratelimit.Decision{
 		Allowed:    res[0] == 1,
 		Limit:      burst,
 		Remaining:  int(min(max(res[1], 0), int64(burst))),
@@ -241,14 +205,14 @@ func (r *Redis) Allow(ctx context.Context, key string, rt Rate, n int) (Decision
 	return d, nil
 }
 
-// Reset deletes key's bucket. It implements Resetter; failures wrap
-// ErrBackend whatever the failure mode.
-func (r *Redis) Reset(ctx context.Context, key string) error {
-	_, err := r.run(ctx, func(ctx context.Context) ([]int64, error) {
-		return nil, r.client.Del(ctx, r.prefix+key).Err()
+// Reset deletes key's bucket. It implements ratelimit.Resetter; failures
+// wrap ratelimit.ErrBackend whatever the failure mode.
+func (r *Limiter) Reset(ctx context.Context, key string) error {
+	_, err := redisx.Do(ctx, &r.conn, func(ctx context.Context) ([]int64, error) {
+		return nil, r.conn.Client.Del(ctx, r.conn.Prefix+key).Err()
 	})
 	if err != nil {
-		err = fmt.Errorf("%w: reset: %w", ErrBackend, err)
+		err = fmt.Errorf("%w: reset: %w", ratelimit.ErrBackend, err)
 		r.logFailure(ctx, err)
 	}
 	return err
@@ -264,21 +228,15 @@ func micros(us int64) time.Duration {
 	return time.Duration(us) * time.Microsecond
 }
 
-// run calls f under the per-call timeout (redisx.Call: bounded even with a
-// client that ignores deadlines, panics turned into errors).
-func (r *Redis) run(ctx context.Context, f func(context.Context) ([]int64, error)) ([]int64, error) {
-	return redisx.Call(ctx, r.timeout, r.ctxHonored, f)
-}
-
 // logFailure logs err at most once a second, counting the rest.
-func (r *Redis) logFailure(ctx context.Context, err error) {
+func (r *Limiter) logFailure(ctx context.Context, err error) {
 	now := time.Now().UnixNano()
 	last := r.lastLog.Load()
 	if now-last < int64(time.Second) || !r.lastLog.CompareAndSwap(last, now) {
 		r.suppressed.Add(1)
 		return
 	}
-	r.log.LogAttrs(ctx, slog.LevelWarn, "ratelimit: redis backend failure",
+	r.log.LogAttrs(ctx, slog.LevelWarn, "ratelimit/redisrl: redis backend failure",
 		slog.String("mode", r.mode.String()),
 		slog.Int64("suppressed", r.suppressed.Swap(0)),
 		slog.String("error", err.Error()))

@@ -1,4 +1,4 @@
-package ratelimit
+package redisrl
 
 import (
 	"context"
@@ -9,17 +9,22 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rampart-go/rampart"
+	"github.com/rampart-go/rampart/internal/redisx"
+	"github.com/rampart-go/rampart/ratelimit"
 )
 
-// RedisSlots defaults.
+// Defaults of SlotsOptions.
 const (
+	// DefaultSlotsPrefix is the key prefix of Slots.
 	DefaultSlotsPrefix = "rampart:slots:"
-	DefaultLeaseTTL    = 30 * time.Second
+	// DefaultLeaseTTL is how long a slot outlives its holder's last refresh.
+	DefaultLeaseTTL = 30 * time.Second
 )
 
-// RedisSlotsOptions configures NewRedisSlots. The zero value is the hardened
-// default.
-type RedisSlotsOptions struct {
+// SlotsOptions configures NewSlots. The zero value is the hardened default.
+type SlotsOptions struct {
 	// Prefix is prepended to every key. Empty means DefaultSlotsPrefix
 	// ("rampart:slots:").
 	Prefix string
@@ -30,7 +35,7 @@ type RedisSlotsOptions struct {
 	// RefreshInterval is how often a held slot's lease is renewed. Zero
 	// means LeaseTTL/3. It must be below LeaseTTL.
 	RefreshInterval time.Duration
-	// Timeout bounds each Redis call. Zero means DefaultRedisTimeout
+	// Timeout bounds each Redis call. Zero means DefaultTimeout
 	// (100 ms). Negative is an error.
 	Timeout time.Duration
 	// Logger receives refresh and release failures. Nil means discard.
@@ -71,7 +76,7 @@ end
 return 1
 `)
 
-// RedisSlots is a Slots shared by every replica using the same Redis. A slot
+// Slots is a ratelimit.Slots shared by every replica using the same Redis. A slot
 // is a lease: a random id in a sorted set per key, scored by its expiry on the
 // Redis server's clock. Acquire drops expired leases and adds one in a single
 // atomic Lua script, so the cap holds across replicas. While a slot is held, a
@@ -79,67 +84,70 @@ return 1
 // goroutine and deletes the lease. If the holder dies (or loses Redis for
 // longer than LeaseTTL) its leases simply expire, so counts never leak.
 //
-// Backend failures fail closed: Acquire returns an error wrapping ErrBackend
+// Backend failures fail closed: Acquire returns an error wrapping
+// ratelimit.ErrBackend
 // and no slot; the caller decides whether to serve anyway. A lease lost while
 // held (Redis unreachable for longer than LeaseTTL) is logged; the holder
 // keeps its release function, which then does nothing harmful.
-type RedisSlots struct {
-	client  redis.UniversalClient
-	prefix  string
+type Slots struct {
+	conn    redisx.Conn
 	ttl     time.Duration
 	every   time.Duration
-	limiter *Redis // reuses its timeout, guard and logging
+	limiter *Limiter // reuses its failure logging
 }
 
-var _ Slots = (*RedisSlots)(nil)
+var _ ratelimit.Slots = (*Slots)(nil)
 
-// NewRedisSlots returns a Slots backed by client. It does not contact Redis.
-func NewRedisSlots(client redis.UniversalClient, opts RedisSlotsOptions) (*RedisSlots, error) {
+// NewSlots returns a Slots backed by client. It does not contact Redis; it
+// fails only on a nil client or invalid options, with an error wrapping
+// rampart.ErrConfig.
+func NewSlots(client redis.UniversalClient, opts SlotsOptions) (*Slots, error) {
 	if opts.LeaseTTL == 0 {
 		opts.LeaseTTL = DefaultLeaseTTL
 	}
 	if opts.LeaseTTL < 10*time.Millisecond {
-		return nil, fmt.Errorf("%w: LeaseTTL %v is below 10ms", ErrInvalidOptions, opts.LeaseTTL)
+		return nil, fmt.Errorf("%w: ratelimit/redisrl: LeaseTTL %v is below 10ms", rampart.ErrConfig, opts.LeaseTTL)
 	}
 	if opts.RefreshInterval == 0 {
 		opts.RefreshInterval = opts.LeaseTTL / 3
 	}
 	if opts.RefreshInterval < 0 || opts.RefreshInterval >= opts.LeaseTTL {
-		return nil, fmt.Errorf("%w: RefreshInterval %v must be positive and below LeaseTTL %v",
-			ErrInvalidOptions, opts.RefreshInterval, opts.LeaseTTL)
+		return nil, fmt.Errorf("%w: ratelimit/redisrl: RefreshInterval %v must be positive and below LeaseTTL %v",
+			rampart.ErrConfig, opts.RefreshInterval, opts.LeaseTTL)
 	}
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultSlotsPrefix
 	}
-	l, err := NewRedis(client, RedisOptions{Prefix: opts.Prefix, Timeout: opts.Timeout, Logger: opts.Logger})
+	l, err := New(client, Options{Prefix: opts.Prefix, Timeout: opts.Timeout, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}
-	return &RedisSlots{client: client, prefix: opts.Prefix, ttl: opts.LeaseTTL, every: opts.RefreshInterval, limiter: l}, nil
+	return &Slots{conn: l.conn, ttl: opts.LeaseTTL, every: opts.RefreshInterval, limiter: l}, nil
 }
 
-// Acquire takes one of key's max slots as a lease. It returns ErrNoSlot when
-// max unexpired leases are held, an error wrapping ErrInvalidOptions when
-// max < 1, and an error wrapping ErrBackend when Redis fails. The release
+// Acquire takes one of key's max slots as a lease. It returns
+// ratelimit.ErrNoSlot when max unexpired leases are held, an error wrapping
+// rampart.ErrConfig when max < 1, and an error wrapping ratelimit.ErrBackend
+// when Redis fails. The release
 // function stops the lease's refresh and deletes it (waiting at most the
 // timeout); it is safe to call more than once.
-func (s *RedisSlots) Acquire(ctx context.Context, key string, max int) (func(), error) {
+func (s *Slots) Acquire(ctx context.Context, key string, max int) (func(), error) {
 	if max < 1 {
-		return nil, fmt.Errorf("%w: max %d slots must be positive", ErrInvalidOptions, max)
+		return nil, fmt.Errorf("%w: ratelimit/redisrl: max %d slots must be positive", rampart.ErrConfig, max)
 	}
-	k := s.prefix + key
+	k := s.conn.Prefix + key
 	id := rand.Text()
-	res, err := s.limiter.run(ctx, func(ctx context.Context) ([]int64, error) {
-		v, err := acquireScript.Run(ctx, s.client, []string{k}, max, s.ttl.Milliseconds(), id).Int64()
+	res, err := redisx.Do(ctx, &s.conn, func(ctx context.Context) ([]int64, error) {
+		v, err := acquireScript.Run(ctx, s.conn.Client, []string{k}, max, s.ttl.Milliseconds(), id).Int64()
 		return []int64{v}, err
 	})
 	if err != nil {
-		err = fmt.Errorf("%w: acquire slot: %w", ErrBackend, err)
+		err = fmt.Errorf("%w: acquire slot: %w", ratelimit.ErrBackend, err)
 		s.limiter.logFailure(ctx, err)
 		return nil, err
 	}
 	if res[0] != 1 {
-		return nil, ErrNoSlot
+		return nil, ratelimit.ErrNoSlot
 	}
 	stop := make(chan struct{})
 	go s.keepAlive(k, id, stop)
@@ -148,17 +156,17 @@ func (s *RedisSlots) Acquire(ctx context.Context, key string, max int) (func(), 
 		once.Do(func() {
 			close(stop)
 			bg := context.WithoutCancel(ctx)
-			if _, err := s.limiter.run(bg, func(ctx context.Context) ([]int64, error) {
-				return nil, s.client.ZRem(ctx, k, id).Err()
+			if _, err := redisx.Do(bg, &s.conn, func(ctx context.Context) ([]int64, error) {
+				return nil, s.conn.Client.ZRem(ctx, k, id).Err()
 			}); err != nil {
-				s.limiter.logFailure(bg, fmt.Errorf("%w: release slot (the lease expires in %v): %w", ErrBackend, s.ttl, err))
+				s.limiter.logFailure(bg, fmt.Errorf("%w: release slot (the lease expires in %v): %w", ratelimit.ErrBackend, s.ttl, err))
 			}
 		})
 	}, nil
 }
 
 // keepAlive renews lease id of k every s.every until stop is closed.
-func (s *RedisSlots) keepAlive(k, id string, stop <-chan struct{}) {
+func (s *Slots) keepAlive(k, id string, stop <-chan struct{}) {
 	tick := time.NewTicker(s.every)
 	defer tick.Stop()
 	for {
@@ -167,15 +175,15 @@ func (s *RedisSlots) keepAlive(k, id string, stop <-chan struct{}) {
 			return
 		case <-tick.C:
 		}
-		res, err := s.limiter.run(context.Background(), func(ctx context.Context) ([]int64, error) {
-			v, err := refreshScript.Run(ctx, s.client, []string{k}, s.ttl.Milliseconds(), id).Int64()
+		res, err := redisx.Do(context.Background(), &s.conn, func(ctx context.Context) ([]int64, error) {
+			v, err := refreshScript.Run(ctx, s.conn.Client, []string{k}, s.ttl.Milliseconds(), id).Int64()
 			return []int64{v}, err
 		})
 		switch {
 		case err != nil:
-			s.limiter.logFailure(context.Background(), fmt.Errorf("%w: refresh slot lease: %w", ErrBackend, err))
+			s.limiter.logFailure(context.Background(), fmt.Errorf("%w: refresh slot lease: %w", ratelimit.ErrBackend, err))
 		case res[0] != 1:
-			s.limiter.log.Warn("ratelimit: slot lease lost (expired while held)", slog.String("key", k))
+			s.limiter.log.Warn("ratelimit/redisrl: slot lease lost (expired while held)", slog.String("key", k))
 			return
 		}
 	}
@@ -189,13 +197,13 @@ return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
 `)
 
 // Held returns how many unexpired leases key holds, across all replicas.
-func (s *RedisSlots) Held(ctx context.Context, key string) (int, error) {
-	res, err := s.limiter.run(ctx, func(ctx context.Context) ([]int64, error) {
-		v, err := countScript.Run(ctx, s.client, []string{s.prefix + key}).Int64()
+func (s *Slots) Held(ctx context.Context, key string) (int, error) {
+	res, err := redisx.Do(ctx, &s.conn, func(ctx context.Context) ([]int64, error) {
+		v, err := countScript.Run(ctx, s.conn.Client, []string{s.conn.Prefix + key}).Int64()
 		return []int64{v}, err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("%w: count slots: %w", ErrBackend, err)
+		return 0, fmt.Errorf("%w: count slots: %w", ratelimit.ErrBackend, err)
 	}
 	return int(res[0]), nil
 }
