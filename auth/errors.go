@@ -30,14 +30,7 @@ var (
 	// ErrConfig means a constructor was given an unsafe or inconsistent
 	// configuration.
 	ErrConfig = errors.New("auth: invalid configuration")
-	// ErrNotFound is returned by RefreshStore and APIKeyStore implementations
-	// when no record matches.
+	// ErrNotFound is returned by credential stores (refresh.Store,
+	// apikey.Store) when no record matches.
 	ErrNotFound = errors.New("auth: not found")
-	// ErrConflict is returned by RefreshStore.Rotate when the token was
-	// already used or revoked, so the compare-and-set lost.
-	ErrConflict = errors.New("auth: token already used")
-	// ErrTokenReuse means a refresh token that had already been rotated was
-	// presented again; its whole family has been revoked. It is always
-	// wrapped together with ErrRevoked.
-	ErrTokenReuse = errors.New("auth: refresh token reuse detected")
 )

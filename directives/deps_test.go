@@ -11,6 +11,10 @@ import (
 // sibling gqlsec or the demo. go-redis reaches the build only through
 // ratelimit's Redis store: no package of this module other than ratelimit
 // and its call helper internal/redisx may import it, directives included.
+//
+// Of auth it links only the core (Principal, Authenticator, middleware):
+// never golang-jwt, argon2 or zxcvbn, which live in auth/jwt and
+// auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/directives"
@@ -23,6 +27,9 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/demo":   "toolkit packages never import the demo",
 		"github.com/rampart-go/rampart/wssec":  "directives sits beside wssec, not above it",
 		"github.com/rampart-go/rampart/gqlsec": "directives and gqlsec are siblings",
+		"github.com/golang-jwt/jwt":            "directives needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":           "directives never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":          "directives never sees a password; strength checks live in auth/password",
 	}
 	allowedRampart := map[string]bool{
 		"github.com/rampart-go/rampart/auth":      true,

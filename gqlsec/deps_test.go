@@ -8,6 +8,10 @@ import (
 
 // TestDeps keeps gqlsec's imports to those DESIGN.md allows: no WebSocket
 // library (that is wssec's job) and never the demo.
+//
+// Of auth it links only the core (Principal, Authenticator, middleware):
+// never golang-jwt, argon2 or zxcvbn, which live in auth/jwt and
+// auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/gqlsec").CombinedOutput()
@@ -18,6 +22,9 @@ func TestDeps(t *testing.T) {
 		"github.com/coder/websocket":          "WebSocket hardening lives in wssec",
 		"github.com/rampart-go/rampart/demo":  "nothing imports demo",
 		"github.com/rampart-go/rampart/wssec": "gqlsec guards the HTTP endpoint only",
+		"github.com/golang-jwt/jwt":           "gqlsec needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":          "gqlsec never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":         "gqlsec never sees a password; strength checks live in auth/password",
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		for bad, why := range forbidden {

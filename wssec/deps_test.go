@@ -9,6 +9,10 @@ import (
 // TestDeps keeps wssec free of GraphQL: gqlgen is adapted in wssec/gqlws
 // only, and no toolkit package imports the demo (DESIGN.md; STYLE.md habit
 // 10).
+//
+// Of auth it links only the core (Principal, Authenticator, middleware):
+// never golang-jwt, argon2 or zxcvbn, which live in auth/jwt and
+// auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/wssec"
@@ -25,6 +29,9 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/directives":  "wssec sits below the GraphQL layer",
 		"github.com/rampart-go/rampart/complexity":  "wssec sits below the GraphQL layer",
 		"github.com/gorilla/websocket":              "one WebSocket library: coder/websocket",
+		"github.com/golang-jwt/jwt":                 "wssec needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":                "wssec never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":               "wssec never sees a password; strength checks live in auth/password",
 	}
 	pkgs := strings.Fields(string(out))
 	for _, pkg := range pkgs {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/apikey"
 	"github.com/rampart-go/rampart/demo/graph/model"
 )
 
@@ -48,7 +49,7 @@ func (r *Resolver) createAPIKey(ctx context.Context, name string, scopes []strin
 		return nil, publicError(CodeBadUserInput, "an API key needs at least one scope")
 	}
 	now := time.Now()
-	key, rec := auth.NewAPIKey(auth.APIKeyRecord{
+	key, rec := apikey.New(apikey.Record{
 		Subject: p.Subject, Scopes: slices.Compact(slices.Sorted(slices.Values(scopes))),
 		CreatedAt: now, ExpiresAt: now.Add(lifetime),
 	})

@@ -8,6 +8,10 @@ import (
 
 // TestDeps: the adapter may import gqlgen and wssec, but never the demo
 // (DESIGN.md; STYLE.md habit 10).
+//
+// Of auth it links only the core (Principal, Authenticator, middleware):
+// never golang-jwt, argon2 or zxcvbn, which live in auth/jwt and
+// auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/wssec/gqlws").CombinedOutput()
@@ -17,6 +21,9 @@ func TestDeps(t *testing.T) {
 	forbidden := map[string]string{
 		"github.com/rampart-go/rampart/demo": "toolkit packages never import the demo",
 		"github.com/gorilla/websocket":       "one WebSocket library: coder/websocket",
+		"github.com/golang-jwt/jwt":          "gqlws needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":         "gqlws never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":        "gqlws never sees a password; strength checks live in auth/password",
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		for prefix, why := range forbidden {
