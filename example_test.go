@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/gqlsec"
 	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/internal/gqltest"
@@ -33,9 +34,9 @@ func Example_quickstart() {
 	srv.AddTransport(transport.POST{})
 	gql := must(gqlsec.Handler(srv, gqlsec.Config{Introspection: gqlsec.AllowRoles("ADMIN")}))
 
-	verifier := must(auth.NewJWTVerifier(auth.JWTConfig{
+	verifier := must(jwt.NewVerifier(jwt.Config{
 		Issuer: "https://api.example.com", Audience: "example-api",
-		Keys: []auth.JWTKey{{ID: "k1", Secret: []byte("a random secret of at least 32 bytes!")}},
+		Keys: []jwt.Key{{ID: "k1", Secret: []byte("a random secret of at least 32 bytes!")}},
 	}))
 	limiter := must(ratelimit.NewMemory(ratelimit.MemoryOptions{}))
 

@@ -39,14 +39,7 @@ var (
 	// Deprecated: test with errors.Is(err, rampart.ErrConfig); ErrConfig is
 	// the same value.
 	ErrConfig = rampart.ErrConfig
-	// ErrNotFound is returned by RefreshStore and APIKeyStore implementations
-	// when no record matches.
+	// ErrNotFound is returned by credential stores (refresh.Store,
+	// apikey.Store) when no record matches.
 	ErrNotFound = errors.New("auth: not found")
-	// ErrConflict is returned by RefreshStore.Rotate when the token was
-	// already used or revoked, so the compare-and-set lost.
-	ErrConflict = errors.New("auth: token already used")
-	// ErrTokenReuse means a refresh token that had already been rotated was
-	// presented again; its whole family has been revoked. It is always
-	// wrapped together with ErrRevoked.
-	ErrTokenReuse = errors.New("auth: refresh token reuse detected")
 )

@@ -187,10 +187,11 @@ func refuse(ctx context.Context, w http.ResponseWriter, log *slog.Logger, err er
 // kind. A nil field refuses that kind with ErrInvalidToken, so the zero
 // value refuses everything.
 type MultiAuthenticator struct {
-	// Bearer verifies CredentialBearer credentials, typically a *JWTVerifier.
+	// Bearer verifies CredentialBearer credentials, typically a
+	// *jwt.Verifier (package auth/jwt).
 	Bearer Authenticator
 	// APIKey verifies CredentialAPIKey credentials, typically an
-	// *APIKeyAuthenticator.
+	// *apikey.Authenticator (package auth/apikey).
 	APIKey Authenticator
 }
 

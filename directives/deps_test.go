@@ -11,6 +11,10 @@ import (
 // the sibling gqlsec, the middleware package httpsec or the demo, and no
 // Redis client reaches its build (Redis stores live in ratelimit/redisrl and
 // auth/authredis).
+//
+// Of auth it links only the core (Principal, Authenticator, middleware):
+// never golang-jwt, argon2 or zxcvbn, which live in auth/jwt and
+// auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/directives"
@@ -25,6 +29,9 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/gqlsec":  "directives and gqlsec are siblings",
 		"github.com/rampart-go/rampart/httpsec": "request-scoped values come from reqctx",
 		"github.com/redis/go-redis":             "no Redis client in the guards",
+		"github.com/golang-jwt/jwt":             "directives needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":            "directives never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":           "directives never sees a password; strength checks live in auth/password",
 	}
 	allowedRampart := map[string]bool{
 		"github.com/rampart-go/rampart":           true,

@@ -10,6 +10,10 @@ import (
 // plain-HTTP layer in front of gqlsec and wssec, so it may import auth,
 // ratelimit, reqctx, rs/cors and the standard library, and nothing that would
 // pull gqlgen or a Redis client into a webhook server.
+//
+// Of auth it links only the core (Principal, Authenticator, middleware):
+// never golang-jwt, argon2 or zxcvbn, which live in auth/jwt and
+// auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
@@ -28,6 +32,9 @@ func TestDeps(t *testing.T) {
 		"github.com/microcosm-cc/bluemonday":       "sanitising is not an HTTP-layer job",
 		"modernc.org/sqlite":                       "storage belongs to the demo",
 		"github.com/redis/go-redis":                "Redis stores live in ratelimit/redisrl; in-memory users link no Redis client",
+		"github.com/golang-jwt/jwt":                "httpsec needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":               "httpsec never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":              "httpsec never sees a password; strength checks live in auth/password",
 	}
 	deps := strings.Fields(string(out))
 	if len(deps) < 10 {

@@ -9,6 +9,10 @@ import (
 // TestDeps keeps mfa transport-neutral: it may use auth, ratelimit and
 // pquerna/otp, the root package and internal/expiring, but no GraphQL,
 // WebSocket or HTML code, and never the demo.
+//
+// Of auth it links only the core (Principal, Authenticator, middleware):
+// never golang-jwt, argon2 or zxcvbn, which live in auth/jwt and
+// auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/mfa").CombinedOutput()
@@ -26,6 +30,9 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/wssec":       "wssec sits beside mfa",
 		"github.com/rampart-go/rampart/httpsec":     "mfa has no HTTP surface of its own",
 		"github.com/rampart-go/rampart/internal/gq": "test helpers stay in tests",
+		"github.com/golang-jwt/jwt":                 "mfa needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":                "mfa never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":               "mfa never sees a password; strength checks live in auth/password",
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		for prefix, why := range forbidden {

@@ -35,7 +35,8 @@ gqlsec        ^Benchmark(BaselineParseValidate|Guards|Server)$                  
 ratelimit     ^Benchmark                                                              $BENCHTIME
 ratelimit/redisrl ^Benchmark                                                          $BENCHTIME
 httpsec       ^Benchmark(Bare|SecureHeaders|CSRF|CORS|BodyLimit|RequestID|ClientIP|RateLimit|FullChain)$ $BENCHTIME
-auth          ^Benchmark(VerifyJWT|Middleware)$                                       $BENCHTIME
+auth          ^BenchmarkMiddleware$                                                   $BENCHTIME
+auth/jwt      ^BenchmarkVerify$                                                       $BENCHTIME
 directives    ^Benchmark(BareResolver|Auth|InterceptField|Query|RateLimit)$           $BENCHTIME
 wssec         ^BenchmarkThroughput$                                                   20000x
 wssec         ^BenchmarkIdleConnMemory$                                               1x

@@ -13,6 +13,10 @@ import (
 // from the demo, gqlsec, directives or wssec. gqlgen's
 // transport package imports coder/websocket for its WebSocket transport;
 // that indirect edge is allowed, a direct one from this module is not.
+//
+// Of auth it links only the core (Principal, Authenticator, middleware):
+// never golang-jwt, argon2 or zxcvbn, which live in auth/jwt and
+// auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/upload"
@@ -28,6 +32,9 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/complexity": "upload does not analyse operations",
 		"modernc.org/sqlite":                       "storage belongs to the demo",
 		"github.com/microcosm-cc/bluemonday":       "upload refuses markup, it does not sanitise it",
+		"github.com/golang-jwt/jwt":                "upload needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":               "upload never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":              "upload never sees a password; strength checks live in auth/password",
 	}
 	direct := map[string]bool{ // non-standard imports upload itself may use
 		"github.com/99designs/gqlgen/graphql":                   true,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/wssec"
 )
@@ -209,7 +210,7 @@ func TestConn_tokenExpiryClosesConnection(t *testing.T) {
 	t.Parallel()
 	// The server's clock stands one second before the token's expiry.
 	tok := token(t, "alice", t0)
-	clock := newClock(t0.Add(auth.DefaultAccessTokenLifetime - time.Second))
+	clock := newClock(t0.Add(jwt.DefaultLifetime - time.Second))
 	srv, _ := server(t, wssec.Options{Authenticator: verifier(t, clock.Now), Now: clock.Now}, echo)
 	c := dial(t, srv, bearer(tok))
 	write(t, c, "still valid")
@@ -333,7 +334,7 @@ func TestConn_noGoroutineOutlivesItsConnection(t *testing.T) {
 	base := runtime.NumGoroutine()
 	func() {
 		tok := token(t, "alice", t0)
-		clock := newClock(t0.Add(auth.DefaultAccessTokenLifetime - 200*time.Millisecond))
+		clock := newClock(t0.Add(jwt.DefaultLifetime - 200*time.Millisecond))
 		u, err := wssec.New(wssec.Options{
 			Authenticator: verifier(t, nil), IdleTimeout: 300 * time.Millisecond,
 			MaxConnsPerCaller: rampart.Unlimited,

@@ -12,6 +12,10 @@ import (
 // TestDeps keeps wssec free of GraphQL (gqlgen is adapted in wssec/gqlws
 // only), of httpsec (client IPs come from reqctx) and of Redis, and no
 // toolkit package imports the demo.
+//
+// Of auth it links only the core (Principal, Authenticator, middleware):
+// never golang-jwt, argon2 or zxcvbn, which live in auth/jwt and
+// auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/wssec"
@@ -30,6 +34,9 @@ func TestDeps(t *testing.T) {
 		"github.com/gorilla/websocket":              "one WebSocket library: coder/websocket",
 		"github.com/rampart-go/rampart/httpsec":     "request-scoped values come from reqctx; httpsec is the middleware layer, not a dependency",
 		"github.com/redis/go-redis":                 "no Redis client in the guards: Redis stores live in ratelimit/redisrl and auth/authredis",
+		"github.com/golang-jwt/jwt":                 "wssec needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":                "wssec never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":               "wssec never sees a password; strength checks live in auth/password",
 	}
 	pkgs := strings.Fields(string(out))
 	for _, pkg := range pkgs {

@@ -16,7 +16,7 @@ import (
 // The plain face: an echo endpoint behind every guard. Messages reach the
 // handler size-checked, rate-limited and sanitised.
 func ExampleUpgrader_Handler() {
-	// In production, use auth.NewJWTVerifier; this one knows a single key.
+	// In production, use jwt.NewVerifier; this one knows a single key.
 	authn := auth.AuthenticatorFunc(func(_ context.Context, c auth.Credential) (*auth.Principal, error) {
 		if c.Kind == auth.CredentialAPIKey && c.Value == "demo-key" {
 			return &auth.Principal{Subject: "alice", Method: auth.MethodAPIKey}, nil

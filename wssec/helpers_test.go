@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/wssec"
 )
 
@@ -42,19 +43,19 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
-func jwtConfig(now func() time.Time) auth.JWTConfig {
-	return auth.JWTConfig{
+func jwtConfig(now func() time.Time) jwt.Config {
+	return jwt.Config{
 		Issuer:   testIssuer,
 		Audience: testAudience,
-		Keys:     []auth.JWTKey{{Algorithm: auth.AlgHS256, Secret: testSecret}},
+		Keys:     []jwt.Key{{Algorithm: jwt.AlgHS256, Secret: testSecret}},
 		Now:      now,
 	}
 }
 
 // verifier is the real JWT authenticator the tests authenticate with.
-func verifier(t testing.TB, now func() time.Time) *auth.JWTVerifier {
+func verifier(t testing.TB, now func() time.Time) *jwt.Verifier {
 	t.Helper()
-	v, err := auth.NewJWTVerifier(jwtConfig(now))
+	v, err := jwt.NewVerifier(jwtConfig(now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func verifier(t testing.TB, now func() time.Time) *auth.JWTVerifier {
 // lifetime).
 func token(t testing.TB, subject string, issuedAt time.Time) string {
 	t.Helper()
-	iss, err := auth.NewJWTIssuer(jwtConfig(func() time.Time { return issuedAt }))
+	iss, err := jwt.NewIssuer(jwtConfig(func() time.Time { return issuedAt }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,13 +80,13 @@ func token(t testing.TB, subject string, issuedAt time.Time) string {
 // algNoneToken is an unsigned token with otherwise valid claims.
 func algNoneToken(t testing.TB, subject string) string {
 	t.Helper()
-	tok := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.RegisteredClaims{
-		Issuer: testIssuer, Audience: jwt.ClaimStrings{testAudience}, Subject: subject,
-		IssuedAt: jwt.NewNumericDate(t0), ExpiresAt: jwt.NewNumericDate(t0.Add(10 * time.Minute)),
+	tok := gojwt.NewWithClaims(gojwt.SigningMethodNone, gojwt.RegisteredClaims{
+		Issuer: testIssuer, Audience: gojwt.ClaimStrings{testAudience}, Subject: subject,
+		IssuedAt: gojwt.NewNumericDate(t0), ExpiresAt: gojwt.NewNumericDate(t0.Add(10 * time.Minute)),
 		ID: "none-1",
 	})
-	tok.Header["typ"] = auth.AccessTokenType
-	s, err := tok.SignedString(jwt.UnsafeAllowNoneSignatureType)
+	tok.Header["typ"] = jwt.AccessTokenType
+	s, err := tok.SignedString(gojwt.UnsafeAllowNoneSignatureType)
 	if err != nil {
 		t.Fatal(err)
 	}

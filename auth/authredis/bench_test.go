@@ -5,18 +5,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/authredis"
+	"github.com/rampart-go/rampart/auth/jwt"
+	"github.com/rampart-go/rampart/auth/refresh"
 	"github.com/rampart-go/rampart/internal/redistest"
 )
 
 // The IsRevoked benchmarks check a revoked token (a hit) on every call, as
-// a JWTVerifier with Revocations does on every request; a miss costs the
+// a jwt.Verifier with Revocations does on every request; a miss costs the
 // same one EXISTS round trip on Redis.
 
 // BenchmarkMemoryRevocationsIsRevoked is the in-process baseline.
 func BenchmarkMemoryRevocationsIsRevoked(b *testing.B) {
-	m := auth.NewMemoryRevocations(nil)
+	m := jwt.NewMemoryRevocations(nil)
 	ctx := context.Background()
 	if err := m.Revoke(ctx, "tok-1", time.Now().Add(time.Hour)); err != nil {
 		b.Fatal(err)
@@ -32,7 +33,7 @@ func BenchmarkMemoryRevocationsIsRevoked(b *testing.B) {
 // BenchmarkMemoryRevocationsIsRevokedParallel is the baseline under
 // contention (one mutex).
 func BenchmarkMemoryRevocationsIsRevokedParallel(b *testing.B) {
-	m := auth.NewMemoryRevocations(nil)
+	m := jwt.NewMemoryRevocations(nil)
 	ctx := context.Background()
 	if err := m.Revoke(ctx, "tok-1", time.Now().Add(time.Hour)); err != nil {
 		b.Fatal(err)
@@ -103,10 +104,10 @@ func benchRevocations(b *testing.B) *authredis.Revocations {
 	return r
 }
 
-// BenchmarkMemoryRefreshRotate is auth.RefreshTokens.Rotate (Get, then the
+// BenchmarkMemoryRefreshRotate is refresh.Tokens.Rotate (Get, then the
 // compare-and-set) on auth's memory store: the baseline.
 func BenchmarkMemoryRefreshRotate(b *testing.B) {
-	benchRotate(b, auth.NewMemoryRefreshStore(nil))
+	benchRotate(b, refresh.NewMemoryStore(nil))
 }
 
 // BenchmarkRedisRefreshRotate is the same on Redis: two round trips (the
@@ -119,8 +120,8 @@ func BenchmarkRedisRefreshRotate(b *testing.B) {
 	benchRotate(b, s)
 }
 
-func benchRotate(b *testing.B, store auth.RefreshStore) {
-	r, err := auth.NewRefreshTokens(store, auth.RefreshOptions{})
+func benchRotate(b *testing.B, store refresh.Store) {
+	r, err := refresh.NewTokens(store, refresh.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestDeps keeps authredis a storage adapter: auth plus go-redis, never
-// GraphQL, WebSocket or the demo.
+// TestDeps keeps authredis a storage adapter: auth, auth/refresh (for its
+// Record) and go-redis, never GraphQL, WebSocket, the demo or the JWT and
+// password libraries.
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/auth/authredis"
@@ -24,6 +25,10 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/directives": "authredis sits below the GraphQL layer",
 		"github.com/rampart-go/rampart/wssec":      "authredis sits below the WebSocket layer",
 		"github.com/rampart-go/rampart/internal/":  "test helpers stay out of the library",
+		"github.com/rampart-go/rampart/auth/jwt":   "Revocations satisfies jwt.Revocations structurally; importing auth/jwt would link golang-jwt into refresh-only servers",
+		"github.com/golang-jwt/jwt":                "authredis stores token IDs, it never parses a JWT",
+		"golang.org/x/crypto/argon2":               "passwords are not stored in Redis",
+		"github.com/trustelem/zxcvbn":              "passwords are not stored in Redis",
 	}
 	seen := 0
 	for _, pkg := range strings.Fields(string(out)) {
@@ -43,7 +48,7 @@ func TestDeps(t *testing.T) {
 	if seen != 1 {
 		t.Fatalf("go list output does not list the package itself:\n%s", out)
 	}
-	for _, want := range []string{"github.com/rampart-go/rampart/auth", "github.com/redis/go-redis/v9"} {
+	for _, want := range []string{"github.com/rampart-go/rampart/auth", "github.com/rampart-go/rampart/auth/refresh", "github.com/redis/go-redis/v9"} {
 		if !strings.Contains(" "+strings.ReplaceAll(string(out), "\n", " ")+" ", " "+want+" ") {
 			t.Errorf("authredis no longer imports %s: is this still the Redis adapter?", want)
 		}

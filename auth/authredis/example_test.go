@@ -10,6 +10,8 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/authredis"
+	"github.com/rampart-go/rampart/auth/jwt"
+	"github.com/rampart-go/rampart/auth/refresh"
 )
 
 // Share access-token revocations and refresh tokens between replicas: wire
@@ -30,16 +32,16 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	verifier, err := auth.NewJWTVerifier(auth.JWTConfig{
+	verifier, err := jwt.NewVerifier(jwt.Config{
 		Issuer:      "https://api.example.com",
 		Audience:    "example-api",
-		Keys:        []auth.JWTKey{{Secret: []byte("a-32-byte-secret-from-your-vault")}},
+		Keys:        []jwt.Key{{Secret: []byte("a-32-byte-secret-from-your-vault")}},
 		Revocations: revocations, // Redis down => 503 AUTH_UNAVAILABLE, never a pass
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	refresh, err := auth.NewRefreshTokens(refreshStore, auth.RefreshOptions{})
+	tokens, err := refresh.NewTokens(refreshStore, refresh.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func Example() {
 		}
 		// Revoke the refresh-token family and the access token; every
 		// replica refuses both from now on.
-		if err := refresh.Revoke(r.Context(), r.FormValue("refresh_token")); err != nil {
+		if err := tokens.Revoke(r.Context(), r.FormValue("refresh_token")); err != nil {
 			http.Error(w, "logout failed", http.StatusBadRequest)
 			return
 		}
@@ -70,17 +72,17 @@ func Example() {
 // another: both read the same Redis.
 func ExampleRefreshStore() {
 	ctx := context.Background()
-	newReplica := func() *auth.RefreshTokens {
+	newReplica := func() *refresh.Tokens {
 		client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
 		store, err := authredis.NewRefreshStore(client, authredis.Options{})
 		if err != nil {
 			log.Fatal(err)
 		}
-		refresh, err := auth.NewRefreshTokens(store, auth.RefreshOptions{})
+		tokens, err := refresh.NewTokens(store, refresh.Options{})
 		if err != nil {
 			log.Fatal(err)
 		}
-		return refresh
+		return tokens
 	}
 	a, b := newReplica(), newReplica()
 

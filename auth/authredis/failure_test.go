@@ -17,6 +17,7 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/authredis"
+	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/internal/redistest"
 )
 
@@ -205,22 +206,22 @@ func checkAuthGolden(t *testing.T, name string, rec *httptest.ResponseRecorder) 
 	}
 }
 
-// TestMiddlewareAcrossReplicas wires two replicas, each a JWTVerifier with
+// TestMiddlewareAcrossReplicas wires two replicas, each a jwt.Verifier with
 // its own Redis client behind auth.Middleware: a logout on one is refused
 // (401) on the other, and with Redis down both answer 503, fast.
 func TestMiddlewareAcrossReplicas(t *testing.T) {
 	srv := redistest.Start(t)
-	cfg := auth.JWTConfig{
+	cfg := jwt.Config{
 		Issuer:   "https://api.example.com",
 		Audience: "example-api",
-		Keys:     []auth.JWTKey{{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")}},
+		Keys:     []jwt.Key{{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")}},
 	}
-	issuer, err := auth.NewJWTIssuer(cfg)
+	issuer, err := jwt.NewIssuer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	type replica struct {
-		verifier *auth.JWTVerifier
+		verifier *jwt.Verifier
 		handler  http.Handler
 	}
 	var replicas [2]replica
@@ -231,7 +232,7 @@ func TestMiddlewareAcrossReplicas(t *testing.T) {
 		}
 		c := cfg
 		c.Revocations = rev
-		v, err := auth.NewJWTVerifier(c)
+		v, err := jwt.NewVerifier(c)
 		if err != nil {
 			t.Fatal(err)
 		}

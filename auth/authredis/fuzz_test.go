@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/refresh"
 )
 
 // FuzzTimeRoundTrip: every time the stores write comes back equal.
@@ -31,7 +31,7 @@ func FuzzTimeRoundTrip(f *testing.F) {
 // back to the same record.
 func FuzzDecodeRecord(f *testing.F) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	good := auth.RefreshRecord{
+	good := refresh.Record{
 		Hash: "h", FamilyID: "fam", Subject: "u", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
 		FamilyExpiresAt: now.Add(2 * time.Hour), UsedAt: now.Add(time.Minute), Revoked: true,
 	}

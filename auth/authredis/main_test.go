@@ -9,8 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/authredis"
+	"github.com/rampart-go/rampart/auth/refresh"
 	"github.com/rampart-go/rampart/internal/redistest"
 )
 
@@ -58,10 +58,10 @@ func newRefreshStore(t testing.TB, client redis.UniversalClient, prefix string) 
 	return s
 }
 
-func newRefreshTokens(t testing.TB, store auth.RefreshStore, clock *fakeClock, opts auth.RefreshOptions) *auth.RefreshTokens {
+func newRefreshTokens(t testing.TB, store refresh.Store, clock *fakeClock, opts refresh.Options) *refresh.Tokens {
 	t.Helper()
 	opts.Now = clock.Now
-	r, err := auth.NewRefreshTokens(store, opts)
+	r, err := refresh.NewTokens(store, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

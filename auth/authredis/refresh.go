@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/refresh"
 )
 
 // Key layout under the prefix:
@@ -90,7 +91,7 @@ const (
 	rotateMismatch  = -3
 )
 
-// RefreshStore is an auth.RefreshStore on Redis, shared by every replica.
+// RefreshStore is a refresh.Store (package auth/refresh) on Redis, shared by every replica.
 // Rotate is one Lua script, so it is atomic with respect to itself and to
 // RevokeFamily across all replicas: of concurrent rotations of one token
 // exactly one wins. RevokeFamily is O(1): it flags the family, and Get and
@@ -99,13 +100,13 @@ const (
 //
 // Failures and timeouts return errors wrapping auth.ErrUnavailable; a
 // missing record wraps auth.ErrNotFound, a lost compare-and-set
-// auth.ErrConflict. It is safe for concurrent use. Create it with
+// refresh.ErrConflict. It is safe for concurrent use. Create it with
 // NewRefreshStore.
 type RefreshStore struct {
 	b backend
 }
 
-var _ auth.RefreshStore = (*RefreshStore)(nil)
+var _ refresh.Store = (*RefreshStore)(nil)
 
 // NewRefreshStore returns a RefreshStore backed by client. It does not
 // contact Redis; it fails, with an error wrapping auth.ErrConfig, on a nil
@@ -125,12 +126,12 @@ func NewRefreshStore(client redis.UniversalClient, opts Options) (*RefreshStore,
 func (s *RefreshStore) recKey(hash string) string { return s.b.prefix + "r:" + hash }
 func (s *RefreshStore) famKey(id string) string   { return s.b.prefix + "f:" + id }
 
-// Create stores rec. It fails with an error wrapping auth.ErrConflict when a
-// record with the same hash exists. Hash and FamilyID must not be empty and
+// Create stores rec. It fails with an error wrapping refresh.ErrConflict
+// when a record with the same hash exists. Hash and FamilyID must not be empty and
 // FamilyExpiresAt must be set; a record whose family has already expired is
 // dropped by Redis at once. Creating a record in a revoked family keeps the
 // family revoked.
-func (s *RefreshStore) Create(ctx context.Context, rec auth.RefreshRecord) error {
+func (s *RefreshStore) Create(ctx context.Context, rec refresh.Record) error {
 	args, err := recordArgs(rec)
 	if err != nil {
 		return err
@@ -142,16 +143,16 @@ func (s *RefreshStore) Create(ctx context.Context, rec auth.RefreshRecord) error
 		return err
 	}
 	if n != rotateOK {
-		return fmt.Errorf("authredis: refresh: %w: duplicate hash", auth.ErrConflict)
+		return fmt.Errorf("authredis: refresh: %w: duplicate hash", refresh.ErrConflict)
 	}
 	return nil
 }
 
 // Get returns the record with the given hash, Revoked when the record or its
 // family was revoked, or an error wrapping auth.ErrNotFound.
-func (s *RefreshStore) Get(ctx context.Context, hash string) (auth.RefreshRecord, error) {
+func (s *RefreshStore) Get(ctx context.Context, hash string) (refresh.Record, error) {
 	if hash == "" {
-		return auth.RefreshRecord{}, fmt.Errorf("authredis: refresh: %w", auth.ErrNotFound)
+		return refresh.Record{}, fmt.Errorf("authredis: refresh: %w", auth.ErrNotFound)
 	}
 	vals, err := call(&s.b, ctx, "refresh: get", func(ctx context.Context) ([]any, error) {
 		v, err := getScript.Run(ctx, s.b.client, []string{s.recKey(hash)}, s.b.prefix+"f:").Slice()
@@ -161,14 +162,14 @@ func (s *RefreshStore) Get(ctx context.Context, hash string) (auth.RefreshRecord
 		return v, err
 	})
 	if err != nil {
-		return auth.RefreshRecord{}, err
+		return refresh.Record{}, err
 	}
 	if vals == nil {
-		return auth.RefreshRecord{}, fmt.Errorf("authredis: refresh: %w", auth.ErrNotFound)
+		return refresh.Record{}, fmt.Errorf("authredis: refresh: %w", auth.ErrNotFound)
 	}
 	rec, err := decodeRecord(hash, vals)
 	if err != nil {
-		return auth.RefreshRecord{}, fmt.Errorf("authredis: refresh: get: %w: %w", auth.ErrUnavailable, err)
+		return refresh.Record{}, fmt.Errorf("authredis: refresh: get: %w: %w", auth.ErrUnavailable, err)
 	}
 	return rec, nil
 }
@@ -176,9 +177,10 @@ func (s *RefreshStore) Get(ctx context.Context, hash string) (auth.RefreshRecord
 // Rotate marks oldHash used at usedAt and stores next, in one atomic step,
 // only if oldHash exists, is unused and neither it nor its family is
 // revoked. Otherwise it changes nothing and returns an error wrapping
-// auth.ErrConflict (used, revoked, or next's hash taken) or auth.ErrNotFound.
-// next must belong to oldHash's family, as auth.RefreshTokens always does.
-func (s *RefreshStore) Rotate(ctx context.Context, oldHash string, usedAt time.Time, next auth.RefreshRecord) error {
+// refresh.ErrConflict (used, revoked, or next's hash taken) or
+// auth.ErrNotFound. next must belong to oldHash's family, as
+// refresh.Tokens always does.
+func (s *RefreshStore) Rotate(ctx context.Context, oldHash string, usedAt time.Time, next refresh.Record) error {
 	if usedAt.IsZero() {
 		return errors.New("authredis: refresh: rotate: zero usedAt")
 	}
@@ -198,11 +200,11 @@ func (s *RefreshStore) Rotate(ctx context.Context, oldHash string, usedAt time.T
 	case rotateOK:
 		return nil
 	case rotateConflict:
-		return fmt.Errorf("authredis: refresh: %w", auth.ErrConflict)
+		return fmt.Errorf("authredis: refresh: %w", refresh.ErrConflict)
 	case rotateNotFound:
 		return fmt.Errorf("authredis: refresh: %w", auth.ErrNotFound)
 	case rotateDuplicate:
-		return fmt.Errorf("authredis: refresh: %w: duplicate hash", auth.ErrConflict)
+		return fmt.Errorf("authredis: refresh: %w: duplicate hash", refresh.ErrConflict)
 	case rotateMismatch:
 		return errors.New("authredis: refresh: rotate: next record is of another family")
 	}
@@ -223,7 +225,7 @@ func (s *RefreshStore) RevokeFamily(ctx context.Context, familyID string) error 
 }
 
 // recordArgs checks rec and encodes it as the script arguments of storeLua.
-func recordArgs(rec auth.RefreshRecord) ([]any, error) {
+func recordArgs(rec refresh.Record) ([]any, error) {
 	switch {
 	case rec.Hash == "":
 		return nil, errors.New("authredis: refresh: record without Hash")
@@ -247,28 +249,28 @@ func recordArgs(rec auth.RefreshRecord) ([]any, error) {
 const recordFields = 7
 
 // decodeRecord is the inverse of recordArgs for getScript's reply.
-func decodeRecord(hash string, vals []any) (auth.RefreshRecord, error) {
+func decodeRecord(hash string, vals []any) (refresh.Record, error) {
 	if len(vals) != recordFields {
-		return auth.RefreshRecord{}, fmt.Errorf("record has %d fields, want %d", len(vals), recordFields)
+		return refresh.Record{}, fmt.Errorf("record has %d fields, want %d", len(vals), recordFields)
 	}
 	var f [recordFields]string
 	for i, v := range vals {
 		s, ok := v.(string)
 		if !ok {
-			return auth.RefreshRecord{}, fmt.Errorf("record field %d is %T, not a string", i, v)
+			return refresh.Record{}, fmt.Errorf("record field %d is %T, not a string", i, v)
 		}
 		f[i] = s
 	}
-	rec := auth.RefreshRecord{Hash: hash, FamilyID: f[0], Subject: f[1], Revoked: f[6] == "1"}
+	rec := refresh.Record{Hash: hash, FamilyID: f[0], Subject: f[1], Revoked: f[6] == "1"}
 	for i, dst := range []*time.Time{&rec.CreatedAt, &rec.ExpiresAt, &rec.FamilyExpiresAt, &rec.UsedAt} {
 		t, err := parseTime(f[2+i])
 		if err != nil {
-			return auth.RefreshRecord{}, fmt.Errorf("record field %d: %w", 2+i, err)
+			return refresh.Record{}, fmt.Errorf("record field %d: %w", 2+i, err)
 		}
 		*dst = t
 	}
 	if rec.FamilyID == "" || rec.FamilyExpiresAt.IsZero() {
-		return auth.RefreshRecord{}, errors.New("record without family")
+		return refresh.Record{}, errors.New("record without family")
 	}
 	return rec, nil
 }

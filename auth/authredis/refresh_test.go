@@ -10,29 +10,30 @@ import (
 	"time"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/refresh"
 	"github.com/rampart-go/rampart/internal/redistest"
 )
 
 // refreshStores are the stores the conformance tests run on: auth's memory
 // store, the reference, and two replicas sharing one Redis (each test's
 // first store writes, the second reads).
-var refreshStores = map[string]func(t *testing.T) [2]auth.RefreshStore{
-	"memory": func(t *testing.T) [2]auth.RefreshStore {
-		m := auth.NewMemoryRefreshStore(nil)
-		return [2]auth.RefreshStore{m, m}
+var refreshStores = map[string]func(t *testing.T) [2]refresh.Store{
+	"memory": func(t *testing.T) [2]refresh.Store {
+		m := refresh.NewMemoryStore(nil)
+		return [2]refresh.Store{m, m}
 	},
-	"redis_two_replicas": func(t *testing.T) [2]auth.RefreshStore {
+	"redis_two_replicas": func(t *testing.T) [2]refresh.Store {
 		prefix := redistest.Prefix(t)
-		return [2]auth.RefreshStore{
+		return [2]refresh.Store{
 			newRefreshStore(t, redistest.Client(t), prefix),
 			newRefreshStore(t, redistest.Client(t), prefix),
 		}
 	},
 }
 
-func record(family string, now time.Time) auth.RefreshRecord {
-	return auth.RefreshRecord{
-		Hash:            auth.HashRefreshToken(rand.Text()),
+func record(family string, now time.Time) refresh.Record {
+	return refresh.Record{
+		Hash:            refresh.HashToken(rand.Text()),
 		FamilyID:        family,
 		Subject:         "user-1",
 		CreatedAt:       now,
@@ -41,7 +42,7 @@ func record(family string, now time.Time) auth.RefreshRecord {
 	}
 }
 
-func sameRecord(a, b auth.RefreshRecord) bool {
+func sameRecord(a, b refresh.Record) bool {
 	return a.Hash == b.Hash && a.FamilyID == b.FamilyID && a.Subject == b.Subject &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.ExpiresAt.Equal(b.ExpiresAt) &&
 		a.FamilyExpiresAt.Equal(b.FamilyExpiresAt) && a.UsedAt.Equal(b.UsedAt) && a.Revoked == b.Revoked
@@ -67,7 +68,7 @@ func TestRefreshStoreConformance(t *testing.T) {
 			if err != nil || !sameRecord(got, first) {
 				t.Fatalf("Get after Create = %+v, %v; want %+v", got, err, first)
 			}
-			if err := w.Create(ctx, first); !errors.Is(err, auth.ErrConflict) {
+			if err := w.Create(ctx, first); !errors.Is(err, refresh.ErrConflict) {
 				t.Fatalf("Create of an existing hash: %v, want ErrConflict", err)
 			}
 			for _, h := range []string{"", "unknown", strings.ToUpper(first.Hash)} {
@@ -80,7 +81,7 @@ func TestRefreshStoreConformance(t *testing.T) {
 			}
 
 			// Rotating into a hash that exists changes nothing.
-			if err := w.Rotate(ctx, first.Hash, now, first); !errors.Is(err, auth.ErrConflict) {
+			if err := w.Rotate(ctx, first.Hash, now, first); !errors.Is(err, refresh.ErrConflict) {
 				t.Fatalf("Rotate into an existing hash: %v, want ErrConflict", err)
 			}
 			if got, _ := r.Get(ctx, first.Hash); !got.UsedAt.IsZero() {
@@ -102,7 +103,7 @@ func TestRefreshStoreConformance(t *testing.T) {
 
 			// The compare-and-set: a used record cannot be rotated again.
 			third := record("fam-a", usedAt)
-			if err := w.Rotate(ctx, first.Hash, usedAt, third); !errors.Is(err, auth.ErrConflict) {
+			if err := w.Rotate(ctx, first.Hash, usedAt, third); !errors.Is(err, refresh.ErrConflict) {
 				t.Fatalf("second Rotate of a used record: %v, want ErrConflict", err)
 			}
 			if _, err := r.Get(ctx, third.Hash); !errors.Is(err, auth.ErrNotFound) {
@@ -122,7 +123,7 @@ func TestRefreshStoreConformance(t *testing.T) {
 					t.Fatalf("record of a revoked family = %+v, %v; want Revoked", got, err)
 				}
 			}
-			if err := w.Rotate(ctx, second.Hash, usedAt, third); !errors.Is(err, auth.ErrConflict) {
+			if err := w.Rotate(ctx, second.Hash, usedAt, third); !errors.Is(err, refresh.ErrConflict) {
 				t.Fatalf("Rotate of a revoked, unused record: %v, want ErrConflict", err)
 			}
 			if got, err := r.Get(ctx, other.Hash); err != nil || got.Revoked {
@@ -149,8 +150,8 @@ func TestRefreshTokensOnStores(t *testing.T) {
 				ctx := context.Background()
 				st := newStores(t)
 				clock := &fakeClock{now: time.Now()}
-				a := newRefreshTokens(t, st[0], clock, auth.RefreshOptions{})
-				b := newRefreshTokens(t, st[1], clock, auth.RefreshOptions{})
+				a := newRefreshTokens(t, st[0], clock, refresh.Options{})
+				b := newRefreshTokens(t, st[1], clock, refresh.Options{})
 
 				t1, err := a.Issue(ctx, "user-1")
 				if err != nil {
@@ -168,7 +169,7 @@ func TestRefreshTokensOnStores(t *testing.T) {
 					t.Fatalf("second rotate: %v", err)
 				}
 				// The attacker replays the first token: family revoked.
-				if _, _, err := b.Rotate(ctx, t1); !errors.Is(err, auth.ErrRevoked) || !errors.Is(err, auth.ErrTokenReuse) {
+				if _, _, err := b.Rotate(ctx, t1); !errors.Is(err, auth.ErrRevoked) || !errors.Is(err, refresh.ErrReuse) {
 					t.Fatalf("reuse: %v", err)
 				}
 				if _, _, err := a.Rotate(ctx, t3); !errors.Is(err, auth.ErrRevoked) {
@@ -184,8 +185,8 @@ func TestRefreshTokensOnStores(t *testing.T) {
 				ctx := context.Background()
 				st := newStores(t)
 				clock := &fakeClock{now: time.Now()}
-				a := newRefreshTokens(t, st[0], clock, auth.RefreshOptions{})
-				b := newRefreshTokens(t, st[1], clock, auth.RefreshOptions{})
+				a := newRefreshTokens(t, st[0], clock, refresh.Options{})
+				b := newRefreshTokens(t, st[1], clock, refresh.Options{})
 				t1, _ := a.Issue(ctx, "u")
 				_, t2, err := a.Rotate(ctx, t1)
 				if err != nil {
@@ -209,7 +210,7 @@ func TestRefreshTokensOnStores(t *testing.T) {
 				ctx := context.Background()
 				st := newStores(t)
 				clock := &fakeClock{now: time.Now()}
-				r := newRefreshTokens(t, st[0], clock, auth.RefreshOptions{TTL: time.Hour, FamilyLifetime: 90 * time.Minute})
+				r := newRefreshTokens(t, st[0], clock, refresh.Options{TTL: time.Hour, FamilyLifetime: 90 * time.Minute})
 				t1, _ := r.Issue(ctx, "u")
 				clock.Advance(time.Hour - time.Nanosecond)
 				_, t2, err := r.Rotate(ctx, t1)
@@ -237,12 +238,12 @@ func TestRefreshTokensOnStores(t *testing.T) {
 // concurrentRotations rotates one token from 32 goroutines spread over two
 // replicas: exactly one wins, the others count as reuse or find the family
 // revoked, and the winner's token is refused afterwards.
-func concurrentRotations(t *testing.T, st [2]auth.RefreshStore) {
+func concurrentRotations(t *testing.T, st [2]refresh.Store) {
 	ctx := context.Background()
 	clock := &fakeClock{now: time.Now()}
-	replicas := [2]*auth.RefreshTokens{
-		newRefreshTokens(t, st[0], clock, auth.RefreshOptions{}),
-		newRefreshTokens(t, st[1], clock, auth.RefreshOptions{}),
+	replicas := [2]*refresh.Tokens{
+		newRefreshTokens(t, st[0], clock, refresh.Options{}),
+		newRefreshTokens(t, st[1], clock, refresh.Options{}),
 	}
 	tok, err := replicas[0].Issue(ctx, "u")
 	if err != nil {
@@ -268,7 +269,7 @@ func concurrentRotations(t *testing.T, st [2]auth.RefreshStore) {
 				winners = append(winners, nt)
 			case errors.Is(err, auth.ErrRevoked):
 				losers++
-				if errors.Is(err, auth.ErrTokenReuse) {
+				if errors.Is(err, refresh.ErrReuse) {
 					reuses++
 				}
 			default:
@@ -295,13 +296,13 @@ func TestRefreshKeysExpireWithFamily(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	store := newRefreshStore(t, client, prefix)
 	clock := &fakeClock{now: time.Now()}
-	r := newRefreshTokens(t, store, clock, auth.RefreshOptions{TTL: time.Hour, FamilyLifetime: 3 * time.Hour})
+	r := newRefreshTokens(t, store, clock, refresh.Options{TTL: time.Hour, FamilyLifetime: 3 * time.Hour})
 
 	t1, err := r.Issue(ctx, "u")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := store.Get(ctx, auth.HashRefreshToken(t1))
+	rec, err := store.Get(ctx, refresh.HashToken(t1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,9 +319,9 @@ func TestRefreshKeysExpireWithFamily(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{
-		prefix + "r:" + auth.HashRefreshToken(t1): true,
-		prefix + "r:" + auth.HashRefreshToken(t2): true,
-		prefix + "f:" + rec.FamilyID:              true,
+		prefix + "r:" + refresh.HashToken(t1): true,
+		prefix + "r:" + refresh.HashToken(t2): true,
+		prefix + "f:" + rec.FamilyID:          true,
 	}
 	if len(keys) != len(want) {
 		t.Fatalf("keys = %q, want %d: two records and one family", keys, len(want))
@@ -399,11 +400,11 @@ func TestRefreshStoreRejectsBadRecords(t *testing.T) {
 	good := record("fam", now)
 	for _, tc := range []struct {
 		name string
-		edit func(*auth.RefreshRecord)
+		edit func(*refresh.Record)
 	}{
-		{"no_hash", func(r *auth.RefreshRecord) { r.Hash = "" }},
-		{"no_family", func(r *auth.RefreshRecord) { r.FamilyID = "" }},
-		{"no_family_expiry", func(r *auth.RefreshRecord) { r.FamilyExpiresAt = time.Time{} }},
+		{"no_hash", func(r *refresh.Record) { r.Hash = "" }},
+		{"no_family", func(r *refresh.Record) { r.FamilyID = "" }},
+		{"no_family_expiry", func(r *refresh.Record) { r.FamilyExpiresAt = time.Time{} }},
 	} {
 		rec := good
 		tc.edit(&rec)
@@ -417,7 +418,7 @@ func TestRefreshStoreRejectsBadRecords(t *testing.T) {
 	if err := store.Rotate(ctx, good.Hash, time.Time{}, record("fam", now)); err == nil {
 		t.Error("Rotate with a zero usedAt succeeded")
 	}
-	if err := store.Rotate(ctx, good.Hash, now, record("another-family", now)); err == nil || errors.Is(err, auth.ErrConflict) {
+	if err := store.Rotate(ctx, good.Hash, now, record("another-family", now)); err == nil || errors.Is(err, refresh.ErrConflict) {
 		t.Errorf("Rotate into another family: %v, want a plain error", err)
 	}
 	if got, err := store.Get(ctx, good.Hash); err != nil || !got.UsedAt.IsZero() {

@@ -23,20 +23,21 @@ redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[1])
 return 1
 `)
 
-// Revocations is an auth.Revocations on Redis: one key per revoked token ID
-// (the prefix followed by the ID, byte for byte), expiring (PXAT) at the time the token would have expired anyway, so the
-// denylist is bounded by the tokens revoked within one token lifetime. Every
-// replica that shares the Redis sees every revocation at once.
+// Revocations is a jwt.Revocations (package auth/jwt) on Redis: one key
+// per revoked token ID (the prefix followed by the ID, byte for byte),
+// expiring (PXAT) at the time the token would have expired anyway, so the
+// denylist is bounded by the tokens revoked within one token lifetime.
+// Every replica that shares the Redis sees every revocation at once. It
+// satisfies the interface without importing auth/jwt, so a server that
+// only keeps refresh tokens in Redis does not link golang-jwt.
 //
 // IsRevoked is one EXISTS; Revoke is one small Lua script. Failures and
 // timeouts return an error wrapping auth.ErrUnavailable, which a
-// JWTVerifier turns into a refusal (fail closed). It is safe for concurrent
-// use. Create it with NewRevocations.
+// jwt.Verifier turns into a refusal (fail closed). It is safe for
+// concurrent use. Create it with NewRevocations.
 type Revocations struct {
 	b backend
 }
-
-var _ auth.Revocations = (*Revocations)(nil)
 
 // NewRevocations returns a Revocations backed by client. It does not contact
 // Redis; it fails, with an error wrapping auth.ErrConfig, only on a nil

@@ -11,8 +11,14 @@ import (
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/authredis"
+	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/internal/redistest"
 )
+
+// Revocations plugs into jwt.Config.Revocations. The check lives here, not
+// in revocations.go, so that authredis itself does not import auth/jwt
+// (and link golang-jwt) for it.
+var _ jwt.Revocations = (*authredis.Revocations)(nil)
 
 func TestNewRejectsMisconfiguration(t *testing.T) {
 	t.Parallel()
@@ -50,7 +56,7 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 	}
 }
 
-// TestRevocationsConformance runs the same table on auth.MemoryRevocations
+// TestRevocationsConformance runs the same table on jwt.MemoryRevocations
 // and on Redis, where one replica revokes and another checks. The stores'
 // clock runs an hour ahead of the real one, so that a revocation Redis
 // would keep (its own clock decides expiry) but the store's clock says has
@@ -59,10 +65,10 @@ func TestRevocationsConformance(t *testing.T) {
 	t.Parallel()
 	now := time.Now().Add(time.Hour)
 	clock := func() time.Time { return now }
-	type pair struct{ revoke, check auth.Revocations }
+	type pair struct{ revoke, check jwt.Revocations }
 	stores := map[string]func(t *testing.T) pair{
 		"memory": func(t *testing.T) pair {
-			m := auth.NewMemoryRevocations(clock)
+			m := jwt.NewMemoryRevocations(clock)
 			return pair{m, m}
 		},
 		"redis_two_replicas": func(t *testing.T) pair {

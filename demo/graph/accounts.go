@@ -12,13 +12,15 @@ import (
 
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/jwt"
+	"github.com/rampart-go/rampart/auth/password"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/mfa"
 )
 
 // RefreshManager issues, rotates and revokes refresh tokens
-// (auth.RefreshTokens satisfies it).
+// (refresh.Tokens satisfies it).
 type RefreshManager interface {
 	Issue(ctx context.Context, subject string) (string, error)
 	Rotate(ctx context.Context, token string) (subject, next string, err error)
@@ -28,8 +30,8 @@ type RefreshManager interface {
 // Accounts is registration, login, token refresh and logout.
 type Accounts struct {
 	Store     *store.Store
-	Passwords *auth.PasswordHasher
-	Issuer    *auth.JWTIssuer
+	Passwords *password.Hasher
+	Issuer    *jwt.Issuer
 	Tokens    RefreshManager
 	// Revoker, when set, revokes the caller's access token at logout so it
 	// stops working before it expires.
@@ -41,7 +43,7 @@ type Accounts struct {
 	// Secrets encrypts TOTP secrets at rest.
 	Secrets *SecretBox
 	// MinPasswordScore is the zxcvbn score (0..4) a new password needs;
-	// zero means auth.DefaultMinPasswordScore (3).
+	// zero means password.DefaultMinScore (3).
 	MinPasswordScore int
 	// Guard throttles login, registration and refresh by client IP and by
 	// account. Nil means no throttling (tests only).
@@ -90,10 +92,10 @@ func (a *Accounts) Register(ctx context.Context, in model.RegisterInput) (*model
 	if name == "" || utf8.RuneCountInString(name) > maxNameRunes {
 		return nil, publicError(rampart.CodeBadUserInput, fmt.Sprintf("name must be 1 to %d characters", maxNameRunes))
 	}
-	if err := auth.CheckPasswordPolicy(in.Password, email); err != nil {
+	if err := password.CheckPolicy(in.Password, email); err != nil {
 		return nil, publicError(rampart.CodeBadUserInput, passwordMessage(err))
 	}
-	if err := auth.CheckPasswordStrength(in.Password, []string{email, name}, a.MinPasswordScore); err != nil {
+	if err := password.CheckStrength(in.Password, []string{email, name}, a.MinPasswordScore); err != nil {
 		return nil, publicError(rampart.CodeBadUserInput, passwordMessage(err))
 	}
 	hash, err := a.Passwords.Hash(in.Password)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/apikey"
 	"github.com/rampart-go/rampart/demo/graph/model"
 )
 
@@ -49,7 +50,7 @@ func (r *Resolver) createAPIKey(ctx context.Context, name string, scopes []strin
 		return nil, publicError(rampart.CodeBadUserInput, "an API key needs at least one scope")
 	}
 	now := time.Now()
-	key, rec := auth.NewAPIKey(auth.APIKeyRecord{
+	key, rec := apikey.New(apikey.Record{
 		Subject: p.Subject, Scopes: slices.Compact(slices.Sorted(slices.Values(scopes))),
 		CreatedAt: now, ExpiresAt: now.Add(lifetime),
 	})

@@ -13,7 +13,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/rampart-go/rampart"
-	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/apikey"
 	"github.com/rampart-go/rampart/demo/graph/generated"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
@@ -31,7 +31,7 @@ func (r *aPIKeyResolver) Name(ctx context.Context, obj *model.APIKey) (string, e
 
 // Prefix is the resolver for the prefix field.
 func (r *aPIKeyResolver) Prefix(ctx context.Context, obj *model.APIKey) (string, error) {
-	return auth.APIKeyPrefix + obj.Record.ID + "_…", nil
+	return apikey.Prefix + obj.Record.ID + "_…", nil
 }
 
 // Scopes is the resolver for the scopes field.

@@ -15,6 +15,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/apikey"
+	"github.com/rampart-go/rampart/auth/jwt"
+	"github.com/rampart-go/rampart/auth/password"
+	"github.com/rampart-go/rampart/auth/refresh"
 	"github.com/rampart-go/rampart/demo/graph"
 	"github.com/rampart-go/rampart/demo/graph/generated"
 	"github.com/rampart-go/rampart/demo/graph/model"
@@ -40,7 +44,7 @@ type app struct {
 	cfg      *config
 	log      *slog.Logger
 	store    *store.Store
-	verifier *auth.JWTVerifier
+	verifier *jwt.Verifier
 	handler  http.Handler
 	// trustedDocs, when set, is the only set of operations non-admins may run.
 	trustedDocs *gqlsec.DocumentStore
@@ -92,28 +96,28 @@ func (a *app) wire(ctx context.Context) error {
 // wireAccounts builds authentication: JWTs (revocable), rotating refresh
 // tokens, passwords, TOTP, brute-force guards and API keys.
 func (a *app) wireAccounts(ctx context.Context, audit *httpsec.Auditor) (*graph.Accounts, auth.Authenticator, error) {
-	passwords, err := auth.NewPasswordHasher(auth.Argon2Params{})
+	passwords, err := password.NewHasher(password.Params{})
 	if err != nil {
 		return nil, nil, err
 	}
-	jwtCfg := auth.JWTConfig{
+	jwtCfg := jwt.Config{
 		Issuer:      jwtIssuer,
 		Audience:    jwtAudience,
-		Keys:        []auth.JWTKey{{ID: "demo-hs256", Algorithm: auth.AlgHS256, Secret: a.cfg.JWTSecret}},
+		Keys:        []jwt.Key{{ID: "demo-hs256", Algorithm: jwt.AlgHS256, Secret: a.cfg.JWTSecret}},
 		Revocations: a.shared.revocations,
 	}
-	issuer, err := auth.NewJWTIssuer(jwtCfg)
+	issuer, err := jwt.NewIssuer(jwtCfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	if a.verifier, err = auth.NewJWTVerifier(jwtCfg); err != nil {
+	if a.verifier, err = jwt.NewVerifier(jwtCfg); err != nil {
 		return nil, nil, err
 	}
-	var refreshStore auth.RefreshStore = a.store.RefreshTokens()
+	var refreshStore refresh.Store = a.store.RefreshTokens()
 	if a.shared.refresh != nil {
 		refreshStore = a.shared.refresh
 	}
-	refresh, err := auth.NewRefreshTokens(refreshStore, auth.RefreshOptions{})
+	tokens, err := refresh.NewTokens(refreshStore, refresh.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,12 +144,12 @@ func (a *app) wireAccounts(ctx context.Context, audit *httpsec.Auditor) (*graph.
 	if err := a.seedAdmin(ctx, passwords); err != nil {
 		return nil, nil, err
 	}
-	apiKeys, err := auth.NewAPIKeyAuthenticator(a.store.APIKeys(), auth.APIKeyOptions{})
+	apiKeys, err := apikey.NewAuthenticator(a.store.APIKeys(), apikey.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
 	accounts := &graph.Accounts{
-		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: refresh,
+		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: tokens,
 		Revoker: a.verifier, Guard: guard, TOTP: totp, Secrets: secrets, Logger: a.log,
 	}
 	authenticator := auth.MultiAuthenticator{
@@ -419,11 +423,11 @@ func newBruteForceGuard(l ratelimit.Limiter, audit *httpsec.Auditor, log *slog.L
 // seedAdmin creates (or promotes) the admin named by DEMO_ADMIN_EMAIL and
 // DEMO_ADMIN_PASSWORD. Without them there is no admin: no default
 // credentials exist.
-func (a *app) seedAdmin(ctx context.Context, passwords *auth.PasswordHasher) error {
+func (a *app) seedAdmin(ctx context.Context, passwords *password.Hasher) error {
 	if a.cfg.AdminEmail == "" {
 		return nil
 	}
-	if err := auth.CheckPasswordPolicy(a.cfg.AdminPassword, a.cfg.AdminEmail); err != nil {
+	if err := password.CheckPolicy(a.cfg.AdminPassword, a.cfg.AdminEmail); err != nil {
 		return fmt.Errorf("DEMO_ADMIN_PASSWORD: %w", err)
 	}
 	u, err := a.store.UserByEmail(ctx, a.cfg.AdminEmail)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/jwt"
 )
 
 // Environments the demo knows.
@@ -119,12 +119,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 
 	secret := getenv("JWT_SECRET")
 	switch {
-	case len(secret) >= auth.MinHMACSecretBytes:
+	case len(secret) >= jwt.MinHMACSecretBytes:
 		c.JWTSecret = []byte(secret)
 	case c.Env == envProduction && secret == "":
-		return nil, fmt.Errorf("JWT_SECRET is required in production (at least %d bytes, e.g. `openssl rand -base64 48`)", auth.MinHMACSecretBytes)
+		return nil, fmt.Errorf("JWT_SECRET is required in production (at least %d bytes, e.g. `openssl rand -base64 48`)", jwt.MinHMACSecretBytes)
 	case secret != "":
-		return nil, fmt.Errorf("JWT_SECRET is too short: %d bytes, need at least %d", len(secret), auth.MinHMACSecretBytes)
+		return nil, fmt.Errorf("JWT_SECRET is too short: %d bytes, need at least %d", len(secret), jwt.MinHMACSecretBytes)
 	default:
 		c.JWTSecret = []byte(rand.Text() + rand.Text())
 		c.JWTEphemeral = true

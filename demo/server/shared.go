@@ -9,8 +9,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/authredis"
+	"github.com/rampart-go/rampart/auth/jwt"
+	"github.com/rampart-go/rampart/auth/refresh"
 	"github.com/rampart-go/rampart/internal/redisx"
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
@@ -24,9 +25,9 @@ import (
 type sharedState struct {
 	limiter     ratelimit.Limiter
 	slots       ratelimit.Slots
-	revocations auth.Revocations
+	revocations jwt.Revocations
 	// refresh is the refresh-token store; nil means the SQLite database.
-	refresh auth.RefreshStore
+	refresh refresh.Store
 	// usedCodes remembers accepted TOTP codes; nil means per process.
 	usedCodes mfa.UsedCodes
 	// webhookReplays remembers verified webhook deliveries; nil means per
@@ -43,7 +44,7 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 		if err != nil {
 			return nil, err
 		}
-		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: auth.NewMemoryRevocations(nil)}, nil
+		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: jwt.NewMemoryRevocations(nil)}, nil
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
@@ -76,13 +77,13 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 		client.Close()
 		return nil, err
 	}
-	refresh, err := authredis.NewRefreshStore(client, authredis.Options{})
+	refreshStore, err := authredis.NewRefreshStore(client, authredis.Options{})
 	if err != nil {
 		client.Close()
 		return nil, err
 	}
 	log.Info("shared state on redis", "addr", opts.Addr)
-	return &sharedState{limiter: limiter, slots: slots, revocations: revocations, refresh: refresh,
+	return &sharedState{limiter: limiter, slots: slots, revocations: revocations, refresh: refreshStore,
 		usedCodes: redisOnce{client, "rampart:mfa:used:"}, webhookReplays: redisOnce{client, "rampart:webhook:seen:"}, redis: client}, nil
 }
 

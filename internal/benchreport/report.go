@@ -126,7 +126,7 @@ func Sections() []Section {
 			{Label: "httpsec.ClientIP", Key: "httpsec.BenchmarkClientIP", Unit: "ns/op", BaseKey: "httpsec.BenchmarkBare"},
 			{Label: "auth.Middleware, anonymous", Key: "auth.BenchmarkMiddleware/anonymous", Unit: "ns/op", BaseKey: "auth.BenchmarkMiddleware/baseline_bare_handler"},
 			{Label: "auth.Middleware, HS256 bearer", Key: "auth.BenchmarkMiddleware/bearer_HS256", Unit: "ns/op", BaseKey: "auth.BenchmarkMiddleware/baseline_bare_handler"},
-			{Label: "JWT verify (all checks) vs bare jwt/v5 parse, HS256", Key: "auth.BenchmarkVerifyJWT/HS256/rampart_verify", Unit: "ns/op", BaseKey: "auth.BenchmarkVerifyJWT/HS256/baseline_jwt_parse"},
+			{Label: "JWT verify (all checks) vs bare jwt/v5 parse, HS256", Key: "auth/jwt.BenchmarkVerify/HS256/rampart_verify", Unit: "ns/op", BaseKey: "auth/jwt.BenchmarkVerify/HS256/baseline_jwt_parse"},
 			{Label: "gqlsec.Handler vs bare gqlgen, typical query in memory", Key: "gqlsec.BenchmarkServer/rampart_Handler", Unit: "ns/op", BaseKey: "gqlsec.BenchmarkServer/bare_gqlgen"},
 			{Label: "gqlgen FixedComplexityLimit vs bare gqlgen (for comparison)", Key: "gqlsec.BenchmarkServer/gqlgen_FixedComplexityLimit", Unit: "ns/op", BaseKey: "gqlsec.BenchmarkServer/bare_gqlgen"},
 			{Label: "directives: ~40-field query, @auth/@owner + default deny vs pass-through", Key: "directives.BenchmarkQuery/rampart", Unit: "ns/op", BaseKey: "directives.BenchmarkQuery/bare"},

@@ -20,7 +20,7 @@ import (
 // connection_init and puts the Principal in the resolvers' context.
 func ExampleTransport_Websocket() {
 	authn := auth.AuthenticatorFunc(func(_ context.Context, c auth.Credential) (*auth.Principal, error) {
-		if c.Value == "alice-token" { // use auth.NewJWTVerifier in production
+		if c.Value == "alice-token" { // use jwt.NewVerifier in production
 			return &auth.Principal{Subject: "alice"}, nil
 		}
 		return nil, auth.ErrInvalidToken

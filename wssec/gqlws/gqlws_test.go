@@ -17,6 +17,7 @@ import (
 
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/wssec"
 	"github.com/rampart-go/rampart/wssec/gqlws"
@@ -272,7 +273,7 @@ func TestUpgrade_refusedBeforeUpgrade(t *testing.T) {
 
 func TestSubscription_tokenExpiryCloses4401(t *testing.T) {
 	t.Parallel()
-	clock := func() time.Time { return t0.Add(auth.DefaultAccessTokenLifetime - time.Second) }
+	clock := func() time.Time { return t0.Add(jwt.DefaultLifetime - time.Second) }
 	o := gqlws.Options{Options: wssec.Options{Authenticator: verifier(t, clock), Now: clock}}
 	s, b := newGraphQLServer(t, o)
 	c := dialGQL(t, s, nil)

@@ -1036,7 +1036,7 @@ type AuthPayload @public {
 input RegisterInput {
   email: String! @constraint(format: "EMAIL", maxLength: 254)
   name: String! @sanitize(policy: "strict") @constraint(minLength: 1, maxLength: 80)
-  "12 to 128 characters, not the email; checked again by auth.CheckPasswordPolicy."
+  "12 to 128 characters, not the email; checked again by password.CheckPolicy."
   password: String! @constraint(minLength: 12, maxLength: 128)
 }
 

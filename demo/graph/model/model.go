@@ -6,12 +6,12 @@ package model
 import (
 	"time"
 
-	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/apikey"
 )
 
 // APIKey is what the store keeps of an API key: never the key itself.
 type APIKey struct {
-	Record     auth.APIKeyRecord
+	Record     apikey.Record
 	Name       string
 	LastUsedAt time.Time
 }

@@ -63,7 +63,7 @@ type Query struct {
 type RegisterInput struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
-	// 12 to 128 characters, not the email; checked again by auth.CheckPasswordPolicy.
+	// 12 to 128 characters, not the email; checked again by password.CheckPolicy.
 	Password string `json:"password"`
 }
 

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/apikey"
 	"github.com/rampart-go/rampart/demo/graph/model"
 )
 
-// APIKeys is the demo's auth.APIKeyStore.
+// APIKeys is the demo's apikey.Store.
 type APIKeys struct{ s *Store }
 
-var _ auth.APIKeyStore = APIKeys{}
+var _ apikey.Store = APIKeys{}
 
 // APIKeys returns the store's API-key table.
 func (s *Store) APIKeys() APIKeys { return APIKeys{s} }
@@ -28,7 +29,7 @@ func nullTime(t time.Time) any {
 }
 
 // Create stores a new key record.
-func (k APIKeys) Create(ctx context.Context, rec auth.APIKeyRecord, name string) error {
+func (k APIKeys) Create(ctx context.Context, rec apikey.Record, name string) error {
 	_, err := k.s.db.ExecContext(ctx, `INSERT INTO api_keys (id, subject, hash, name, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		rec.ID, rec.Subject, rec.Hash, name, strings.Join(rec.Scopes, " "), ts(rec.CreatedAt), nullTime(rec.ExpiresAt))
 	if err != nil {
@@ -69,8 +70,8 @@ func scanAPIKey(row interface{ Scan(...any) error }) (model.APIKey, error) {
 	return key, nil
 }
 
-// LookupAPIKey implements auth.APIKeyStore.
-func (k APIKeys) LookupAPIKey(ctx context.Context, id string) (auth.APIKeyRecord, error) {
+// Lookup implements apikey.Store.
+func (k APIKeys) Lookup(ctx context.Context, id string) (apikey.Record, error) {
 	key, err := scanAPIKey(k.s.db.QueryRowContext(ctx, `SELECT `+apiKeyCols+` FROM api_keys k JOIN users u ON u.id = k.subject WHERE k.id = ?`, id))
 	return key.Record, err
 }

@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/refresh"
 )
 
 // RefreshStore keeps refresh-token records (hashes only) in the demo
-// database. It implements auth.RefreshStore.
+// database. It implements refresh.Store.
 type RefreshStore struct{ s *Store }
 
-var _ auth.RefreshStore = RefreshStore{}
+var _ refresh.Store = RefreshStore{}
 
-// RefreshTokens returns the store's auth.RefreshStore.
+// RefreshTokens returns the store's refresh.Store.
 func (s *Store) RefreshTokens() RefreshStore { return RefreshStore{s} }
 
 // timeLayout is fixed-width, so that stored times compare correctly as
@@ -31,11 +32,11 @@ func parseTS(s string) time.Time {
 }
 
 // Create stores a new record.
-func (r RefreshStore) Create(ctx context.Context, rec auth.RefreshRecord) error {
+func (r RefreshStore) Create(ctx context.Context, rec refresh.Record) error {
 	_, err := r.s.db.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, family_id, subject, created_at, expires_at, family_expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		rec.Hash, rec.FamilyID, rec.Subject, ts(rec.CreatedAt), ts(rec.ExpiresAt), ts(rec.FamilyExpiresAt))
 	if isConstraint(err) {
-		return fmt.Errorf("store: refresh: %w", auth.ErrConflict)
+		return fmt.Errorf("store: refresh: %w", refresh.ErrConflict)
 	}
 	if err != nil {
 		return fmt.Errorf("store: refresh: %w", err)
@@ -44,9 +45,9 @@ func (r RefreshStore) Create(ctx context.Context, rec auth.RefreshRecord) error 
 }
 
 // Get returns the record with hash, or an error wrapping auth.ErrNotFound.
-func (r RefreshStore) Get(ctx context.Context, hash string) (auth.RefreshRecord, error) {
+func (r RefreshStore) Get(ctx context.Context, hash string) (refresh.Record, error) {
 	var (
-		rec                          auth.RefreshRecord
+		rec                          refresh.Record
 		created, expires, famExpires string
 		used                         sql.NullString
 		revoked                      int
@@ -69,7 +70,7 @@ func (r RefreshStore) Get(ctx context.Context, hash string) (auth.RefreshRecord,
 
 // Rotate marks oldHash used and stores next in one transaction, only if
 // oldHash is unused and not revoked (compare-and-set on used_at).
-func (r RefreshStore) Rotate(ctx context.Context, oldHash string, usedAt time.Time, next auth.RefreshRecord) error {
+func (r RefreshStore) Rotate(ctx context.Context, oldHash string, usedAt time.Time, next refresh.Record) error {
 	tx, err := r.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: refresh: %w", err)
@@ -80,7 +81,7 @@ func (r RefreshStore) Rotate(ctx context.Context, oldHash string, usedAt time.Ti
 		return fmt.Errorf("store: refresh: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("store: refresh: %w", auth.ErrConflict)
+		return fmt.Errorf("store: refresh: %w", refresh.ErrConflict)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, family_id, subject, created_at, expires_at, family_expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		next.Hash, next.FamilyID, next.Subject, ts(next.CreatedAt), ts(next.ExpiresAt), ts(next.FamilyExpiresAt)); err != nil {

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/refresh"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
 )
@@ -116,7 +116,7 @@ func TestRefreshStoreRotateIsCompareAndSet(t *testing.T) {
 	ctx := context.Background()
 	s, _ := open(t)
 	u, _ := s.CreateUser(ctx, "a@example.com", "A", "h", model.RoleUser)
-	rt, err := auth.NewRefreshTokens(s.RefreshTokens(), auth.RefreshOptions{})
+	rt, err := refresh.NewTokens(s.RefreshTokens(), refresh.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package auth
+package password
 
 import (
 	"errors"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/trustelem/zxcvbn"
 	"github.com/trustelem/zxcvbn/match"
+
+	"github.com/rampart-go/rampart/auth"
 )
 
 // Password strength scores, on zxcvbn's scale of 0 to 4. A score says how
@@ -17,13 +19,13 @@ import (
 // 0 fewer than 10^3, 1 fewer than 10^6, 2 fewer than 10^8, 3 fewer than
 // 10^10, 4 more.
 const (
-	// DefaultMinPasswordScore is the score CheckPasswordStrength requires
+	// DefaultMinScore is the score CheckStrength requires
 	// when given 0: "safely unguessable", about 10^8 guesses or more, which
 	// resists an offline attack on a slow (argon2id) hash for a while and
 	// any online attack.
-	DefaultMinPasswordScore = 3
-	// MaxPasswordScore is the highest score zxcvbn gives.
-	MaxPasswordScore = 4
+	DefaultMinScore = 3
+	// MaxScore is the highest score zxcvbn gives.
+	MaxScore = 4
 )
 
 // MaxStrengthRunes is how much of a password zxcvbn estimates at most: the
@@ -60,16 +62,16 @@ const (
 	minUserInputRunes = 3
 )
 
-// ErrPasswordTooGuessable means a password scored below the required
-// strength. It is always returned inside a *WeakPasswordError, whose message
+// ErrTooGuessable means a password scored below the required
+// strength. It is always returned inside a *WeakError, whose message
 // says why and is safe to show to the user who chose the password.
-var ErrPasswordTooGuessable = errors.New("password is too easy to guess")
+var ErrTooGuessable = errors.New("password is too easy to guess")
 
-// WeakPasswordError is returned by CheckPasswordStrength for a password that
+// WeakError is returned by CheckStrength for a password that
 // scored below the required minimum. Error() is a complete sentence for the
 // user; Warning and Suggestions are the same advice in parts, for a UI that
-// lays them out itself. errors.Is(err, ErrPasswordTooGuessable) holds.
-type WeakPasswordError struct {
+// lays them out itself. errors.Is(err, ErrTooGuessable) holds.
+type WeakError struct {
 	// Score is the password's score (0 to 4).
 	Score int
 	// MinScore is the score that was required.
@@ -85,9 +87,9 @@ type WeakPasswordError struct {
 // Error returns the message for the user, for example "password is too
 // easy to guess: a common password with a number appended; add another word
 // or two (uncommon words are better)".
-func (e *WeakPasswordError) Error() string {
+func (e *WeakError) Error() string {
 	var b strings.Builder
-	b.WriteString(ErrPasswordTooGuessable.Error())
+	b.WriteString(ErrTooGuessable.Error())
 	if e.Warning != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Warning)
@@ -103,13 +105,13 @@ func (e *WeakPasswordError) Error() string {
 	return b.String()
 }
 
-// Unwrap makes errors.Is(err, ErrPasswordTooGuessable) hold.
-func (e *WeakPasswordError) Unwrap() error { return ErrPasswordTooGuessable }
+// Unwrap makes errors.Is(err, ErrTooGuessable) hold.
+func (e *WeakError) Unwrap() error { return ErrTooGuessable }
 
-// PasswordStrength is zxcvbn's estimate for one password, with advice in
-// plain words. Use it to drive a strength meter; use CheckPasswordStrength to
+// Strength is zxcvbn's estimate for one password, with advice in
+// plain words. Use it to drive a strength meter; use CheckStrength to
 // enforce a minimum.
-type PasswordStrength struct {
+type Strength struct {
 	// Score is 0 (too guessable) to 4 (very unguessable).
 	Score int
 	// Guesses is the estimated number of guesses to find the password.
@@ -138,7 +140,7 @@ const (
 	maxTailAppendixLn = 6 // runes appended after the main pattern still described as "appended"
 )
 
-// EstimatePasswordStrength scores password with zxcvbn (a faithful Go port of
+// EstimateStrength scores password with zxcvbn (a faithful Go port of
 // Dropbox's zxcvbn 4.4.2), counting userInputs (the user's e-mail address,
 // name, user name: anything an attacker targeting this user would try) as a
 // dictionary of their own. E-mail addresses and names are also split into
@@ -152,42 +154,42 @@ const (
 // the benchmarks). Rate-limit the endpoints that call it (registration,
 // password change) by client. A password that is not valid
 // UTF-8 scores 0. It is safe for concurrent use.
-func EstimatePasswordStrength(password string, userInputs []string) PasswordStrength {
+func EstimateStrength(password string, userInputs []string) Strength {
 	if !utf8.ValidString(password) {
-		return PasswordStrength{Warning: "it is not valid text", Suggestions: []string{adviceDefault}}
+		return Strength{Warning: "it is not valid text", Suggestions: []string{adviceDefault}}
 	}
 	password = strengthPrefix(password)
 	r := zxcvbn.PasswordStrength(password, expandUserInputs(userInputs))
-	s := PasswordStrength{Score: r.Score, Guesses: r.Guesses}
+	s := Strength{Score: r.Score, Guesses: r.Guesses}
 	s.Warning, s.Suggestions = feedback(password, r.Score, r.Sequence)
 	return s
 }
 
-// CheckPasswordStrength refuses a password that zxcvbn scores below
-// minScore (0 means DefaultMinPasswordScore, 3), counting userInputs (the
+// CheckStrength refuses a password that zxcvbn scores below
+// minScore (0 means DefaultMinScore, 3), counting userInputs (the
 // user's e-mail address and name) as words an attacker would try first. A
-// refusal is a *WeakPasswordError wrapping ErrPasswordTooGuessable whose
+// refusal is a *WeakError wrapping ErrTooGuessable whose
 // message says why, for example "password is too easy to guess: a very
 // common password with a number appended; add another word or two (uncommon
 // words are better)"; it is safe to show to the user. A password that is
-// not valid UTF-8 is ErrPasswordInvalidUTF8. A minScore outside 0 to 4 is an
-// error wrapping ErrConfig.
+// not valid UTF-8 is ErrInvalidUTF8. A minScore outside 0 to 4 is an
+// error wrapping auth.ErrConfig.
 //
-// It complements CheckPasswordPolicy (length bounds, not the e-mail
+// It complements CheckPolicy (length bounds, not the e-mail
 // address): run both on registration and password change. At most the
 // first MaxStrengthRunes (64) runes are estimated, so the cost is bounded
 // whatever the input.
-func CheckPasswordStrength(password string, userInputs []string, minScore int) error {
-	if minScore < 0 || minScore > MaxPasswordScore {
-		return fmt.Errorf("%w: password score %d outside 0 to %d", ErrConfig, minScore, MaxPasswordScore)
+func CheckStrength(password string, userInputs []string, minScore int) error {
+	if minScore < 0 || minScore > MaxScore {
+		return fmt.Errorf("%w: password score %d outside 0 to %d", auth.ErrConfig, minScore, MaxScore)
 	}
 	if minScore == 0 {
-		minScore = DefaultMinPasswordScore
+		minScore = DefaultMinScore
 	}
 	if !utf8.ValidString(password) {
-		return ErrPasswordInvalidUTF8
+		return ErrInvalidUTF8
 	}
-	s := EstimatePasswordStrength(password, userInputs)
+	s := EstimateStrength(password, userInputs)
 	if s.Score >= minScore {
 		return nil
 	}
@@ -196,7 +198,7 @@ func CheckPasswordStrength(password string, userInputs []string, minScore int) e
 		// simply too short for its alphabet.
 		s.Suggestions = []string{adviceAddWords}
 	}
-	return &WeakPasswordError{Score: s.Score, MinScore: minScore, Warning: s.Warning, Suggestions: s.Suggestions}
+	return &WeakError{Score: s.Score, MinScore: minScore, Warning: s.Warning, Suggestions: s.Suggestions}
 }
 
 // strengthPrefix returns the prefix of password that is estimated: at most

@@ -1,4 +1,4 @@
-package auth
+package jwt
 
 import (
 	"context"
@@ -13,10 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
+
+	"github.com/rampart-go/rampart/auth"
 )
 
-// Signing algorithms a JWTKey may be pinned to.
+// Signing algorithms a Key may be pinned to.
 const (
 	AlgHS256 = "HS256"
 	AlgRS256 = "RS256"
@@ -24,33 +26,33 @@ const (
 	AlgEdDSA = "EdDSA"
 )
 
-// Defaults and limits of JWTConfig.
+// Defaults and limits of Config.
 const (
-	// DefaultJWTLeeway is the clock skew tolerated on exp, nbf and iat.
-	DefaultJWTLeeway = 30 * time.Second
-	// MaxJWTLeeway is the largest leeway New accepts.
-	MaxJWTLeeway = 5 * time.Minute
-	// DefaultAccessTokenLifetime is how long an access token lives.
-	DefaultAccessTokenLifetime = 15 * time.Minute
-	// MaxAccessTokenLifetime is the longest lifetime New accepts.
-	MaxAccessTokenLifetime = 24 * time.Hour
+	// DefaultLeeway is the clock skew tolerated on exp, nbf and iat.
+	DefaultLeeway = 30 * time.Second
+	// MaxLeeway is the largest leeway NewIssuer and NewVerifier accept.
+	MaxLeeway = 5 * time.Minute
+	// DefaultLifetime is how long an access token lives.
+	DefaultLifetime = 15 * time.Minute
+	// MaxLifetime is the longest lifetime NewIssuer and NewVerifier accept.
+	MaxLifetime = 24 * time.Hour
 	// DefaultMaxTokenBytes is the size above which a token is refused
 	// before it is parsed.
 	DefaultMaxTokenBytes = 8 << 10
-	// MinHMACSecretBytes is the shortest HS256 secret New accepts.
+	// MinHMACSecretBytes is the shortest HS256 secret NewIssuer and NewVerifier accept.
 	MinHMACSecretBytes = 32
-	// MinRSABits is the smallest RSA modulus New accepts.
+	// MinRSABits is the smallest RSA modulus NewIssuer and NewVerifier accept.
 	MinRSABits = 2048
 	// AccessTokenType is the JOSE "typ" header of an access token
 	// (RFC 9068). A JWT without it is never accepted as an access token.
 	AccessTokenType = "at+jwt"
 )
 
-// JWTKey is one signing or verification key. Each key is pinned to one
+// Key is one signing or verification key. Each key is pinned to one
 // algorithm: a token naming another algorithm is refused even if the bytes
 // would verify, which stops "alg: none" and HS256-with-the-RSA-public-key
 // attacks.
-type JWTKey struct {
+type Key struct {
 	// ID is the "kid" header that selects this key. It may be empty only
 	// when the configuration has a single key; tokens must then carry no kid.
 	ID string
@@ -63,16 +65,16 @@ type JWTKey struct {
 	// (*ecdsa.PublicKey on P-256) and EdDSA (ed25519.PublicKey) tokens. It
 	// may be left nil when PrivateKey is set.
 	PublicKey crypto.PublicKey
-	// PrivateKey signs tokens for a JWTIssuer with an asymmetric algorithm:
+	// PrivateKey signs tokens for an Issuer with an asymmetric algorithm:
 	// *rsa.PrivateKey, *ecdsa.PrivateKey or ed25519.PrivateKey. A verifier
 	// never needs it.
 	PrivateKey crypto.Signer
 }
 
-// JWTConfig configures a JWTVerifier and a JWTIssuer. Issuer, Audience and
+// Config configures a Verifier and an Issuer. Issuer, Audience and
 // at least one key are required; every other zero field means the hardened
 // default.
-type JWTConfig struct {
+type Config struct {
 	// Issuer is the "iss" value minted and required. Required.
 	Issuer string
 	// Audience is the "aud" value minted and required. Required.
@@ -80,39 +82,39 @@ type JWTConfig struct {
 	// Keys are the keys tokens may be signed with, looked up by "kid". Keep
 	// the old key here during a rotation so that tokens it signed stay
 	// valid until they expire.
-	Keys []JWTKey
-	// SigningKeyID names the key a JWTIssuer signs with. Empty means the
+	Keys []Key
+	// SigningKeyID names the key an Issuer signs with. Empty means the
 	// first key.
 	SigningKeyID string
 	// Leeway is the clock skew tolerated on exp, nbf and iat. Zero means
-	// DefaultJWTLeeway (30s); it must not be negative or exceed MaxJWTLeeway.
+	// DefaultLeeway (30s); it must not be negative or exceed MaxLeeway.
 	Leeway time.Duration
 	// Lifetime is how long minted access tokens live, and the longest
 	// lifetime a verified token may claim. Zero means
-	// DefaultAccessTokenLifetime (15m); at most MaxAccessTokenLifetime.
+	// DefaultLifetime (15m); at most MaxLifetime.
 	Lifetime time.Duration
 	// MaxTokenBytes is the size above which a token is refused before
 	// parsing. Zero means DefaultMaxTokenBytes (8 KiB).
 	MaxTokenBytes int
 	// Revocations, when set, is consulted with the token's "jti" on every
 	// verification. A failing lookup refuses the token (fail closed) with
-	// an error wrapping ErrUnavailable.
+	// an error wrapping auth.ErrUnavailable.
 	Revocations Revocations
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 }
 
-type jwtKey struct {
+type compiledKey struct {
 	id     string
 	alg    string
-	method jwt.SigningMethod
+	method gojwt.SigningMethod
 	verify any // []byte, *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey
 	sign   any // []byte, *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey or nil
 }
 
-type jwtSettings struct {
+type settings struct {
 	issuer, audience string
-	keys             map[string]*jwtKey
+	keys             map[string]*compiledKey
 	algs             []string
 	leeway, lifetime time.Duration
 	maxBytes         int
@@ -120,11 +122,11 @@ type jwtSettings struct {
 	now              func() time.Time
 }
 
-func newJWTSettings(c JWTConfig) (*jwtSettings, error) {
-	s := &jwtSettings{
+func newSettings(c Config) (*settings, error) {
+	s := &settings{
 		issuer:      c.Issuer,
 		audience:    c.Audience,
-		keys:        make(map[string]*jwtKey, len(c.Keys)),
+		keys:        make(map[string]*compiledKey, len(c.Keys)),
 		leeway:      c.Leeway,
 		lifetime:    c.Lifetime,
 		maxBytes:    c.MaxTokenBytes,
@@ -132,46 +134,46 @@ func newJWTSettings(c JWTConfig) (*jwtSettings, error) {
 		now:         c.Now,
 	}
 	if s.issuer == "" {
-		return nil, fmt.Errorf("%w: jwt: Issuer is required", ErrConfig)
+		return nil, fmt.Errorf("%w: jwt: Issuer is required", auth.ErrConfig)
 	}
 	if s.audience == "" {
-		return nil, fmt.Errorf("%w: jwt: Audience is required", ErrConfig)
+		return nil, fmt.Errorf("%w: jwt: Audience is required", auth.ErrConfig)
 	}
 	switch {
 	case s.leeway == 0:
-		s.leeway = DefaultJWTLeeway
-	case s.leeway < 0 || s.leeway > MaxJWTLeeway:
-		return nil, fmt.Errorf("%w: jwt: Leeway %v outside (0, %v]", ErrConfig, s.leeway, MaxJWTLeeway)
+		s.leeway = DefaultLeeway
+	case s.leeway < 0 || s.leeway > MaxLeeway:
+		return nil, fmt.Errorf("%w: jwt: Leeway %v outside (0, %v]", auth.ErrConfig, s.leeway, MaxLeeway)
 	}
 	switch {
 	case s.lifetime == 0:
-		s.lifetime = DefaultAccessTokenLifetime
-	case s.lifetime < 0 || s.lifetime > MaxAccessTokenLifetime:
-		return nil, fmt.Errorf("%w: jwt: Lifetime %v outside (0, %v]", ErrConfig, s.lifetime, MaxAccessTokenLifetime)
+		s.lifetime = DefaultLifetime
+	case s.lifetime < 0 || s.lifetime > MaxLifetime:
+		return nil, fmt.Errorf("%w: jwt: Lifetime %v outside (0, %v]", auth.ErrConfig, s.lifetime, MaxLifetime)
 	}
 	switch {
 	case s.maxBytes == 0:
 		s.maxBytes = DefaultMaxTokenBytes
 	case s.maxBytes < 0:
-		return nil, fmt.Errorf("%w: jwt: MaxTokenBytes %d is negative", ErrConfig, s.maxBytes)
+		return nil, fmt.Errorf("%w: jwt: MaxTokenBytes %d is negative", auth.ErrConfig, s.maxBytes)
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if len(c.Keys) == 0 {
-		return nil, fmt.Errorf("%w: jwt: at least one key is required", ErrConfig)
+		return nil, fmt.Errorf("%w: jwt: at least one key is required", auth.ErrConfig)
 	}
 	seen := map[string]bool{}
 	for i, k := range c.Keys {
 		if len(c.Keys) > 1 && k.ID == "" {
-			return nil, fmt.Errorf("%w: jwt: key %d needs an ID when several keys are configured", ErrConfig, i)
+			return nil, fmt.Errorf("%w: jwt: key %d needs an ID when several keys are configured", auth.ErrConfig, i)
 		}
 		if _, dup := s.keys[k.ID]; dup {
-			return nil, fmt.Errorf("%w: jwt: duplicate key ID %q", ErrConfig, k.ID)
+			return nil, fmt.Errorf("%w: jwt: duplicate key ID %q", auth.ErrConfig, k.ID)
 		}
 		pk, err := compileKey(k)
 		if err != nil {
-			return nil, fmt.Errorf("%w: jwt: key %q: %w", ErrConfig, k.ID, err)
+			return nil, fmt.Errorf("%w: jwt: key %q: %w", auth.ErrConfig, k.ID, err)
 		}
 		s.keys[k.ID] = pk
 		if !seen[pk.alg] {
@@ -182,12 +184,12 @@ func newJWTSettings(c JWTConfig) (*jwtSettings, error) {
 	return s, nil
 }
 
-func compileKey(k JWTKey) (*jwtKey, error) {
+func compileKey(k Key) (*compiledKey, error) {
 	alg := k.Algorithm
 	if alg == "" {
 		alg = AlgHS256
 	}
-	out := &jwtKey{id: k.ID, alg: alg}
+	out := &compiledKey{id: k.ID, alg: alg}
 	pub := k.PublicKey
 	if pub == nil && k.PrivateKey != nil {
 		pub = k.PrivateKey.Public()
@@ -201,7 +203,7 @@ func compileKey(k JWTKey) (*jwtKey, error) {
 			return nil, errors.New("HS256 key must not carry a public or private key")
 		}
 		secret := append([]byte(nil), k.Secret...)
-		out.method, out.verify, out.sign = jwt.SigningMethodHS256, secret, secret
+		out.method, out.verify, out.sign = gojwt.SigningMethodHS256, secret, secret
 	case AlgRS256:
 		p, ok := pub.(*rsa.PublicKey)
 		if !ok || p == nil {
@@ -210,7 +212,7 @@ func compileKey(k JWTKey) (*jwtKey, error) {
 		if p.N.BitLen() < MinRSABits {
 			return nil, fmt.Errorf("RSA key has %d bits, need at least %d", p.N.BitLen(), MinRSABits)
 		}
-		out.method, out.verify = jwt.SigningMethodRS256, p
+		out.method, out.verify = gojwt.SigningMethodRS256, p
 		if k.PrivateKey != nil {
 			priv, ok := k.PrivateKey.(*rsa.PrivateKey)
 			if !ok || !priv.PublicKey.Equal(p) {
@@ -223,7 +225,7 @@ func compileKey(k JWTKey) (*jwtKey, error) {
 		if !ok || p == nil || p.Curve != elliptic.P256() {
 			return nil, fmt.Errorf("ES256 needs a P-256 *ecdsa.PublicKey, got %T", pub)
 		}
-		out.method, out.verify = jwt.SigningMethodES256, p
+		out.method, out.verify = gojwt.SigningMethodES256, p
 		if k.PrivateKey != nil {
 			priv, ok := k.PrivateKey.(*ecdsa.PrivateKey)
 			if !ok || !priv.PublicKey.Equal(p) {
@@ -236,7 +238,7 @@ func compileKey(k JWTKey) (*jwtKey, error) {
 		if !ok || len(p) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("EdDSA needs an ed25519.PublicKey, got %T", pub)
 		}
-		out.method, out.verify = jwt.SigningMethodEdDSA, p
+		out.method, out.verify = gojwt.SigningMethodEdDSA, p
 		if k.PrivateKey != nil {
 			priv, ok := k.PrivateKey.(ed25519.PrivateKey)
 			if !ok || !p.Equal(priv.Public()) {
@@ -252,13 +254,13 @@ func compileKey(k JWTKey) (*jwtKey, error) {
 
 // accessClaims is the payload of an access token (RFC 9068 names).
 type accessClaims struct {
-	jwt.RegisteredClaims
+	gojwt.RegisteredClaims
 	Roles []string `json:"roles,omitempty"`
 	Scope string   `json:"scope,omitempty"`
 	AMR   []string `json:"amr,omitempty"`
 	// AuthTime is when the user last authenticated interactively (OIDC
 	// "auth_time"), for step-up checks.
-	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
+	AuthTime *gojwt.NumericDate `json:"auth_time,omitempty"`
 }
 
 // AccessToken is a freshly minted access token.
@@ -271,16 +273,16 @@ type AccessToken struct {
 	ExpiresAt time.Time
 }
 
-// JWTIssuer mints access tokens. It is safe for concurrent use.
-type JWTIssuer struct {
-	s   *jwtSettings
-	key *jwtKey
+// Issuer mints access tokens. It is safe for concurrent use.
+type Issuer struct {
+	s   *settings
+	key *compiledKey
 }
 
-// NewJWTIssuer checks c and returns an issuer that signs with the key named
+// NewIssuer checks c and returns an issuer that signs with the key named
 // by c.SigningKeyID (the first key when empty).
-func NewJWTIssuer(c JWTConfig) (*JWTIssuer, error) {
-	s, err := newJWTSettings(c)
+func NewIssuer(c Config) (*Issuer, error) {
+	s, err := newSettings(c)
 	if err != nil {
 		return nil, err
 	}
@@ -290,19 +292,19 @@ func NewJWTIssuer(c JWTConfig) (*JWTIssuer, error) {
 	}
 	k, ok := s.keys[id]
 	if !ok {
-		return nil, fmt.Errorf("%w: jwt: SigningKeyID %q names no configured key", ErrConfig, id)
+		return nil, fmt.Errorf("%w: jwt: SigningKeyID %q names no configured key", auth.ErrConfig, id)
 	}
 	if k.sign == nil {
-		return nil, fmt.Errorf("%w: jwt: signing key %q has no private key", ErrConfig, id)
+		return nil, fmt.Errorf("%w: jwt: signing key %q has no private key", auth.ErrConfig, id)
 	}
-	return &JWTIssuer{s: s, key: k}, nil
+	return &Issuer{s: s, key: k}, nil
 }
 
 // Issue mints an access token for p's Subject, Roles, Scopes, AMR and
 // AuthTime (the "auth_time" claim, omitted when zero). The
 // token ID and expiry are chosen by the issuer; p's TokenID, Method and
 // ExpiresAt are ignored.
-func (i *JWTIssuer) Issue(p Principal) (AccessToken, error) {
+func (i *Issuer) Issue(p auth.Principal) (AccessToken, error) {
 	if p.Subject == "" {
 		return AccessToken{}, errors.New("auth: jwt: cannot issue a token without a subject")
 	}
@@ -310,13 +312,13 @@ func (i *JWTIssuer) Issue(p Principal) (AccessToken, error) {
 	exp := now.Add(i.s.lifetime)
 	jti := rand.Text()
 	claims := accessClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
+		RegisteredClaims: gojwt.RegisteredClaims{
 			Issuer:    i.s.issuer,
 			Subject:   p.Subject,
-			Audience:  jwt.ClaimStrings{i.s.audience},
-			ExpiresAt: jwt.NewNumericDate(exp),
-			NotBefore: jwt.NewNumericDate(now),
-			IssuedAt:  jwt.NewNumericDate(now),
+			Audience:  gojwt.ClaimStrings{i.s.audience},
+			ExpiresAt: gojwt.NewNumericDate(exp),
+			NotBefore: gojwt.NewNumericDate(now),
+			IssuedAt:  gojwt.NewNumericDate(now),
 			ID:        jti,
 		},
 		Roles: p.Roles,
@@ -324,9 +326,9 @@ func (i *JWTIssuer) Issue(p Principal) (AccessToken, error) {
 		AMR:   p.AMR,
 	}
 	if !p.AuthTime.IsZero() {
-		claims.AuthTime = jwt.NewNumericDate(p.AuthTime)
+		claims.AuthTime = gojwt.NewNumericDate(p.AuthTime)
 	}
-	t := jwt.NewWithClaims(i.key.method, claims)
+	t := gojwt.NewWithClaims(i.key.method, claims)
 	t.Header["typ"] = AccessTokenType
 	if i.key.id != "" {
 		t.Header["kid"] = i.key.id
@@ -339,42 +341,44 @@ func (i *JWTIssuer) Issue(p Principal) (AccessToken, error) {
 }
 
 // Lifetime reports how long the tokens this issuer mints live.
-func (i *JWTIssuer) Lifetime() time.Duration { return i.s.lifetime }
+func (i *Issuer) Lifetime() time.Duration { return i.s.lifetime }
 
-// JWTVerifier checks access tokens and implements Authenticator for
-// CredentialBearer. It is safe for concurrent use.
-type JWTVerifier struct {
-	s      *jwtSettings
-	parser *jwt.Parser
+// Verifier checks access tokens and implements auth.Authenticator for
+// auth.CredentialBearer. It is safe for concurrent use.
+type Verifier struct {
+	s      *settings
+	parser *gojwt.Parser
 }
 
-var _ Authenticator = (*JWTVerifier)(nil)
+var _ auth.Authenticator = (*Verifier)(nil)
 
-// NewJWTVerifier checks c and returns a verifier. It fails when Issuer,
+// NewVerifier checks c and returns a verifier. It fails when Issuer,
 // Audience or keys are missing, when an HMAC secret is shorter than 32
 // bytes, or when a key does not match its algorithm.
-func NewJWTVerifier(c JWTConfig) (*JWTVerifier, error) {
-	s, err := newJWTSettings(c)
+func NewVerifier(c Config) (*Verifier, error) {
+	s, err := newSettings(c)
 	if err != nil {
 		return nil, err
 	}
-	parser := jwt.NewParser(
-		jwt.WithValidMethods(s.algs),
-		jwt.WithIssuer(s.issuer),
-		jwt.WithAudience(s.audience),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(s.leeway),
-		jwt.WithTimeFunc(s.now),
-		jwt.WithStrictDecoding(),
+	parser := gojwt.NewParser(
+		gojwt.WithValidMethods(s.algs),
+		gojwt.WithIssuer(s.issuer),
+		gojwt.WithAudience(s.audience),
+		gojwt.WithExpirationRequired(),
+		gojwt.WithIssuedAt(),
+		gojwt.WithLeeway(s.leeway),
+		gojwt.WithTimeFunc(s.now),
+		gojwt.WithStrictDecoding(),
 	)
-	return &JWTVerifier{s: s, parser: parser}, nil
+	return &Verifier{s: s, parser: parser}, nil
 }
 
-// errJWT wraps a reason as ErrInvalidToken.
-func errJWT(reason string) error { return fmt.Errorf("auth: jwt: %w: %s", ErrInvalidToken, reason) }
+// errJWT wraps a reason as auth.ErrInvalidToken.
+func errJWT(reason string) error {
+	return fmt.Errorf("auth: jwt: %w: %s", auth.ErrInvalidToken, reason)
+}
 
-func (v *JWTVerifier) keyFunc(t *jwt.Token) (any, error) {
+func (v *Verifier) keyFunc(t *gojwt.Token) (any, error) {
 	var kid string
 	if raw, ok := t.Header["kid"]; ok {
 		s, isString := raw.(string)
@@ -401,10 +405,10 @@ func (v *JWTVerifier) keyFunc(t *jwt.Token) (any, error) {
 }
 
 // Verify checks token and returns the Principal it stands for. Errors wrap
-// ErrExpired (exp passed or nbf/iat in the future), ErrRevoked, or
-// ErrInvalidToken (anything else); the Principal is nil whenever the error
-// is not.
-func (v *JWTVerifier) Verify(ctx context.Context, token string) (*Principal, error) {
+// auth.ErrExpired (exp passed or nbf/iat in the future), auth.ErrRevoked,
+// or auth.ErrInvalidToken (anything else); the Principal is nil whenever
+// the error is not.
+func (v *Verifier) Verify(ctx context.Context, token string) (*auth.Principal, error) {
 	if len(token) > v.s.maxBytes {
 		return nil, errJWT(fmt.Sprintf("token has %d bytes, limit %d", len(token), v.s.maxBytes))
 	}
@@ -413,10 +417,10 @@ func (v *JWTVerifier) Verify(ctx context.Context, token string) (*Principal, err
 	}
 	var c accessClaims
 	if _, err := v.parser.ParseWithClaims(token, &c, v.keyFunc); err != nil {
-		if errors.Is(err, jwt.ErrTokenExpired) || errors.Is(err, jwt.ErrTokenNotValidYet) || errors.Is(err, jwt.ErrTokenUsedBeforeIssued) {
-			return nil, fmt.Errorf("auth: jwt: %w: %w", ErrExpired, err)
+		if errors.Is(err, gojwt.ErrTokenExpired) || errors.Is(err, gojwt.ErrTokenNotValidYet) || errors.Is(err, gojwt.ErrTokenUsedBeforeIssued) {
+			return nil, fmt.Errorf("auth: jwt: %w: %w", auth.ErrExpired, err)
 		}
-		return nil, fmt.Errorf("auth: jwt: %w: %w", ErrInvalidToken, err)
+		return nil, fmt.Errorf("auth: jwt: %w: %w", auth.ErrInvalidToken, err)
 	}
 	switch {
 	case c.Subject == "":
@@ -433,18 +437,18 @@ func (v *JWTVerifier) Verify(ctx context.Context, token string) (*Principal, err
 	if v.s.revocations != nil {
 		revoked, err := v.s.revocations.IsRevoked(ctx, c.ID)
 		if err != nil {
-			return nil, fmt.Errorf("auth: jwt: revocation check: %w: %w: %w", ErrInvalidToken, ErrUnavailable, err)
+			return nil, fmt.Errorf("auth: jwt: revocation check: %w: %w: %w", auth.ErrInvalidToken, auth.ErrUnavailable, err)
 		}
 		if revoked {
-			return nil, fmt.Errorf("auth: jwt: %w", ErrRevoked)
+			return nil, fmt.Errorf("auth: jwt: %w", auth.ErrRevoked)
 		}
 	}
-	p := &Principal{
+	p := &auth.Principal{
 		Subject:   c.Subject,
 		Roles:     c.Roles,
 		Scopes:    strings.Fields(c.Scope),
 		TokenID:   c.ID,
-		Method:    MethodJWT,
+		Method:    auth.MethodJWT,
 		AMR:       c.AMR,
 		ExpiresAt: c.ExpiresAt.Time,
 	}
@@ -454,22 +458,22 @@ func (v *JWTVerifier) Verify(ctx context.Context, token string) (*Principal, err
 	return p, nil
 }
 
-// Authenticate verifies a CredentialBearer credential; any other kind is
-// refused with ErrInvalidToken.
-func (v *JWTVerifier) Authenticate(ctx context.Context, cred Credential) (*Principal, error) {
-	if cred.Kind != CredentialBearer {
+// Authenticate verifies an auth.CredentialBearer credential; any other kind is
+// refused with auth.ErrInvalidToken.
+func (v *Verifier) Authenticate(ctx context.Context, cred auth.Credential) (*auth.Principal, error) {
+	if cred.Kind != auth.CredentialBearer {
 		return nil, errJWT("credential is not a bearer token")
 	}
 	return v.Verify(ctx, cred.Value)
 }
 
 // Revoke marks p's access token as revoked until it expires (logout). It
-// fails with ErrConfig when no Revocations store is configured.
-func (v *JWTVerifier) Revoke(ctx context.Context, p *Principal) error {
+// fails with auth.ErrConfig when no Revocations store is configured.
+func (v *Verifier) Revoke(ctx context.Context, p *auth.Principal) error {
 	if v.s.revocations == nil {
-		return fmt.Errorf("%w: jwt: no Revocations configured", ErrConfig)
+		return fmt.Errorf("%w: jwt: no Revocations configured", auth.ErrConfig)
 	}
-	if p == nil || p.TokenID == "" || p.Method != MethodJWT {
+	if p == nil || p.TokenID == "" || p.Method != auth.MethodJWT {
 		return errJWT("not a JWT principal")
 	}
 	return v.s.revocations.Revoke(ctx, p.TokenID, p.ExpiresAt)

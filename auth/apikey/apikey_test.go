@@ -1,4 +1,4 @@
-package auth_test
+package apikey_test
 
 import (
 	"context"
@@ -8,36 +8,37 @@ import (
 	"time"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/apikey"
 )
 
-func TestAPIKeyAuthenticator(t *testing.T) {
+func TestAuthenticator(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := &auth.MemoryAPIKeyStore{}
-	key, rec := auth.NewAPIKey(auth.APIKeyRecord{Subject: "user-7", Roles: []string{"USER"}, Scopes: []string{"posts:read"}, ExpiresAt: t0.Add(time.Hour)})
+	store := &apikey.MemoryStore{}
+	key, rec := apikey.New(apikey.Record{Subject: "user-7", Roles: []string{"USER"}, Scopes: []string{"posts:read"}, ExpiresAt: t0.Add(time.Hour)})
 	store.Put(rec)
-	if strings.Contains(rec.Hash, key) || rec.Hash == key || len(key) != auth.APIKeyLen || !strings.HasPrefix(key, "rpk_"+rec.ID+"_") {
+	if strings.Contains(rec.Hash, key) || rec.Hash == key || len(key) != apikey.Len || !strings.HasPrefix(key, "rpk_"+rec.ID+"_") {
 		t.Fatalf("key %q record %+v", key, rec)
 	}
-	forever, frec := auth.NewAPIKey(auth.APIKeyRecord{}) // no subject, no expiry
+	forever, frec := apikey.New(apikey.Record{}) // no subject, no expiry
 	store.Put(frec)
-	expired, erec := auth.NewAPIKey(auth.APIKeyRecord{ExpiresAt: t0})
+	expired, erec := apikey.New(apikey.Record{ExpiresAt: t0})
 	store.Put(erec)
-	almost, arec := auth.NewAPIKey(auth.APIKeyRecord{ExpiresAt: t0.Add(time.Nanosecond)})
+	almost, arec := apikey.New(apikey.Record{ExpiresAt: t0.Add(time.Nanosecond)})
 	store.Put(arec)
-	revoked, rrec := auth.NewAPIKey(auth.APIKeyRecord{})
+	revoked, rrec := apikey.New(apikey.Record{})
 	store.Put(rrec)
 	if err := store.Revoke(rrec.ID); err != nil {
 		t.Fatal(err)
 	}
-	unknown, _ := auth.NewAPIKey(auth.APIKeyRecord{})
+	unknown, _ := apikey.New(apikey.Record{})
 	// Right id, wrong secret: the attacker knows a key id (it is not secret).
 	forged := key[:len(key)-4] + "aaaa"
 	if forged == key {
 		forged = key[:len(key)-4] + "bbbb"
 	}
 
-	a, err := auth.NewAPIKeyAuthenticator(store, auth.APIKeyOptions{Now: fixedClock(t0)})
+	a, err := apikey.NewAuthenticator(store, apikey.Options{Now: fixedClock(t0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,37 +83,37 @@ func TestAPIKeyAuthenticator(t *testing.T) {
 	if p.Subject != frec.ID {
 		t.Fatalf("subjectless key: subject %q, want key id %q", p.Subject, frec.ID)
 	}
-	if _, err := auth.NewAPIKeyAuthenticator(nil, auth.APIKeyOptions{}); !errors.Is(err, auth.ErrConfig) {
+	if _, err := apikey.NewAuthenticator(nil, apikey.Options{}); !errors.Is(err, auth.ErrConfig) {
 		t.Fatalf("nil store: %v", err)
 	}
 }
 
 type failingKeyStore struct{}
 
-func (failingKeyStore) LookupAPIKey(context.Context, string) (auth.APIKeyRecord, error) {
-	return auth.APIKeyRecord{}, errors.New("db: locked")
+func (failingKeyStore) Lookup(context.Context, string) (apikey.Record, error) {
+	return apikey.Record{}, errors.New("db: locked")
 }
 
-func TestAPIKeyStoreFailureFailsClosed(t *testing.T) {
+func TestStoreFailureFailsClosed(t *testing.T) {
 	t.Parallel()
-	a, _ := auth.NewAPIKeyAuthenticator(failingKeyStore{}, auth.APIKeyOptions{})
-	key, _ := auth.NewAPIKey(auth.APIKeyRecord{})
+	a, _ := apikey.NewAuthenticator(failingKeyStore{}, apikey.Options{})
+	key, _ := apikey.New(apikey.Record{})
 	p, err := a.Authenticate(context.Background(), auth.Credential{Kind: auth.CredentialAPIKey, Value: key})
 	if p != nil || !errors.Is(err, auth.ErrInvalidToken) || !errors.Is(err, auth.ErrUnavailable) {
 		t.Fatalf("p=%v err=%v", p, err)
 	}
 }
 
-type apiKeyParseCase struct {
+type parseCase struct {
 	name string
 	key  string
 	ok   bool
 }
 
-// apiKeyParseCases are the table rows, reused as fuzz seeds.
-func apiKeyParseCases() []apiKeyParseCase {
+// parseCases are the table rows, reused as fuzz seeds.
+func parseCases() []parseCase {
 	good := "rpk_0123456789abcdef_" + strings.Repeat("a", 51) + "q"
-	return []apiKeyParseCase{
+	return []parseCase{
 		{"fixed_valid", good, true},
 		{"one_char_short", good[:len(good)-1], false},
 		{"one_char_long", good + "a", false},
@@ -129,26 +130,26 @@ func apiKeyParseCases() []apiKeyParseCase {
 	}
 }
 
-func TestParseAPIKey(t *testing.T) {
+func TestParse(t *testing.T) {
 	t.Parallel()
-	generated, rec := auth.NewAPIKey(auth.APIKeyRecord{})
-	cases := append(apiKeyParseCases(), apiKeyParseCase{"generated", generated, true})
+	generated, rec := apikey.New(apikey.Record{})
+	cases := append(parseCases(), parseCase{"generated", generated, true})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			id, err := auth.ParseAPIKey(tc.key)
+			id, err := apikey.Parse(tc.key)
 			if tc.ok {
 				if err != nil || id != tc.key[4:20] {
 					t.Fatalf("id=%q err=%v", id, err)
 				}
 				return
 			}
-			if id != "" || !errors.Is(err, auth.ErrInvalidToken) || !errors.Is(err, auth.ErrMalformedAPIKey) {
+			if id != "" || !errors.Is(err, auth.ErrInvalidToken) || !errors.Is(err, apikey.ErrMalformed) {
 				t.Fatalf("id=%q err=%v", id, err)
 			}
 		})
 	}
-	if id, _ := auth.ParseAPIKey(generated); id != rec.ID {
+	if id, _ := apikey.Parse(generated); id != rec.ID {
 		t.Fatalf("generated key id %q, record id %q", id, rec.ID)
 	}
 }

@@ -1,4 +1,4 @@
-package auth_test
+package password_test
 
 import (
 	"errors"
@@ -6,14 +6,15 @@ import (
 	"testing"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/password"
 )
 
 // lightParams keep tests fast; production uses the zero value (OWASP).
-var lightParams = auth.Argon2Params{Memory: 64, Iterations: 1}
+var lightParams = password.Params{Memory: 64, Iterations: 1}
 
-func lightHasher(t testing.TB) *auth.PasswordHasher {
+func lightHasher(t testing.TB) *password.Hasher {
 	t.Helper()
-	h, err := auth.NewPasswordHasher(lightParams)
+	h, err := password.NewHasher(lightParams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestPasswordRoundTrip(t *testing.T) {
 	if h.NeedsRehash(enc) {
 		t.Fatal("fresh hash needs rehash")
 	}
-	stronger, _ := auth.NewPasswordHasher(auth.Argon2Params{Memory: 128, Iterations: 1})
+	stronger, _ := password.NewHasher(password.Params{Memory: 128, Iterations: 1})
 	if !stronger.NeedsRehash(enc) {
 		t.Fatal("hash with weaker params does not need rehash")
 	}
@@ -58,7 +59,7 @@ func TestPasswordRoundTrip(t *testing.T) {
 
 func TestPasswordDefaultsAreOWASP(t *testing.T) {
 	t.Parallel()
-	h, err := auth.NewPasswordHasher(auth.Argon2Params{})
+	h, err := password.NewHasher(password.Params{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,23 +77,23 @@ func TestPasswordPolicy(t *testing.T) {
 		password string
 		want     error
 	}{
-		{"11_runes_too_short", strings.Repeat("a", 11), auth.ErrPasswordTooShort},
+		{"11_runes_too_short", strings.Repeat("a", 11), password.ErrTooShort},
 		{"12_runes_passes", strings.Repeat("a", 12), nil},
 		{"12_multibyte_runes_pass", strings.Repeat("é", 12), nil},
-		{"11_multibyte_runes_too_short", strings.Repeat("é", 11), auth.ErrPasswordTooShort},
+		{"11_multibyte_runes_too_short", strings.Repeat("é", 11), password.ErrTooShort},
 		{"128_runes_passes", strings.Repeat("a", 128), nil},
 		{"128_multibyte_runes_pass", strings.Repeat("日", 128), nil},
-		{"129_runes_too_long", strings.Repeat("a", 129), auth.ErrPasswordTooLong},
-		{"equals_email", "Alice@Example.com", auth.ErrPasswordEqualsEmail},
-		{"equals_email_other_case", "alice@example.COM", auth.ErrPasswordEqualsEmail},
+		{"129_runes_too_long", strings.Repeat("a", 129), password.ErrTooLong},
+		{"equals_email", "Alice@Example.com", password.ErrEqualsEmail},
+		{"equals_email_other_case", "alice@example.COM", password.ErrEqualsEmail},
 		{"email_with_suffix_passes", "alice@example.com1", nil},
-		{"invalid_utf8", strings.Repeat("a", 12) + "\xff", auth.ErrPasswordInvalidUTF8},
-		{"empty", "", auth.ErrPasswordTooShort},
+		{"invalid_utf8", strings.Repeat("a", 12) + "\xff", password.ErrInvalidUTF8},
+		{"empty", "", password.ErrTooShort},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if err := auth.CheckPasswordPolicy(tc.password, email); !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+			if err := password.CheckPolicy(tc.password, email); !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 		})
@@ -123,31 +124,31 @@ var malformedHashes = []string{
 	"x$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
 }
 
-func TestDecodePasswordHashMalformed(t *testing.T) {
+func TestDecodeHashMalformed(t *testing.T) {
 	t.Parallel()
 	h := lightHasher(t)
 	for _, enc := range malformedHashes {
-		if _, _, _, err := auth.DecodePasswordHash(enc); !errors.Is(err, auth.ErrMalformedHash) {
-			t.Errorf("DecodePasswordHash(%q) err = %v", enc, err)
+		if _, _, _, err := password.DecodeHash(enc); !errors.Is(err, password.ErrMalformedHash) {
+			t.Errorf("DecodeHash(%q) err = %v", enc, err)
 		}
-		if ok, err := h.Verify("some password", enc); ok || !errors.Is(err, auth.ErrMalformedHash) {
+		if ok, err := h.Verify("some password", enc); ok || !errors.Is(err, password.ErrMalformedHash) {
 			t.Errorf("Verify(%q) = %v, %v", enc, ok, err)
 		}
 	}
 	// The benign counterpart: a well-formed hash at the salt and key minimums.
 	good := "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
-	p, salt, key, err := auth.DecodePasswordHash(good)
+	p, salt, key, err := password.DecodeHash(good)
 	if err != nil || p.Memory != 64 || len(salt) != 8 || len(key) != 16 {
 		t.Fatalf("good hash: %+v %d %d %v", p, len(salt), len(key), err)
 	}
-	if got := auth.EncodePasswordHash(p, salt, key); got != good {
+	if got := password.EncodeHash(p, salt, key); got != good {
 		t.Fatalf("round trip: %q", got)
 	}
 }
 
-func TestNewPasswordHasherRejectsWeakParams(t *testing.T) {
+func TestNewHasherRejectsWeakParams(t *testing.T) {
 	t.Parallel()
-	for _, p := range []auth.Argon2Params{
+	for _, p := range []password.Params{
 		{Memory: 4},
 		{Memory: 64, Parallelism: 16}, // less than 8 KiB per lane
 		{Memory: 1<<20 + 1},
@@ -155,7 +156,7 @@ func TestNewPasswordHasherRejectsWeakParams(t *testing.T) {
 		{SaltBytes: 7},
 		{KeyBytes: 15},
 	} {
-		if _, err := auth.NewPasswordHasher(p); !errors.Is(err, auth.ErrConfig) {
+		if _, err := password.NewHasher(p); !errors.Is(err, auth.ErrConfig) {
 			t.Errorf("params %+v: err = %v", p, err)
 		}
 	}

@@ -1,23 +1,23 @@
-package auth_test
+package password_test
 
 import (
 	"errors"
 	"fmt"
 
-	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/password"
 )
 
 // On registration, run the policy (length) and the strength check, with the
 // user's e-mail address and name as words an attacker would try first.
 // The refusal's message is meant for the user.
-func ExampleCheckPasswordStrength() {
+func ExampleCheckStrength() {
 	email, name := "alice.smith@example.com", "Alice Smith"
 	for _, pw := range []string{"password123", "alice.smith@example.com1", "correct horse battery staple"} {
-		err := auth.CheckPasswordPolicy(pw, email)
+		err := password.CheckPolicy(pw, email)
 		if err == nil {
-			err = auth.CheckPasswordStrength(pw, []string{email, name}, 0)
+			err = password.CheckStrength(pw, []string{email, name}, 0)
 		}
-		var weak *auth.WeakPasswordError
+		var weak *password.WeakError
 		switch {
 		case errors.As(err, &weak):
 			fmt.Printf("score %d/4: %v\n", weak.Score, err)
@@ -33,9 +33,9 @@ func ExampleCheckPasswordStrength() {
 	// accepted
 }
 
-// EstimatePasswordStrength drives a strength meter as the user types.
-func ExampleEstimatePasswordStrength() {
-	s := auth.EstimatePasswordStrength("Summer2024!", nil)
+// EstimateStrength drives a strength meter as the user types.
+func ExampleEstimateStrength() {
+	s := password.EstimateStrength("Summer2024!", nil)
 	fmt.Println(s.Score, s.Warning)
 	fmt.Println(s.Suggestions)
 	// Output:

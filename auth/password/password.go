@@ -1,4 +1,4 @@
-package auth
+package password
 
 import (
 	"crypto/rand"
@@ -11,15 +11,18 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/rampart-go/rampart/auth"
 )
 
-// Password policy errors, returned by CheckPasswordPolicy. Their messages
-// are safe to show to the user who chose the password.
+// Password policy errors, returned by CheckPolicy (and ErrInvalidUTF8 by
+// CheckStrength). Their messages are safe to show to the user who chose
+// the password.
 var (
-	ErrPasswordTooShort    = errors.New("password must be at least 12 characters")
-	ErrPasswordTooLong     = errors.New("password must be at most 128 characters")
-	ErrPasswordEqualsEmail = errors.New("password must not be the same as the e-mail address")
-	ErrPasswordInvalidUTF8 = errors.New("password must be valid UTF-8 text")
+	ErrTooShort    = errors.New("password must be at least 12 characters")
+	ErrTooLong     = errors.New("password must be at most 128 characters")
+	ErrEqualsEmail = errors.New("password must not be the same as the e-mail address")
+	ErrInvalidUTF8 = errors.New("password must be valid UTF-8 text")
 )
 
 // ErrMalformedHash means an encoded password hash is not a well-formed
@@ -28,35 +31,35 @@ var ErrMalformedHash = errors.New("auth: malformed password hash")
 
 // Password policy bounds, counted in runes (Unicode code points).
 const (
-	MinPasswordRunes = 12
-	MaxPasswordRunes = 128
+	MinRunes = 12
+	MaxRunes = 128
 )
 
-// CheckPasswordPolicy checks a new password against the policy: 12 to 128
+// CheckPolicy checks a new password against the policy: 12 to 128
 // characters (runes), valid UTF-8, and not equal to the e-mail address
-// (ignoring case and surrounding spaces). The error is one of the
-// ErrPassword sentinels.
-func CheckPasswordPolicy(password, email string) error {
+// (ignoring case and surrounding spaces). The error is ErrTooShort,
+// ErrTooLong, ErrEqualsEmail or ErrInvalidUTF8.
+func CheckPolicy(password, email string) error {
 	if !utf8.ValidString(password) {
-		return ErrPasswordInvalidUTF8
+		return ErrInvalidUTF8
 	}
 	n := utf8.RuneCountInString(password)
 	switch {
-	case n < MinPasswordRunes:
-		return ErrPasswordTooShort
-	case n > MaxPasswordRunes:
-		return ErrPasswordTooLong
+	case n < MinRunes:
+		return ErrTooShort
+	case n > MaxRunes:
+		return ErrTooLong
 	}
 	if e := strings.TrimSpace(email); e != "" && strings.EqualFold(strings.TrimSpace(password), e) {
-		return ErrPasswordEqualsEmail
+		return ErrEqualsEmail
 	}
 	return nil
 }
 
-// Argon2Params are argon2id cost parameters. The zero value means the OWASP
+// Params are argon2id cost parameters. The zero value means the OWASP
 // Password Storage Cheat Sheet recommendation: 19 MiB of memory, 2
 // iterations, 1 lane, 16-byte salt, 32-byte key.
-type Argon2Params struct {
+type Params struct {
 	// Memory in KiB. Zero means 19456 (19 MiB).
 	Memory uint32
 	// Iterations (time cost). Zero means 2.
@@ -81,10 +84,10 @@ const (
 	maxKeyBytes        = 128
 	// maxVerifyBytes bounds the password bytes hashed on verification; a
 	// longer input is treated as a wrong password.
-	maxVerifyBytes = 4 * MaxPasswordRunes
+	maxVerifyBytes = 4 * MaxRunes
 )
 
-func (p Argon2Params) withDefaults() Argon2Params {
+func (p Params) withDefaults() Params {
 	if p.Memory == 0 {
 		p.Memory = 19456
 	}
@@ -103,7 +106,7 @@ func (p Argon2Params) withDefaults() Argon2Params {
 	return p
 }
 
-func (p Argon2Params) validate() error {
+func (p Params) validate() error {
 	switch {
 	case p.Memory < 8*uint32(p.Parallelism) || p.Memory > maxArgonMemory:
 		return fmt.Errorf("memory %d KiB outside [8*parallelism, %d]", p.Memory, maxArgonMemory)
@@ -119,22 +122,22 @@ func (p Argon2Params) validate() error {
 	return nil
 }
 
-// PasswordHasher hashes and verifies passwords with argon2id. It is safe for
-// concurrent use. Create it with NewPasswordHasher.
-type PasswordHasher struct {
-	params Argon2Params
+// Hasher hashes and verifies passwords with argon2id. It is safe for
+// concurrent use. Create it with NewHasher.
+type Hasher struct {
+	params Params
 	dummy  string
 }
 
-// NewPasswordHasher returns a hasher using p (zero fields take the OWASP
-// defaults). It fails with ErrConfig on parameters outside sane bounds, and
-// computes one hash up front for VerifyDummy.
-func NewPasswordHasher(p Argon2Params) (*PasswordHasher, error) {
+// NewHasher returns a hasher using p (zero fields take the OWASP
+// defaults). It fails with auth.ErrConfig on parameters outside sane
+// bounds, and computes one hash up front for VerifyDummy.
+func NewHasher(p Params) (*Hasher, error) {
 	p = p.withDefaults()
 	if err := p.validate(); err != nil {
-		return nil, fmt.Errorf("%w: argon2id: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: argon2id: %w", auth.ErrConfig, err)
 	}
-	h := &PasswordHasher{params: p}
+	h := &Hasher{params: p}
 	dummy, err := h.Hash(rand.Text())
 	if err != nil {
 		return nil, err
@@ -144,21 +147,21 @@ func NewPasswordHasher(p Argon2Params) (*PasswordHasher, error) {
 }
 
 // Params reports the parameters new hashes are made with.
-func (h *PasswordHasher) Params() Argon2Params { return h.params }
+func (h *Hasher) Params() Params { return h.params }
 
 // Hash returns the PHC-format argon2id hash of password with a fresh random
 // salt: $argon2id$v=19$m=<KiB>,t=<iterations>,p=<lanes>$<salt>$<hash>, salt
 // and hash in unpadded standard base64. Check the policy with
-// CheckPasswordPolicy first; Hash refuses only passwords longer than the
+// CheckPolicy first; Hash refuses only passwords longer than the
 // policy's maximum.
-func (h *PasswordHasher) Hash(password string) (string, error) {
+func (h *Hasher) Hash(password string) (string, error) {
 	if len(password) > maxVerifyBytes {
-		return "", fmt.Errorf("auth: argon2id: %w", ErrPasswordTooLong)
+		return "", fmt.Errorf("auth: argon2id: %w", ErrTooLong)
 	}
 	salt := make([]byte, h.params.SaltBytes)
 	_, _ = rand.Read(salt) // crypto/rand.Read never fails
 	key := argon2.IDKey([]byte(password), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyBytes)
-	return EncodePasswordHash(h.params, salt, key), nil
+	return EncodeHash(h.params, salt, key), nil
 }
 
 // Verify reports whether password matches encoded, comparing in constant
@@ -166,8 +169,8 @@ func (h *PasswordHasher) Hash(password string) (string, error) {
 // (after spending the time of a dummy verification), never a panic. The
 // parameters are read from encoded, so hashes made with older parameters
 // keep verifying; see NeedsRehash.
-func (h *PasswordHasher) Verify(password, encoded string) (bool, error) {
-	p, salt, key, err := DecodePasswordHash(encoded)
+func (h *Hasher) Verify(password, encoded string) (bool, error) {
+	p, salt, key, err := DecodeHash(encoded)
 	if err != nil {
 		h.VerifyDummy(password)
 		return false, err
@@ -184,8 +187,8 @@ func (h *PasswordHasher) Verify(password, encoded string) (bool, error) {
 // hasher's parameters, and always fails. Call it when the account does not
 // exist, so that "unknown e-mail" and "wrong password" take the same time
 // and cannot be told apart (no user enumeration).
-func (h *PasswordHasher) VerifyDummy(password string) {
-	p, salt, key, err := DecodePasswordHash(h.dummy)
+func (h *Hasher) VerifyDummy(password string) {
+	p, salt, key, err := DecodeHash(h.dummy)
 	if err != nil {
 		return // unreachable: the dummy is made by Hash
 	}
@@ -199,29 +202,29 @@ func (h *PasswordHasher) VerifyDummy(password string) {
 // NeedsRehash reports whether encoded was made with other parameters than
 // this hasher's (or is malformed), so the caller should store a new hash
 // after the next successful login.
-func (h *PasswordHasher) NeedsRehash(encoded string) bool {
-	p, salt, key, err := DecodePasswordHash(encoded)
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	p, salt, key, err := DecodeHash(encoded)
 	return err != nil || p.Memory != h.params.Memory || p.Iterations != h.params.Iterations ||
 		p.Parallelism != h.params.Parallelism || uint32(len(salt)) != h.params.SaltBytes ||
 		uint32(len(key)) != h.params.KeyBytes
 }
 
-// EncodePasswordHash formats an argon2id hash in PHC string format. Only
+// EncodeHash formats an argon2id hash in PHC string format. Only
 // Memory, Iterations and Parallelism of p are written; salt and key lengths
 // are implied by the encoded values.
-func EncodePasswordHash(p Argon2Params, salt, key []byte) string {
+func EncodeHash(p Params, salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Iterations, p.Parallelism,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
-// DecodePasswordHash parses a PHC-format argon2id hash. It accepts exactly
-// the form EncodePasswordHash writes (version 19, parameters in m,t,p
+// DecodeHash parses a PHC-format argon2id hash. It accepts exactly
+// the form EncodeHash writes (version 19, parameters in m,t,p
 // order, unpadded base64) with parameters within the bounds a
-// PasswordHasher accepts; anything else is an error wrapping
+// Hasher accepts; anything else is an error wrapping
 // ErrMalformedHash.
-func DecodePasswordHash(encoded string) (p Argon2Params, salt, key []byte, err error) {
-	fail := func(why string) (Argon2Params, []byte, []byte, error) {
-		return Argon2Params{}, nil, nil, fmt.Errorf("%w: %s", ErrMalformedHash, why)
+func DecodeHash(encoded string) (p Params, salt, key []byte, err error) {
+	fail := func(why string) (Params, []byte, []byte, error) {
+		return Params{}, nil, nil, fmt.Errorf("%w: %s", ErrMalformedHash, why)
 	}
 	if len(encoded) > 512 {
 		return fail("too long")
@@ -263,7 +266,7 @@ func DecodePasswordHash(encoded string) (p Argon2Params, salt, key []byte, err e
 	if err != nil {
 		return fail("hash is not unpadded base64")
 	}
-	p = Argon2Params{
+	p = Params{
 		Memory:      uint32(vals[0]),
 		Iterations:  uint32(vals[1]),
 		Parallelism: uint8(vals[2]),

@@ -1,4 +1,4 @@
-package auth_test
+package jwt_test
 
 import (
 	"crypto/ecdsa"
@@ -8,13 +8,18 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 
-	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/jwt"
+	"github.com/rampart-go/rampart/internal/golden"
 )
 
 // t0 is the fixed "now" of every test clock.
@@ -82,8 +87,8 @@ var testKeys = sync.OnceValue(func() keyMaterial {
 	}
 })
 
-func baseConfig(keys ...auth.JWTKey) auth.JWTConfig {
-	return auth.JWTConfig{
+func baseConfig(keys ...jwt.Key) jwt.Config {
+	return jwt.Config{
 		Issuer:   "https://issuer.example",
 		Audience: "rampart-api",
 		Keys:     keys,
@@ -91,11 +96,11 @@ func baseConfig(keys ...auth.JWTKey) auth.JWTConfig {
 	}
 }
 
-func hsConfig() auth.JWTConfig { return baseConfig(auth.JWTKey{ID: "hs1", Secret: hmacSecret}) }
+func hsConfig() jwt.Config { return baseConfig(jwt.Key{ID: "hs1", Secret: hmacSecret}) }
 
 // goodClaims are the claims of a valid access token at t0.
-func goodClaims() jwt.MapClaims {
-	return jwt.MapClaims{
+func goodClaims() gojwt.MapClaims {
+	return gojwt.MapClaims{
 		"iss":   "https://issuer.example",
 		"aud":   "rampart-api",
 		"sub":   "user-1",
@@ -111,9 +116,9 @@ func goodClaims() jwt.MapClaims {
 
 // signToken signs claims with method and key, setting typ at+jwt and kid
 // unless header overrides them (a nil header value deletes the entry).
-func signToken(t testing.TB, method jwt.SigningMethod, key any, header map[string]any, claims jwt.MapClaims) string {
+func signToken(t testing.TB, method gojwt.SigningMethod, key any, header map[string]any, claims gojwt.MapClaims) string {
 	t.Helper()
-	tok := jwt.NewWithClaims(method, claims)
+	tok := gojwt.NewWithClaims(method, claims)
 	tok.Header["typ"] = "at+jwt"
 	for k, v := range header {
 		if v == nil {
@@ -129,8 +134,8 @@ func signToken(t testing.TB, method jwt.SigningMethod, key any, header map[strin
 	return s
 }
 
-func with(c jwt.MapClaims, k string, v any) jwt.MapClaims {
-	out := jwt.MapClaims{}
+func with(c gojwt.MapClaims, k string, v any) gojwt.MapClaims {
+	out := gojwt.MapClaims{}
 	for kk, vv := range c {
 		out[kk] = vv
 	}
@@ -149,4 +154,33 @@ func weakRSA(t testing.TB) *rsa.PublicKey {
 		t.Fatalf("rsa.GenerateKey(1024): %v", err)
 	}
 	return &k.PublicKey
+}
+
+// render is what a client sees of a response, in the format of auth's
+// golden files.
+func render(rec *httptest.ResponseRecorder) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "status: %d\n", rec.Code)
+	for _, h := range []string{"Cache-Control", "Content-Type", "Www-Authenticate"} {
+		if v := rec.Header().Get(h); v != "" {
+			fmt.Fprintf(&b, "%s: %s\n", h, v)
+		}
+	}
+	b.WriteString("\n")
+	b.WriteString(rec.Body.String())
+	b.WriteString("\n")
+	return b.String()
+}
+
+// checkGolden compares a response with auth's golden file of that name
+// (auth/testdata): a token refused by the Verifier must get exactly the
+// response auth.Middleware gives any other refused credential.
+func checkGolden(t testing.TB, name string, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	golden.File(t, filepath.Join("..", "testdata", name), []byte(render(rec)))
+}
+
+func checkUnauthorized(t testing.TB, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	checkGolden(t, "unauthorized.golden", rec)
 }

@@ -1,4 +1,4 @@
-package auth_test
+package password_test
 
 import (
 	"errors"
@@ -6,15 +6,16 @@ import (
 	"testing"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/password"
 )
 
 // strengthUser is the account whose e-mail address and name are the user
 // inputs of the strength tests.
 var strengthUser = []string{"alice.smith@example.com", "Alice Smith"}
 
-// TestCheckPasswordStrengthRefusesGuessable: the passwords attackers try
+// TestCheckStrengthRefusesGuessable: the passwords attackers try
 // first are refused at the default score, each with a message naming why.
-func TestCheckPasswordStrengthRefusesGuessable(t *testing.T) {
+func TestCheckStrengthRefusesGuessable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -37,16 +38,16 @@ func TestCheckPasswordStrengthRefusesGuessable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := auth.CheckPasswordStrength(tt.password, strengthUser, 0)
-			if !errors.Is(err, auth.ErrPasswordTooGuessable) {
-				t.Fatalf("CheckPasswordStrength(%q) = %v, want ErrPasswordTooGuessable", tt.password, err)
+			err := password.CheckStrength(tt.password, strengthUser, 0)
+			if !errors.Is(err, password.ErrTooGuessable) {
+				t.Fatalf("CheckStrength(%q) = %v, want ErrTooGuessable", tt.password, err)
 			}
-			var we *auth.WeakPasswordError
+			var we *password.WeakError
 			if !errors.As(err, &we) {
-				t.Fatalf("error %T is not a *WeakPasswordError", err)
+				t.Fatalf("error %T is not a *WeakError", err)
 			}
-			if we.Score >= auth.DefaultMinPasswordScore || we.MinScore != auth.DefaultMinPasswordScore {
-				t.Errorf("score %d / min %d, want below %d", we.Score, we.MinScore, auth.DefaultMinPasswordScore)
+			if we.Score >= password.DefaultMinScore || we.MinScore != password.DefaultMinScore {
+				t.Errorf("score %d / min %d, want below %d", we.Score, we.MinScore, password.DefaultMinScore)
 			}
 			msg := err.Error()
 			if !strings.HasPrefix(msg, "password is too easy to guess: ") {
@@ -64,10 +65,10 @@ func TestCheckPasswordStrengthRefusesGuessable(t *testing.T) {
 	}
 }
 
-// TestCheckPasswordStrengthAcceptsPassphrases: passphrases of unrelated
+// TestCheckStrengthAcceptsPassphrases: passphrases of unrelated
 // words, and random strings, pass the default score without any symbol or
 // capital.
-func TestCheckPasswordStrengthAcceptsPassphrases(t *testing.T) {
+func TestCheckStrengthAcceptsPassphrases(t *testing.T) {
 	t.Parallel()
 	for _, pw := range []string{
 		"correct horse battery staple",
@@ -81,19 +82,19 @@ func TestCheckPasswordStrengthAcceptsPassphrases(t *testing.T) {
 	} {
 		t.Run(pw, func(t *testing.T) {
 			t.Parallel()
-			if err := auth.CheckPasswordStrength(pw, strengthUser, 0); err != nil {
-				t.Errorf("CheckPasswordStrength(%q) = %v, want nil", pw, err)
+			if err := password.CheckStrength(pw, strengthUser, 0); err != nil {
+				t.Errorf("CheckStrength(%q) = %v, want nil", pw, err)
 			}
-			if s := auth.EstimatePasswordStrength(pw, strengthUser); s.Warning != "" || len(s.Suggestions) != 0 {
+			if s := password.EstimateStrength(pw, strengthUser); s.Warning != "" || len(s.Suggestions) != 0 {
 				t.Errorf("strong password %q got advice %q %q", pw, s.Warning, s.Suggestions)
 			}
 		})
 	}
 }
 
-// TestCheckPasswordStrengthThreshold: a password is accepted at its own
+// TestCheckStrengthThreshold: a password is accepted at its own
 // score and refused one above it.
-func TestCheckPasswordStrengthThreshold(t *testing.T) {
+func TestCheckStrengthThreshold(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -112,61 +113,61 @@ func TestCheckPasswordStrengthThreshold(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := auth.CheckPasswordStrength(tt.password, nil, tt.minScore)
+			err := password.CheckStrength(tt.password, nil, tt.minScore)
 			if (err == nil) != tt.ok {
-				t.Fatalf("CheckPasswordStrength(%q, min %d) = %v, want ok=%v (score %d)",
-					tt.password, tt.minScore, err, tt.ok, auth.EstimatePasswordStrength(tt.password, nil).Score)
+				t.Fatalf("CheckStrength(%q, min %d) = %v, want ok=%v (score %d)",
+					tt.password, tt.minScore, err, tt.ok, password.EstimateStrength(tt.password, nil).Score)
 			}
 		})
 	}
 	// The score-3 password falls short at 4 with no weak pattern to name:
 	// the advice is still actionable.
-	err := auth.CheckPasswordStrength("Correcthorse!", nil, 4)
+	err := password.CheckStrength("Correcthorse!", nil, 4)
 	if err == nil || !strings.Contains(err.Error(), "add another word or two") {
 		t.Errorf("min 4 refusal = %v, want advice to add words", err)
 	}
 }
 
-// TestCheckPasswordStrengthUserInputs: the user's own e-mail address and
+// TestCheckStrengthUserInputs: the user's own e-mail address and
 // name weaken a password that would pass for anyone else.
-func TestCheckPasswordStrengthUserInputs(t *testing.T) {
+func TestCheckStrengthUserInputs(t *testing.T) {
 	t.Parallel()
 	pw := "alice.smith@example.com2024"
-	if err := auth.CheckPasswordStrength(pw, nil, 0); err != nil {
+	if err := password.CheckStrength(pw, nil, 0); err != nil {
 		t.Fatalf("without user inputs: %v, want accepted", err)
 	}
-	err := auth.CheckPasswordStrength(pw, []string{"alice.smith@example.com"}, 0)
-	if !errors.Is(err, auth.ErrPasswordTooGuessable) || !strings.Contains(err.Error(), "e-mail address or name") {
+	err := password.CheckStrength(pw, []string{"alice.smith@example.com"}, 0)
+	if !errors.Is(err, password.ErrTooGuessable) || !strings.Contains(err.Error(), "e-mail address or name") {
 		t.Fatalf("with the e-mail address as input: %v, want refused naming it", err)
 	}
 }
 
-// TestCheckPasswordStrengthBadInput: misconfiguration and invalid text are
+// TestCheckStrengthBadInput: misconfiguration and invalid text are
 // errors of their own, not weak-password verdicts.
-func TestCheckPasswordStrengthBadInput(t *testing.T) {
+func TestCheckStrengthBadInput(t *testing.T) {
 	t.Parallel()
 	for _, min := range []int{-1, 5} {
-		if err := auth.CheckPasswordStrength("correct horse battery staple", nil, min); !errors.Is(err, auth.ErrConfig) {
+		if err := password.CheckStrength("correct horse battery staple", nil, min); !errors.Is(err, auth.ErrConfig) {
 			t.Errorf("minScore %d: %v, want ErrConfig", min, err)
 		}
 	}
-	if err := auth.CheckPasswordStrength("correct horse \xff battery", nil, 0); !errors.Is(err, auth.ErrPasswordInvalidUTF8) {
-		t.Errorf("invalid UTF-8: %v, want ErrPasswordInvalidUTF8", err)
+	if err := password.CheckStrength("correct horse \xff battery", nil, 0); !errors.Is(err, password.ErrInvalidUTF8) {
+		t.Errorf("invalid UTF-8: %v, want ErrInvalidUTF8", err)
 	}
-	if s := auth.EstimatePasswordStrength("\xff", nil); s.Score != 0 {
+	if s := password.EstimateStrength("\xff", nil); s.Score != 0 {
 		t.Errorf("invalid UTF-8 scored %d, want 0", s.Score)
 	}
-	if err := auth.CheckPasswordStrength("", nil, 0); !errors.Is(err, auth.ErrPasswordTooGuessable) {
+	if err := password.CheckStrength("", nil, 0); !errors.Is(err, password.ErrTooGuessable) {
 		t.Errorf("empty password: %v, want refused", err)
 	}
 }
 
-// TestEstimatePasswordStrengthBoundsInput: only the first MaxStrengthRunes
+// TestEstimateStrengthBoundsInput: only the first MaxStrengthRunes
 // runes count, so a long input costs no more than a 64-rune one and gets
 // the verdict of its 64-rune prefix.
-func TestEstimatePasswordStrengthBoundsInput(t *testing.T) {
+func TestEstimateStrengthBoundsInput(t *testing.T) {
 	t.Parallel()
-	n := auth.MaxStrengthRunes
+	n := password.MaxStrengthRunes
 	tests := []struct {
 		name, input string
 	}{
@@ -180,8 +181,8 @@ func TestEstimatePasswordStrengthBoundsInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			prefix := string([]rune(tt.input)[:n])
-			want := auth.EstimatePasswordStrength(prefix, nil)
-			got := auth.EstimatePasswordStrength(tt.input, nil)
+			want := password.EstimateStrength(prefix, nil)
+			got := password.EstimateStrength(tt.input, nil)
 			if got.Score != want.Score || got.Guesses != want.Guesses {
 				t.Errorf("%d-rune input scored %d (%g guesses), want its %d-rune prefix's %d (%g)",
 					len([]rune(tt.input)), got.Score, got.Guesses, n, want.Score, want.Guesses)
@@ -189,10 +190,10 @@ func TestEstimatePasswordStrengthBoundsInput(t *testing.T) {
 		})
 	}
 	// A strong prefix makes a long password strong; a weak one refuses it.
-	if err := auth.CheckPasswordStrength(strings.Repeat("kettle forum lantern ", 6), nil, 4); err != nil {
+	if err := password.CheckStrength(strings.Repeat("kettle forum lantern ", 6), nil, 4); err != nil {
 		t.Errorf("long passphrase: %v", err)
 	}
-	if err := auth.CheckPasswordStrength(strings.Repeat("a", n)+"kettle forum lantern zebra", nil, 0); err == nil {
+	if err := password.CheckStrength(strings.Repeat("a", n)+"kettle forum lantern zebra", nil, 0); err == nil {
 		t.Error("64 repeated characters then words: accepted, want refused on the prefix")
 	}
 }

@@ -1,4 +1,4 @@
-package auth_test
+package jwt_test
 
 import (
 	"context"
@@ -9,40 +9,41 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/jwt"
 )
 
 // mixedConfig trusts one key of each algorithm, as a verifier in the middle
 // of an algorithm migration would.
-func mixedConfig() auth.JWTConfig {
+func mixedConfig() jwt.Config {
 	k := testKeys()
 	return baseConfig(
-		auth.JWTKey{ID: "hs1", Secret: hmacSecret},
-		auth.JWTKey{ID: "rsa1", Algorithm: auth.AlgRS256, PublicKey: &k.rsa.PublicKey},
-		auth.JWTKey{ID: "ec1", Algorithm: auth.AlgES256, PublicKey: &k.ec.PublicKey},
-		auth.JWTKey{ID: "ed1", Algorithm: auth.AlgEdDSA, PublicKey: k.ed.Public()},
+		jwt.Key{ID: "hs1", Secret: hmacSecret},
+		jwt.Key{ID: "rsa1", Algorithm: jwt.AlgRS256, PublicKey: &k.rsa.PublicKey},
+		jwt.Key{ID: "ec1", Algorithm: jwt.AlgES256, PublicKey: &k.ec.PublicKey},
+		jwt.Key{ID: "ed1", Algorithm: jwt.AlgEdDSA, PublicKey: k.ed.Public()},
 	)
 }
 
-func mustVerifier(t testing.TB, c auth.JWTConfig) *auth.JWTVerifier {
+func mustVerifier(t testing.TB, c jwt.Config) *jwt.Verifier {
 	t.Helper()
-	v, err := auth.NewJWTVerifier(c)
+	v, err := jwt.NewVerifier(c)
 	if err != nil {
-		t.Fatalf("NewJWTVerifier: %v", err)
+		t.Fatalf("NewVerifier: %v", err)
 	}
 	return v
 }
 
 type jwtCase struct {
 	name    string
-	cfg     func() auth.JWTConfig // nil = mixedConfig
+	cfg     func() jwt.Config // nil = mixedConfig
 	token   func(t testing.TB) string
 	wantErr error // nil = must pass
 }
 
-func hs(h map[string]any, c jwt.MapClaims) func(testing.TB) string {
+func hs(h map[string]any, c gojwt.MapClaims) func(testing.TB) string {
 	return func(t testing.TB) string {
 		if h == nil {
 			h = map[string]any{}
@@ -50,7 +51,7 @@ func hs(h map[string]any, c jwt.MapClaims) func(testing.TB) string {
 		if _, ok := h["kid"]; !ok {
 			h["kid"] = "hs1"
 		}
-		return signToken(t, jwt.SigningMethodHS256, hmacSecret, h, c)
+		return signToken(t, gojwt.SigningMethodHS256, hmacSecret, h, c)
 	}
 }
 
@@ -61,13 +62,13 @@ func jwtCases() []jwtCase {
 		// Benign tokens that must pass.
 		{name: "valid_hs256", token: hs(nil, good)},
 		{name: "valid_rs256", token: func(t testing.TB) string {
-			return signToken(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "rsa1"}, good)
+			return signToken(t, gojwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "rsa1"}, good)
 		}},
 		{name: "valid_es256", token: func(t testing.TB) string {
-			return signToken(t, jwt.SigningMethodES256, k.ec, map[string]any{"kid": "ec1"}, good)
+			return signToken(t, gojwt.SigningMethodES256, k.ec, map[string]any{"kid": "ec1"}, good)
 		}},
 		{name: "valid_eddsa", token: func(t testing.TB) string {
-			return signToken(t, jwt.SigningMethodEdDSA, k.ed, map[string]any{"kid": "ed1"}, good)
+			return signToken(t, gojwt.SigningMethodEdDSA, k.ed, map[string]any{"kid": "ed1"}, good)
 		}},
 		{name: "typ_application_at_jwt_passes", token: hs(map[string]any{"typ": "application/at+jwt"}, good)},
 		{name: "expired_within_leeway_passes", token: hs(nil, with(good, "exp", t0.Add(-29*time.Second).Unix()))},
@@ -77,25 +78,25 @@ func jwtCases() []jwtCase {
 
 		// Attacks that must be refused.
 		{name: "alg_none", wantErr: auth.ErrInvalidToken, token: func(t testing.TB) string {
-			return signToken(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, map[string]any{"kid": "hs1"}, good)
+			return signToken(t, gojwt.SigningMethodNone, gojwt.UnsafeAllowNoneSignatureType, map[string]any{"kid": "hs1"}, good)
 		}},
 		{name: "alg_none_no_kid_single_key", wantErr: auth.ErrInvalidToken,
-			cfg: func() auth.JWTConfig { return baseConfig(auth.JWTKey{Secret: hmacSecret}) },
+			cfg: func() jwt.Config { return baseConfig(jwt.Key{Secret: hmacSecret}) },
 			token: func(t testing.TB) string {
-				return signToken(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, nil, good)
+				return signToken(t, gojwt.SigningMethodNone, gojwt.UnsafeAllowNoneSignatureType, nil, good)
 			}},
 		{name: "hs256_signed_with_rsa_public_pem", wantErr: auth.ErrInvalidToken, token: func(t testing.TB) string {
-			return signToken(t, jwt.SigningMethodHS256, k.rsaPEM, map[string]any{"kid": "rsa1"}, good)
+			return signToken(t, gojwt.SigningMethodHS256, k.rsaPEM, map[string]any{"kid": "rsa1"}, good)
 		}},
 		{name: "hs256_signed_with_rsa_public_pem_rs256_only", wantErr: auth.ErrInvalidToken,
-			cfg: func() auth.JWTConfig {
-				return baseConfig(auth.JWTKey{Algorithm: auth.AlgRS256, PublicKey: &k.rsa.PublicKey})
+			cfg: func() jwt.Config {
+				return baseConfig(jwt.Key{Algorithm: jwt.AlgRS256, PublicKey: &k.rsa.PublicKey})
 			},
 			token: func(t testing.TB) string {
-				return signToken(t, jwt.SigningMethodHS256, k.rsaPEM, nil, good)
+				return signToken(t, gojwt.SigningMethodHS256, k.rsaPEM, nil, good)
 			}},
 		{name: "rs256_token_under_hs_kid", wantErr: auth.ErrInvalidToken, token: func(t testing.TB) string {
-			return signToken(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "hs1"}, good)
+			return signToken(t, gojwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "hs1"}, good)
 		}},
 		{name: "expired_past_leeway", wantErr: auth.ErrExpired, token: hs(nil, with(good, "exp", t0.Add(-31*time.Second).Unix()))},
 		{name: "nbf_in_future", wantErr: auth.ErrExpired, token: hs(nil, with(good, "nbf", t0.Add(5*time.Minute).Unix()))},
@@ -119,10 +120,10 @@ func jwtCases() []jwtCase {
 			return strings.Join(p, ".")
 		}},
 		{name: "wrong_hmac_secret", wantErr: auth.ErrInvalidToken, token: func(t testing.TB) string {
-			return signToken(t, jwt.SigningMethodHS256, []byte("ffffffffffffffffffffffffffffffff"), map[string]any{"kid": "hs1"}, good)
+			return signToken(t, gojwt.SigningMethodHS256, []byte("ffffffffffffffffffffffffffffffff"), map[string]any{"kid": "hs1"}, good)
 		}},
 		{name: "eddsa_signed_by_other_key", wantErr: auth.ErrInvalidToken, token: func(t testing.TB) string {
-			return signToken(t, jwt.SigningMethodEdDSA, k.otherEd, map[string]any{"kid": "ed1"}, good)
+			return signToken(t, gojwt.SigningMethodEdDSA, k.otherEd, map[string]any{"kid": "ed1"}, good)
 		}},
 		{name: "missing_exp", wantErr: auth.ErrInvalidToken, token: hs(nil, with(good, "exp", nil))},
 		{name: "exp_far_future", wantErr: auth.ErrInvalidToken, token: hs(nil, with(good, "exp", t0.Add(10*365*24*time.Hour).Unix()))},
@@ -140,7 +141,7 @@ func jwtCases() []jwtCase {
 	}
 }
 
-func TestJWTVerifierAttacks(t *testing.T) {
+func TestVerifierAttacks(t *testing.T) {
 	t.Parallel()
 	for _, tc := range jwtCases() {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,9 +176,9 @@ func TestJWTVerifierAttacks(t *testing.T) {
 	}
 }
 
-// TestJWTAttacksThroughMiddleware checks that every refused token gets the
+// TestAttacksThroughMiddleware checks that every refused token gets the
 // same generic 401 and every valid one reaches the handler.
-func TestJWTAttacksThroughMiddleware(t *testing.T) {
+func TestAttacksThroughMiddleware(t *testing.T) {
 	t.Parallel()
 	for _, tc := range jwtCases() {
 		if tc.name == "empty_token" {
@@ -212,20 +213,20 @@ func TestJWTAttacksThroughMiddleware(t *testing.T) {
 	}
 }
 
-func TestJWTIssueVerifyRoundTrip(t *testing.T) {
+func TestIssueVerifyRoundTrip(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
-	keys := []auth.JWTKey{
+	keys := []jwt.Key{
 		{ID: "hs", Secret: hmacSecret},
-		{ID: "rs", Algorithm: auth.AlgRS256, PrivateKey: k.rsa},
-		{ID: "es", Algorithm: auth.AlgES256, PrivateKey: k.ec},
-		{ID: "ed", Algorithm: auth.AlgEdDSA, PrivateKey: k.ed},
+		{ID: "rs", Algorithm: jwt.AlgRS256, PrivateKey: k.rsa},
+		{ID: "es", Algorithm: jwt.AlgES256, PrivateKey: k.ec},
+		{ID: "ed", Algorithm: jwt.AlgEdDSA, PrivateKey: k.ed},
 	}
 	for _, key := range keys {
 		t.Run(key.ID, func(t *testing.T) {
 			t.Parallel()
 			cfg := baseConfig(key)
-			iss, err := auth.NewJWTIssuer(cfg)
+			iss, err := jwt.NewIssuer(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,22 +261,22 @@ func TestJWTIssueVerifyRoundTrip(t *testing.T) {
 	}
 }
 
-func TestJWTKeyRotation(t *testing.T) {
+func TestKeyRotation(t *testing.T) {
 	t.Parallel()
-	oldKey := auth.JWTKey{ID: "2026-01", Secret: hmacSecret}
-	newKey := auth.JWTKey{ID: "2026-02", Secret: []byte("another-secret-of-32-bytes-long!")}
-	oldIss, err := auth.NewJWTIssuer(baseConfig(oldKey))
+	oldKey := jwt.Key{ID: "2026-01", Secret: hmacSecret}
+	newKey := jwt.Key{ID: "2026-02", Secret: []byte("another-secret-of-32-bytes-long!")}
+	oldIss, err := jwt.NewIssuer(baseConfig(oldKey))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rotated := baseConfig(oldKey, newKey)
 	rotated.SigningKeyID = "2026-02"
-	newIss, err := auth.NewJWTIssuer(rotated)
+	newIss, err := jwt.NewIssuer(rotated)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := mustVerifier(t, rotated)
-	for _, iss := range []*auth.JWTIssuer{oldIss, newIss} {
+	for _, iss := range []*jwt.Issuer{oldIss, newIss} {
 		at, err := iss.Issue(auth.Principal{Subject: "u"})
 		if err != nil {
 			t.Fatal(err)
@@ -292,7 +293,7 @@ func TestJWTKeyRotation(t *testing.T) {
 	}
 }
 
-func TestJWTMaxTokenBytesBoundary(t *testing.T) {
+func TestMaxTokenBytesBoundary(t *testing.T) {
 	t.Parallel()
 	tok := hs(nil, goodClaims())(t)
 	cfg := mixedConfig()
@@ -306,13 +307,13 @@ func TestJWTMaxTokenBytesBoundary(t *testing.T) {
 	}
 }
 
-func TestJWTRevocation(t *testing.T) {
+func TestRevocation(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{now: t0}
-	revs := auth.NewMemoryRevocations(clock.Now)
+	revs := jwt.NewMemoryRevocations(clock.Now)
 	cfg := hsConfig()
 	cfg.Now, cfg.Revocations = clock.Now, revs
-	iss, err := auth.NewJWTIssuer(cfg)
+	iss, err := jwt.NewIssuer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +348,7 @@ func (failingRevocations) IsRevoked(context.Context, string) (bool, error) {
 }
 func (failingRevocations) Revoke(context.Context, string, time.Time) error { return nil }
 
-func TestJWTRevocationBackendFailsClosed(t *testing.T) {
+func TestRevocationBackendFailsClosed(t *testing.T) {
 	t.Parallel()
 	cfg := hsConfig()
 	cfg.Revocations = failingRevocations{}
@@ -370,7 +371,7 @@ func TestJWTRevocationBackendFailsClosed(t *testing.T) {
 func TestMemoryRevocationsBounded(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{now: t0}
-	revs := auth.NewMemoryRevocations(clock.Now)
+	revs := jwt.NewMemoryRevocations(clock.Now)
 	ctx := context.Background()
 	for i := range 5000 {
 		_ = revs.Revoke(ctx, "id-"+string(rune('a'+i%26))+time.Duration(i).String(), clock.Now().Add(time.Minute))
@@ -386,65 +387,65 @@ func TestMemoryRevocationsBounded(t *testing.T) {
 	}
 }
 
-func TestNewJWTVerifierRejectsMisconfiguration(t *testing.T) {
+func TestNewVerifierRejectsMisconfiguration(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
-	short := auth.JWTKey{Secret: hmacSecret[:31]}
+	short := jwt.Key{Secret: hmacSecret[:31]}
 	cases := []struct {
 		name string
-		cfg  auth.JWTConfig
+		cfg  jwt.Config
 	}{
-		{"no_issuer", auth.JWTConfig{Audience: "a", Keys: []auth.JWTKey{{Secret: hmacSecret}}}},
-		{"no_audience", auth.JWTConfig{Issuer: "i", Keys: []auth.JWTKey{{Secret: hmacSecret}}}},
-		{"no_keys", auth.JWTConfig{Issuer: "i", Audience: "a"}},
+		{"no_issuer", jwt.Config{Audience: "a", Keys: []jwt.Key{{Secret: hmacSecret}}}},
+		{"no_audience", jwt.Config{Issuer: "i", Keys: []jwt.Key{{Secret: hmacSecret}}}},
+		{"no_keys", jwt.Config{Issuer: "i", Audience: "a"}},
 		{"hmac_secret_31_bytes", baseConfig(short)},
-		{"rsa_1024_bits", baseConfig(auth.JWTKey{Algorithm: auth.AlgRS256, PublicKey: weakRSA(t)})},
-		{"rs256_with_ec_key", baseConfig(auth.JWTKey{Algorithm: auth.AlgRS256, PublicKey: &k.ec.PublicKey})},
-		{"eddsa_with_rsa_key", baseConfig(auth.JWTKey{Algorithm: auth.AlgEdDSA, PublicKey: &k.rsa.PublicKey})},
-		{"hs256_with_public_key", baseConfig(auth.JWTKey{Secret: hmacSecret, PublicKey: &k.rsa.PublicKey})},
-		{"alg_none", baseConfig(auth.JWTKey{Algorithm: "none", Secret: hmacSecret})},
-		{"unsupported_hs512", baseConfig(auth.JWTKey{Algorithm: "HS512", Secret: hmacSecret})},
-		{"two_keys_one_without_id", baseConfig(auth.JWTKey{ID: "a", Secret: hmacSecret}, auth.JWTKey{Secret: hmacSecret})},
-		{"duplicate_kid", baseConfig(auth.JWTKey{ID: "a", Secret: hmacSecret}, auth.JWTKey{ID: "a", Secret: hmacSecret})},
-		{"mismatched_private_key", baseConfig(auth.JWTKey{Algorithm: auth.AlgEdDSA, PublicKey: k.ed.Public(), PrivateKey: k.otherEd})},
-		{"negative_leeway", func() auth.JWTConfig { c := hsConfig(); c.Leeway = -time.Second; return c }()},
-		{"leeway_past_max", func() auth.JWTConfig { c := hsConfig(); c.Leeway = auth.MaxJWTLeeway + 1; return c }()},
-		{"lifetime_past_max", func() auth.JWTConfig { c := hsConfig(); c.Lifetime = auth.MaxAccessTokenLifetime + 1; return c }()},
-		{"negative_max_bytes", func() auth.JWTConfig { c := hsConfig(); c.MaxTokenBytes = -1; return c }()},
+		{"rsa_1024_bits", baseConfig(jwt.Key{Algorithm: jwt.AlgRS256, PublicKey: weakRSA(t)})},
+		{"rs256_with_ec_key", baseConfig(jwt.Key{Algorithm: jwt.AlgRS256, PublicKey: &k.ec.PublicKey})},
+		{"eddsa_with_rsa_key", baseConfig(jwt.Key{Algorithm: jwt.AlgEdDSA, PublicKey: &k.rsa.PublicKey})},
+		{"hs256_with_public_key", baseConfig(jwt.Key{Secret: hmacSecret, PublicKey: &k.rsa.PublicKey})},
+		{"alg_none", baseConfig(jwt.Key{Algorithm: "none", Secret: hmacSecret})},
+		{"unsupported_hs512", baseConfig(jwt.Key{Algorithm: "HS512", Secret: hmacSecret})},
+		{"two_keys_one_without_id", baseConfig(jwt.Key{ID: "a", Secret: hmacSecret}, jwt.Key{Secret: hmacSecret})},
+		{"duplicate_kid", baseConfig(jwt.Key{ID: "a", Secret: hmacSecret}, jwt.Key{ID: "a", Secret: hmacSecret})},
+		{"mismatched_private_key", baseConfig(jwt.Key{Algorithm: jwt.AlgEdDSA, PublicKey: k.ed.Public(), PrivateKey: k.otherEd})},
+		{"negative_leeway", func() jwt.Config { c := hsConfig(); c.Leeway = -time.Second; return c }()},
+		{"leeway_past_max", func() jwt.Config { c := hsConfig(); c.Leeway = jwt.MaxLeeway + 1; return c }()},
+		{"lifetime_past_max", func() jwt.Config { c := hsConfig(); c.Lifetime = jwt.MaxLifetime + 1; return c }()},
+		{"negative_max_bytes", func() jwt.Config { c := hsConfig(); c.MaxTokenBytes = -1; return c }()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := auth.NewJWTVerifier(tc.cfg); !errors.Is(err, auth.ErrConfig) {
+			if _, err := jwt.NewVerifier(tc.cfg); !errors.Is(err, auth.ErrConfig) {
 				t.Fatalf("err = %v, want ErrConfig", err)
 			}
 		})
 	}
 	// The boundary rows that must pass.
-	ok := []auth.JWTConfig{
-		baseConfig(auth.JWTKey{Secret: hmacSecret}), // 32 bytes, no kid
-		func() auth.JWTConfig { c := hsConfig(); c.Leeway = auth.MaxJWTLeeway; return c }(),
-		func() auth.JWTConfig { c := hsConfig(); c.Lifetime = auth.MaxAccessTokenLifetime; return c }(),
+	ok := []jwt.Config{
+		baseConfig(jwt.Key{Secret: hmacSecret}), // 32 bytes, no kid
+		func() jwt.Config { c := hsConfig(); c.Leeway = jwt.MaxLeeway; return c }(),
+		func() jwt.Config { c := hsConfig(); c.Lifetime = jwt.MaxLifetime; return c }(),
 	}
 	for i, c := range ok {
-		if _, err := auth.NewJWTVerifier(c); err != nil {
+		if _, err := jwt.NewVerifier(c); err != nil {
 			t.Errorf("valid config %d refused: %v", i, err)
 		}
 	}
 }
 
-func TestNewJWTIssuerNeedsPrivateKey(t *testing.T) {
+func TestNewIssuerNeedsPrivateKey(t *testing.T) {
 	t.Parallel()
 	k := testKeys()
-	if _, err := auth.NewJWTIssuer(baseConfig(auth.JWTKey{Algorithm: auth.AlgEdDSA, PublicKey: k.ed.Public()})); !errors.Is(err, auth.ErrConfig) {
+	if _, err := jwt.NewIssuer(baseConfig(jwt.Key{Algorithm: jwt.AlgEdDSA, PublicKey: k.ed.Public()})); !errors.Is(err, auth.ErrConfig) {
 		t.Fatalf("public-only issuer: err = %v", err)
 	}
 	c := hsConfig()
 	c.SigningKeyID = "missing"
-	if _, err := auth.NewJWTIssuer(c); !errors.Is(err, auth.ErrConfig) {
+	if _, err := jwt.NewIssuer(c); !errors.Is(err, auth.ErrConfig) {
 		t.Fatalf("unknown SigningKeyID: err = %v", err)
 	}
-	iss, err := auth.NewJWTIssuer(hsConfig())
+	iss, err := jwt.NewIssuer(hsConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,48 +1,53 @@
-package auth
+package refresh
 
 import (
 	"context"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/rampart-go/rampart/auth"
 )
 
-// MemoryRefreshStore is an in-process RefreshStore for tests and
-// single-process deployments. Records are dropped once their family has
-// expired, so its size is bounded by the families alive at once. Create it
-// with NewMemoryRefreshStore.
-type MemoryRefreshStore struct {
+// MemoryStore is an in-process Store for tests and single-process
+// deployments. Records are dropped once their family has expired, so its
+// size is bounded by the families alive at once. Create it with
+// NewMemoryStore.
+type MemoryStore struct {
 	now       func() time.Time
 	mu        sync.Mutex
-	records   map[string]*RefreshRecord
+	records   map[string]*Record
 	families  map[string][]string // family id -> hashes
 	nextSweep int
 }
 
-var _ RefreshStore = (*MemoryRefreshStore)(nil)
+var _ Store = (*MemoryStore)(nil)
 
-// NewMemoryRefreshStore returns an empty store reading the clock now (nil
+// minSweep is the table size below which MemoryStore does not sweep.
+const minSweep = 1024
+
+// NewMemoryStore returns an empty store reading the clock now (nil
 // means time.Now); the clock decides when expired families are dropped.
-func NewMemoryRefreshStore(now func() time.Time) *MemoryRefreshStore {
+func NewMemoryStore(now func() time.Time) *MemoryStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryRefreshStore{
+	return &MemoryStore{
 		now:       now,
-		records:   map[string]*RefreshRecord{},
+		records:   map[string]*Record{},
 		families:  map[string][]string{},
 		nextSweep: minSweep,
 	}
 }
 
 // Create stores rec. A record with the same hash is a conflict.
-func (m *MemoryRefreshStore) Create(_ context.Context, rec RefreshRecord) error {
+func (m *MemoryStore) Create(_ context.Context, rec Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.insertLocked(rec)
 }
 
-func (m *MemoryRefreshStore) insertLocked(rec RefreshRecord) error {
+func (m *MemoryStore) insertLocked(rec Record) error {
 	if _, dup := m.records[rec.Hash]; dup {
 		return fmt.Errorf("auth: refresh: %w: duplicate hash", ErrConflict)
 	}
@@ -54,7 +59,7 @@ func (m *MemoryRefreshStore) insertLocked(rec RefreshRecord) error {
 	return nil
 }
 
-func (m *MemoryRefreshStore) sweepLocked() {
+func (m *MemoryStore) sweepLocked() {
 	now := m.now()
 	for fam, hashes := range m.families {
 		if len(hashes) == 0 {
@@ -73,25 +78,25 @@ func (m *MemoryRefreshStore) sweepLocked() {
 }
 
 // Get returns a copy of the record with the given hash.
-func (m *MemoryRefreshStore) Get(_ context.Context, hash string) (RefreshRecord, error) {
+func (m *MemoryStore) Get(_ context.Context, hash string) (Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.records[hash]
 	if !ok {
-		return RefreshRecord{}, fmt.Errorf("auth: refresh: %w", ErrNotFound)
+		return Record{}, fmt.Errorf("auth: refresh: %w", auth.ErrNotFound)
 	}
 	return *r, nil
 }
 
 // Rotate marks oldHash used and stores next atomically, if oldHash is
 // unused and not revoked.
-func (m *MemoryRefreshStore) Rotate(_ context.Context, oldHash string, usedAt time.Time, next RefreshRecord) error {
+func (m *MemoryStore) Rotate(_ context.Context, oldHash string, usedAt time.Time, next Record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old, ok := m.records[oldHash]
 	switch {
 	case !ok:
-		return fmt.Errorf("auth: refresh: %w", ErrNotFound)
+		return fmt.Errorf("auth: refresh: %w", auth.ErrNotFound)
 	case old.Revoked || !old.UsedAt.IsZero():
 		return fmt.Errorf("auth: refresh: %w", ErrConflict)
 	}
@@ -103,7 +108,7 @@ func (m *MemoryRefreshStore) Rotate(_ context.Context, oldHash string, usedAt ti
 }
 
 // RevokeFamily marks every record of the family revoked.
-func (m *MemoryRefreshStore) RevokeFamily(_ context.Context, familyID string) error {
+func (m *MemoryStore) RevokeFamily(_ context.Context, familyID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, h := range m.families[familyID] {
@@ -115,7 +120,7 @@ func (m *MemoryRefreshStore) RevokeFamily(_ context.Context, familyID string) er
 }
 
 // Len reports how many records are stored.
-func (m *MemoryRefreshStore) Len() int {
+func (m *MemoryStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.records)

@@ -1,4 +1,4 @@
-package auth
+package apikey
 
 import (
 	"context"
@@ -12,13 +12,15 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/rampart-go/rampart/auth"
 )
 
-// APIKeyPrefix starts every API key, so that leaked keys are recognisable
+// Prefix starts every API key, so that leaked keys are recognisable
 // by secret scanners and in logs.
-const APIKeyPrefix = "rpk_"
+const Prefix = "rpk_"
 
-// API key layout: APIKeyPrefix, 16 lowercase hex characters of key ID
+// API key layout: Prefix, 16 lowercase hex characters of key ID
 // (64 bits, not secret), "_", 52 lowercase base32 characters of secret
 // (256 bits).
 const (
@@ -26,15 +28,15 @@ const (
 	apiKeySecretBytes = 32
 	apiKeyIDLen       = 2 * apiKeyIDBytes
 	apiKeySecretLen   = (apiKeySecretBytes*8 + 4) / 5 // 52
-	// APIKeyLen is the exact length of an API key.
-	APIKeyLen = len(APIKeyPrefix) + apiKeyIDLen + 1 + apiKeySecretLen
+	// Len is the exact length of an API key.
+	Len = len(Prefix) + apiKeyIDLen + 1 + apiKeySecretLen
 )
 
 var apiKeyEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// APIKeyRecord is what an APIKeyStore keeps for one key. The key itself is
-// never stored, only its SHA-256 hash.
-type APIKeyRecord struct {
+// Record is what a Store keeps for one key. The key itself is never
+// stored, only its SHA-256 hash.
+type Record struct {
 	// ID is the key's public identifier, the part between the prefix and
 	// the secret; the store's lookup key.
 	ID string
@@ -54,48 +56,48 @@ type APIKeyRecord struct {
 	Revoked bool
 }
 
-// NewAPIKey creates a key for tmpl's Subject, Roles, Scopes, CreatedAt and
+// New creates a key for tmpl's Subject, Roles, Scopes, CreatedAt and
 // ExpiresAt. It returns the key, to show to its owner exactly once, and the
 // record to store (tmpl with ID and Hash filled in).
-func NewAPIKey(tmpl APIKeyRecord) (key string, rec APIKeyRecord) {
+func New(tmpl Record) (key string, rec Record) {
 	var id [apiKeyIDBytes]byte
 	var secret [apiKeySecretBytes]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
 	_, _ = rand.Read(secret[:])
 	rec = tmpl
 	rec.ID = hex.EncodeToString(id[:])
-	key = APIKeyPrefix + rec.ID + "_" + apiKeyEncoding.EncodeToString(secret[:])
-	rec.Hash = HashAPIKey(key)
+	key = Prefix + rec.ID + "_" + apiKeyEncoding.EncodeToString(secret[:])
+	rec.Hash = Hash(key)
 	rec.Roles = slices.Clone(tmpl.Roles)
 	rec.Scopes = slices.Clone(tmpl.Scopes)
 	return key, rec
 }
 
-// HashAPIKey returns the stored form of key: its lowercase hex SHA-256. A
+// Hash returns the stored form of key: its lowercase hex SHA-256. A
 // fast hash is right here because keys carry 256 random bits.
-func HashAPIKey(key string) string {
+func Hash(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
 }
 
-// ErrMalformedAPIKey means a presented string does not have the API key
-// layout. It is always wrapped together with ErrInvalidToken.
-var ErrMalformedAPIKey = errors.New("auth: malformed API key")
+// ErrMalformed means a presented string does not have the API key
+// layout. It is always wrapped together with auth.ErrInvalidToken.
+var ErrMalformed = errors.New("auth: malformed API key")
 
-// ParseAPIKey checks that key has the exact layout NewAPIKey produces and
+// Parse checks that key has the exact layout New produces and
 // returns its key ID. It looks at nothing but the string, so it is cheap
 // enough to run before any store lookup.
-func ParseAPIKey(key string) (id string, err error) {
+func Parse(key string) (id string, err error) {
 	fail := func(why string) (string, error) {
-		return "", fmt.Errorf("auth: apikey: %w: %w: %s", ErrInvalidToken, ErrMalformedAPIKey, why)
+		return "", fmt.Errorf("auth: apikey: %w: %w: %s", auth.ErrInvalidToken, ErrMalformed, why)
 	}
-	if len(key) != APIKeyLen {
+	if len(key) != Len {
 		return fail("wrong length")
 	}
-	if key[:len(APIKeyPrefix)] != APIKeyPrefix {
+	if key[:len(Prefix)] != Prefix {
 		return fail("wrong prefix")
 	}
-	rest := key[len(APIKeyPrefix):]
+	rest := key[len(Prefix):]
 	id, sep, secret := rest[:apiKeyIDLen], rest[apiKeyIDLen], rest[apiKeyIDLen+1:]
 	if sep != '_' {
 		return fail("missing separator")
@@ -114,124 +116,124 @@ func ParseAPIKey(key string) (id string, err error) {
 	return id, nil
 }
 
-// APIKeyStore finds API key records by key ID. Implementations must be safe
+// Store finds API key records by key ID. Implementations must be safe
 // for concurrent use.
-type APIKeyStore interface {
-	// LookupAPIKey returns the record with the given ID, or an error
-	// wrapping ErrNotFound.
-	LookupAPIKey(ctx context.Context, id string) (APIKeyRecord, error)
+type Store interface {
+	// Lookup returns the record with the given ID, or an error
+	// wrapping auth.ErrNotFound.
+	Lookup(ctx context.Context, id string) (Record, error)
 }
 
-// APIKeyOptions configures an APIKeyAuthenticator.
-type APIKeyOptions struct {
+// Options configures an Authenticator.
+type Options struct {
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 }
 
-// APIKeyAuthenticator verifies CredentialAPIKey credentials against an
-// APIKeyStore. It is safe for concurrent use.
-type APIKeyAuthenticator struct {
-	store APIKeyStore
+// Authenticator verifies auth.CredentialAPIKey credentials against a
+// Store. It is safe for concurrent use.
+type Authenticator struct {
+	store Store
 	now   func() time.Time
 }
 
-var _ Authenticator = (*APIKeyAuthenticator)(nil)
+var _ auth.Authenticator = (*Authenticator)(nil)
 
-// NewAPIKeyAuthenticator returns an authenticator over store.
-func NewAPIKeyAuthenticator(store APIKeyStore, opts APIKeyOptions) (*APIKeyAuthenticator, error) {
+// NewAuthenticator returns an authenticator over store.
+func NewAuthenticator(store Store, opts Options) (*Authenticator, error) {
 	if store == nil {
-		return nil, fmt.Errorf("%w: apikey: nil APIKeyStore", ErrConfig)
+		return nil, fmt.Errorf("%w: apikey: nil Store", auth.ErrConfig)
 	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &APIKeyAuthenticator{store: store, now: now}, nil
+	return &Authenticator{store: store, now: now}, nil
 }
 
 // Authenticate checks the key's layout, looks its ID up, compares hashes in
 // constant time, then checks revocation and expiry. The Principal has
-// Method MethodAPIKey, TokenID the key ID, and the record's subject (or the
-// key ID when it has none), roles and scopes.
-func (a *APIKeyAuthenticator) Authenticate(ctx context.Context, cred Credential) (*Principal, error) {
-	if cred.Kind != CredentialAPIKey {
-		return nil, fmt.Errorf("auth: apikey: %w: credential is not an API key", ErrInvalidToken)
+// Method auth.MethodAPIKey, TokenID the key ID, and the record's subject
+// (or the key ID when it has none), roles and scopes.
+func (a *Authenticator) Authenticate(ctx context.Context, cred auth.Credential) (*auth.Principal, error) {
+	if cred.Kind != auth.CredentialAPIKey {
+		return nil, fmt.Errorf("auth: apikey: %w: credential is not an API key", auth.ErrInvalidToken)
 	}
-	id, err := ParseAPIKey(cred.Value)
+	id, err := Parse(cred.Value)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := a.store.LookupAPIKey(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("auth: apikey: %w: unknown key id", ErrInvalidToken)
+	rec, err := a.store.Lookup(ctx, id)
+	if errors.Is(err, auth.ErrNotFound) {
+		return nil, fmt.Errorf("auth: apikey: %w: unknown key id", auth.ErrInvalidToken)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("auth: apikey: lookup: %w: %w: %w", ErrInvalidToken, ErrUnavailable, err)
+		return nil, fmt.Errorf("auth: apikey: lookup: %w: %w: %w", auth.ErrInvalidToken, auth.ErrUnavailable, err)
 	}
-	presented := HashAPIKey(cred.Value)
+	presented := Hash(cred.Value)
 	if rec.ID != id || subtle.ConstantTimeCompare([]byte(presented), []byte(rec.Hash)) != 1 {
-		return nil, fmt.Errorf("auth: apikey: %w: secret does not match", ErrInvalidToken)
+		return nil, fmt.Errorf("auth: apikey: %w: secret does not match", auth.ErrInvalidToken)
 	}
 	if rec.Revoked {
-		return nil, fmt.Errorf("auth: apikey: %w", ErrRevoked)
+		return nil, fmt.Errorf("auth: apikey: %w", auth.ErrRevoked)
 	}
 	if !rec.ExpiresAt.IsZero() && !a.now().Before(rec.ExpiresAt) {
-		return nil, fmt.Errorf("auth: apikey: %w", ErrExpired)
+		return nil, fmt.Errorf("auth: apikey: %w", auth.ErrExpired)
 	}
 	subject := rec.Subject
 	if subject == "" {
 		subject = rec.ID
 	}
-	return &Principal{
+	return &auth.Principal{
 		Subject:   subject,
 		Roles:     slices.Clone(rec.Roles),
 		Scopes:    slices.Clone(rec.Scopes),
 		TokenID:   rec.ID,
-		Method:    MethodAPIKey,
+		Method:    auth.MethodAPIKey,
 		ExpiresAt: rec.ExpiresAt,
 	}, nil
 }
 
-// MemoryAPIKeyStore is an in-process APIKeyStore for tests and
-// single-process deployments. The zero value is ready to use.
-type MemoryAPIKeyStore struct {
+// MemoryStore is an in-process Store for tests and single-process
+// deployments. The zero value is ready to use.
+type MemoryStore struct {
 	mu   sync.Mutex
-	keys map[string]APIKeyRecord
+	keys map[string]Record
 }
 
-var _ APIKeyStore = (*MemoryAPIKeyStore)(nil)
+var _ Store = (*MemoryStore)(nil)
 
 // Put stores rec under rec.ID, replacing any earlier record.
-func (m *MemoryAPIKeyStore) Put(rec APIKeyRecord) {
+func (m *MemoryStore) Put(rec Record) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.keys == nil {
-		m.keys = map[string]APIKeyRecord{}
+		m.keys = map[string]Record{}
 	}
 	m.keys[rec.ID] = rec
 }
 
 // Revoke marks the key with the given ID revoked; an unknown ID is
-// ErrNotFound.
-func (m *MemoryAPIKeyStore) Revoke(id string) error {
+// auth.ErrNotFound.
+func (m *MemoryStore) Revoke(id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	rec, ok := m.keys[id]
 	if !ok {
-		return fmt.Errorf("auth: apikey: %w", ErrNotFound)
+		return fmt.Errorf("auth: apikey: %w", auth.ErrNotFound)
 	}
 	rec.Revoked = true
 	m.keys[id] = rec
 	return nil
 }
 
-// LookupAPIKey returns the record with the given ID.
-func (m *MemoryAPIKeyStore) LookupAPIKey(_ context.Context, id string) (APIKeyRecord, error) {
+// Lookup returns the record with the given ID.
+func (m *MemoryStore) Lookup(_ context.Context, id string) (Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	rec, ok := m.keys[id]
 	if !ok {
-		return APIKeyRecord{}, fmt.Errorf("auth: apikey: %w", ErrNotFound)
+		return Record{}, fmt.Errorf("auth: apikey: %w", auth.ErrNotFound)
 	}
 	return rec, nil
 }

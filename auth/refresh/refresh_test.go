@@ -1,4 +1,4 @@
-package auth_test
+package refresh_test
 
 import (
 	"context"
@@ -9,24 +9,25 @@ import (
 	"time"
 
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/refresh"
 )
 
-func newRefresh(t testing.TB, clock *fakeClock, opts auth.RefreshOptions) (*auth.RefreshTokens, *auth.MemoryRefreshStore) {
+func newRefresh(t testing.TB, clock *fakeClock, opts refresh.Options) (*refresh.Tokens, *refresh.MemoryStore) {
 	t.Helper()
-	store := auth.NewMemoryRefreshStore(clock.Now)
+	store := refresh.NewMemoryStore(clock.Now)
 	opts.Now = clock.Now
-	r, err := auth.NewRefreshTokens(store, opts)
+	r, err := refresh.NewTokens(store, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r, store
 }
 
-func TestRefreshRotationAndReuse(t *testing.T) {
+func TestRotationAndReuse(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := &fakeClock{now: t0}
-	r, store := newRefresh(t, clock, auth.RefreshOptions{})
+	r, store := newRefresh(t, clock, refresh.Options{})
 
 	t1, err := r.Issue(ctx, "user-1")
 	if err != nil {
@@ -39,7 +40,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	if _, err := store.Get(ctx, t1); !errors.Is(err, auth.ErrNotFound) {
 		t.Fatal("token stored in clear")
 	}
-	if _, err := store.Get(ctx, auth.HashRefreshToken(t1)); err != nil {
+	if _, err := store.Get(ctx, refresh.HashToken(t1)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -53,7 +54,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	}
 
 	// The attacker replays the first token: reuse detected, family revoked.
-	if _, _, err := r.Rotate(ctx, t1); !errors.Is(err, auth.ErrRevoked) || !errors.Is(err, auth.ErrTokenReuse) {
+	if _, _, err := r.Rotate(ctx, t1); !errors.Is(err, auth.ErrRevoked) || !errors.Is(err, refresh.ErrReuse) {
 		t.Fatalf("reuse: err = %v", err)
 	}
 	// The newest token of the family is refused too.
@@ -68,10 +69,10 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	}
 }
 
-func TestRefreshLogoutRevokesFamily(t *testing.T) {
+func TestLogoutRevokesFamily(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	r, _ := newRefresh(t, &fakeClock{now: t0}, auth.RefreshOptions{})
+	r, _ := newRefresh(t, &fakeClock{now: t0}, refresh.Options{})
 	t1, _ := r.Issue(ctx, "u")
 	_, t2, err := r.Rotate(ctx, t1)
 	if err != nil {
@@ -91,11 +92,11 @@ func TestRefreshLogoutRevokesFamily(t *testing.T) {
 	}
 }
 
-func TestRefreshExpiry(t *testing.T) {
+func TestExpiry(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := &fakeClock{now: t0}
-	r, _ := newRefresh(t, clock, auth.RefreshOptions{TTL: time.Hour, FamilyLifetime: 90 * time.Minute})
+	r, _ := newRefresh(t, clock, refresh.Options{TTL: time.Hour, FamilyLifetime: 90 * time.Minute})
 	t1, _ := r.Issue(ctx, "u")
 	clock.Advance(time.Hour - time.Nanosecond) // just before expiry: passes
 	_, t2, err := r.Rotate(ctx, t1)
@@ -113,10 +114,10 @@ func TestRefreshExpiry(t *testing.T) {
 	}
 }
 
-func TestRefreshMalformedTokens(t *testing.T) {
+func TestMalformedTokens(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	r, _ := newRefresh(t, &fakeClock{now: t0}, auth.RefreshOptions{})
+	r, _ := newRefresh(t, &fakeClock{now: t0}, refresh.Options{})
 	good, _ := r.Issue(ctx, "u")
 	for _, tok := range []string{
 		"", "short", good + "A", good[:42], strings.Repeat("!", 43),
@@ -133,13 +134,13 @@ func TestRefreshMalformedTokens(t *testing.T) {
 	}
 }
 
-// TestRefreshConcurrentRotation runs many rotations of one token at once:
+// TestConcurrentRotation runs many rotations of one token at once:
 // exactly one wins; the first loser counts as reuse and revokes the family,
 // later losers find it revoked.
-func TestRefreshConcurrentRotation(t *testing.T) {
+func TestConcurrentRotation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	r, _ := newRefresh(t, &fakeClock{now: t0}, auth.RefreshOptions{})
+	r, _ := newRefresh(t, &fakeClock{now: t0}, refresh.Options{})
 	tok, _ := r.Issue(ctx, "u")
 	const n = 32
 	var (
@@ -161,7 +162,7 @@ func TestRefreshConcurrentRotation(t *testing.T) {
 				winners = append(winners, nt)
 			case errors.Is(err, auth.ErrRevoked):
 				losers++
-				if errors.Is(err, auth.ErrTokenReuse) {
+				if errors.Is(err, refresh.ErrReuse) {
 					reuses++
 				}
 			default:
@@ -179,11 +180,11 @@ func TestRefreshConcurrentRotation(t *testing.T) {
 	}
 }
 
-func TestMemoryRefreshStoreBounded(t *testing.T) {
+func TestMemoryStoreBounded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := &fakeClock{now: t0}
-	r, store := newRefresh(t, clock, auth.RefreshOptions{TTL: time.Minute, FamilyLifetime: time.Minute})
+	r, store := newRefresh(t, clock, refresh.Options{TTL: time.Minute, FamilyLifetime: time.Minute})
 	for range 5000 {
 		if _, err := r.Issue(ctx, "u"); err != nil {
 			t.Fatal(err)
@@ -195,19 +196,19 @@ func TestMemoryRefreshStoreBounded(t *testing.T) {
 	}
 }
 
-func TestNewRefreshTokensConfig(t *testing.T) {
+func TestNewTokensConfig(t *testing.T) {
 	t.Parallel()
-	store := auth.NewMemoryRefreshStore(nil)
-	if _, err := auth.NewRefreshTokens(nil, auth.RefreshOptions{}); !errors.Is(err, auth.ErrConfig) {
+	store := refresh.NewMemoryStore(nil)
+	if _, err := refresh.NewTokens(nil, refresh.Options{}); !errors.Is(err, auth.ErrConfig) {
 		t.Fatalf("nil store: %v", err)
 	}
-	if _, err := auth.NewRefreshTokens(store, auth.RefreshOptions{TTL: 2 * time.Hour, FamilyLifetime: time.Hour}); !errors.Is(err, auth.ErrConfig) {
+	if _, err := refresh.NewTokens(store, refresh.Options{TTL: 2 * time.Hour, FamilyLifetime: time.Hour}); !errors.Is(err, auth.ErrConfig) {
 		t.Fatalf("family shorter than TTL: %v", err)
 	}
-	if _, err := auth.NewRefreshTokens(store, auth.RefreshOptions{TTL: -time.Hour}); !errors.Is(err, auth.ErrConfig) {
+	if _, err := refresh.NewTokens(store, refresh.Options{TTL: -time.Hour}); !errors.Is(err, auth.ErrConfig) {
 		t.Fatalf("negative TTL: %v", err)
 	}
-	if _, err := auth.NewRefreshTokens(store, auth.RefreshOptions{TTL: time.Hour, FamilyLifetime: time.Hour}); err != nil {
+	if _, err := refresh.NewTokens(store, refresh.Options{TTL: time.Hour, FamilyLifetime: time.Hour}); err != nil {
 		t.Fatalf("TTL equal to family lifetime: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package auth
+package refresh
 
 import (
 	"context"
@@ -9,15 +9,30 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rampart-go/rampart/auth"
 )
 
-// Defaults of RefreshOptions.
+// Defaults of Options.
 const (
-	// DefaultRefreshTTL is how long one refresh token stays usable.
-	DefaultRefreshTTL = 14 * 24 * time.Hour
-	// DefaultRefreshFamilyLifetime is how long a chain of rotated refresh
+	// DefaultTTL is how long one refresh token stays usable.
+	DefaultTTL = 14 * 24 * time.Hour
+	// DefaultFamilyLifetime is how long a chain of rotated refresh
 	// tokens may last before the user must log in again.
-	DefaultRefreshFamilyLifetime = 90 * 24 * time.Hour
+	DefaultFamilyLifetime = 90 * 24 * time.Hour
+)
+
+// Errors of the Store contract and of rotation. Test for them with
+// errors.Is; a missing record is auth.ErrNotFound.
+var (
+	// ErrConflict is returned by Store.Rotate when the token was already
+	// used or revoked, so the compare-and-set lost (and by Store.Create
+	// when the hash is taken).
+	ErrConflict = errors.New("auth: token already used")
+	// ErrReuse means a refresh token that had already been rotated was
+	// presented again; its whole family has been revoked. It is always
+	// wrapped together with auth.ErrRevoked.
+	ErrReuse = errors.New("auth: refresh token reuse detected")
 )
 
 // refreshTokenBytes is the entropy of a refresh token: 256 bits.
@@ -26,9 +41,9 @@ const refreshTokenBytes = 32
 // refreshTokenLen is the length of its unpadded base64url form.
 var refreshTokenLen = base64.RawURLEncoding.EncodedLen(refreshTokenBytes)
 
-// RefreshRecord is what a RefreshStore keeps for one refresh token. The
-// token itself is never stored, only its SHA-256 hash.
-type RefreshRecord struct {
+// Record is what a Store keeps for one refresh token. The token itself is
+// never stored, only its SHA-256 hash.
+type Record struct {
 	// Hash is the lowercase hex SHA-256 of the token string; the key.
 	Hash string
 	// FamilyID groups the tokens rotated from one login.
@@ -48,62 +63,62 @@ type RefreshRecord struct {
 	Revoked bool
 }
 
-// RefreshStore persists refresh-token records. Implementations must be safe
+// Store persists refresh-token records. Implementations must be safe
 // for concurrent use, and Rotate must be atomic with respect to itself and
 // to RevokeFamily (a transaction or a compare-and-set), so that two
 // concurrent rotations of one token cannot both succeed.
-type RefreshStore interface {
+type Store interface {
 	// Create stores a new record.
-	Create(ctx context.Context, rec RefreshRecord) error
+	Create(ctx context.Context, rec Record) error
 	// Get returns the record with the given hash, or an error wrapping
-	// ErrNotFound.
-	Get(ctx context.Context, hash string) (RefreshRecord, error)
+	// auth.ErrNotFound.
+	Get(ctx context.Context, hash string) (Record, error)
 	// Rotate marks the record oldHash as used at usedAt and stores next, in
 	// one atomic step, only if oldHash exists, is unused and is not
 	// revoked; otherwise it changes nothing and returns an error wrapping
-	// ErrConflict (or ErrNotFound).
-	Rotate(ctx context.Context, oldHash string, usedAt time.Time, next RefreshRecord) error
+	// ErrConflict (or auth.ErrNotFound).
+	Rotate(ctx context.Context, oldHash string, usedAt time.Time, next Record) error
 	// RevokeFamily marks every record of the family as revoked.
 	RevokeFamily(ctx context.Context, familyID string) error
 }
 
-// RefreshOptions configures RefreshTokens. The zero value is the default.
-type RefreshOptions struct {
+// Options configures Tokens. The zero value is the default.
+type Options struct {
 	// TTL is how long each refresh token stays usable. Zero means
-	// DefaultRefreshTTL (14 days).
+	// DefaultTTL (14 days).
 	TTL time.Duration
 	// FamilyLifetime bounds a whole chain of rotations from one login. Zero
-	// means DefaultRefreshFamilyLifetime (90 days). It must be at least TTL.
+	// means DefaultFamilyLifetime (90 days). It must be at least TTL.
 	FamilyLifetime time.Duration
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 }
 
-// RefreshTokens issues opaque refresh tokens (256 random bits, base64url),
+// Tokens issues opaque refresh tokens (256 random bits, base64url),
 // rotates them on every use and detects reuse: presenting a token that was
 // already rotated revokes its whole family, so a thief and the victim both
 // lose it (OAuth 2.0 Security BCP, RFC 9700 §4.14.2). It is safe for
 // concurrent use.
-type RefreshTokens struct {
-	store          RefreshStore
+type Tokens struct {
+	store          Store
 	ttl, familyTTL time.Duration
 	now            func() time.Time
 }
 
-// NewRefreshTokens returns a manager over store.
-func NewRefreshTokens(store RefreshStore, opts RefreshOptions) (*RefreshTokens, error) {
+// NewTokens returns a manager over store.
+func NewTokens(store Store, opts Options) (*Tokens, error) {
 	if store == nil {
-		return nil, fmt.Errorf("%w: refresh: nil RefreshStore", ErrConfig)
+		return nil, fmt.Errorf("%w: refresh: nil Store", auth.ErrConfig)
 	}
-	r := &RefreshTokens{store: store, ttl: opts.TTL, familyTTL: opts.FamilyLifetime, now: opts.Now}
+	r := &Tokens{store: store, ttl: opts.TTL, familyTTL: opts.FamilyLifetime, now: opts.Now}
 	if r.ttl == 0 {
-		r.ttl = DefaultRefreshTTL
+		r.ttl = DefaultTTL
 	}
 	if r.familyTTL == 0 {
-		r.familyTTL = max(DefaultRefreshFamilyLifetime, r.ttl)
+		r.familyTTL = max(DefaultFamilyLifetime, r.ttl)
 	}
 	if r.ttl < 0 || r.familyTTL < r.ttl {
-		return nil, fmt.Errorf("%w: refresh: TTL %v and FamilyLifetime %v (want 0 < TTL <= FamilyLifetime)", ErrConfig, r.ttl, r.familyTTL)
+		return nil, fmt.Errorf("%w: refresh: TTL %v and FamilyLifetime %v (want 0 < TTL <= FamilyLifetime)", auth.ErrConfig, r.ttl, r.familyTTL)
 	}
 	if r.now == nil {
 		r.now = time.Now
@@ -111,9 +126,9 @@ func NewRefreshTokens(store RefreshStore, opts RefreshOptions) (*RefreshTokens, 
 	return r, nil
 }
 
-// HashRefreshToken returns the store key of a refresh token: the lowercase
+// HashToken returns the store key of a refresh token: the lowercase
 // hex SHA-256 of the token string.
-func HashRefreshToken(token string) string {
+func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
@@ -127,31 +142,31 @@ func newRefreshToken() string {
 // parseRefreshToken checks the token's shape before any store lookup.
 func parseRefreshToken(token string) (hash string, err error) {
 	if len(token) != refreshTokenLen {
-		return "", fmt.Errorf("auth: refresh: %w: wrong length", ErrInvalidToken)
+		return "", fmt.Errorf("auth: refresh: %w: wrong length", auth.ErrInvalidToken)
 	}
 	if _, err := base64.RawURLEncoding.Strict().DecodeString(token); err != nil {
-		return "", fmt.Errorf("auth: refresh: %w: not base64url", ErrInvalidToken)
+		return "", fmt.Errorf("auth: refresh: %w: not base64url", auth.ErrInvalidToken)
 	}
-	return HashRefreshToken(token), nil
+	return HashToken(token), nil
 }
 
 func errStore(op string, err error) error {
-	if errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("auth: refresh: %w: unknown token", ErrInvalidToken)
+	if errors.Is(err, auth.ErrNotFound) {
+		return fmt.Errorf("auth: refresh: %w: unknown token", auth.ErrInvalidToken)
 	}
-	return fmt.Errorf("auth: refresh: %s: %w: %w: %w", op, ErrInvalidToken, ErrUnavailable, err)
+	return fmt.Errorf("auth: refresh: %s: %w: %w: %w", op, auth.ErrInvalidToken, auth.ErrUnavailable, err)
 }
 
 // Issue starts a new family for subject (at login) and returns its first
 // refresh token. Show the token to the client once; only its hash is kept.
-func (r *RefreshTokens) Issue(ctx context.Context, subject string) (string, error) {
+func (r *Tokens) Issue(ctx context.Context, subject string) (string, error) {
 	if subject == "" {
 		return "", errors.New("auth: refresh: cannot issue a token without a subject")
 	}
 	now := r.now()
 	token := newRefreshToken()
-	rec := RefreshRecord{
-		Hash:            HashRefreshToken(token),
+	rec := Record{
+		Hash:            HashToken(token),
 		FamilyID:        rand.Text(),
 		Subject:         subject,
 		CreatedAt:       now,
@@ -165,12 +180,12 @@ func (r *RefreshTokens) Issue(ctx context.Context, subject string) (string, erro
 }
 
 // Rotate exchanges token for a new one in the same family and returns the
-// subject it belongs to. Errors wrap ErrInvalidToken (malformed or
-// unknown), ErrExpired, or ErrRevoked; a token that was already rotated
-// wraps ErrRevoked and ErrTokenReuse and revokes the family, so the newest
-// token of the family is refused from then on too. Of two concurrent
+// subject it belongs to. Errors wrap auth.ErrInvalidToken (malformed or
+// unknown), auth.ErrExpired, or auth.ErrRevoked; a token that was already
+// rotated wraps auth.ErrRevoked and ErrReuse and revokes the family, so the
+// newest token of the family is refused from then on too. Of two concurrent
 // rotations of one token exactly one succeeds; the other counts as reuse.
-func (r *RefreshTokens) Rotate(ctx context.Context, token string) (subject, newToken string, err error) {
+func (r *Tokens) Rotate(ctx context.Context, token string) (subject, newToken string, err error) {
 	hash, err := parseRefreshToken(token)
 	if err != nil {
 		return "", "", err
@@ -182,15 +197,15 @@ func (r *RefreshTokens) Rotate(ctx context.Context, token string) (subject, newT
 	now := r.now()
 	switch {
 	case rec.Revoked:
-		return "", "", fmt.Errorf("auth: refresh: %w", ErrRevoked)
+		return "", "", fmt.Errorf("auth: refresh: %w", auth.ErrRevoked)
 	case !rec.UsedAt.IsZero():
 		return "", "", r.reuse(ctx, rec.FamilyID)
 	case !now.Before(rec.ExpiresAt) || !now.Before(rec.FamilyExpiresAt):
-		return "", "", fmt.Errorf("auth: refresh: %w", ErrExpired)
+		return "", "", fmt.Errorf("auth: refresh: %w", auth.ErrExpired)
 	}
 	newToken = newRefreshToken()
-	next := RefreshRecord{
-		Hash:            HashRefreshToken(newToken),
+	next := Record{
+		Hash:            HashToken(newToken),
 		FamilyID:        rec.FamilyID,
 		Subject:         rec.Subject,
 		CreatedAt:       now,
@@ -209,16 +224,16 @@ func (r *RefreshTokens) Rotate(ctx context.Context, token string) (subject, newT
 	return rec.Subject, newToken, nil
 }
 
-func (r *RefreshTokens) reuse(ctx context.Context, familyID string) error {
+func (r *Tokens) reuse(ctx context.Context, familyID string) error {
 	if err := r.store.RevokeFamily(ctx, familyID); err != nil {
-		return fmt.Errorf("auth: refresh: %w: %w: revoke family: %w", ErrRevoked, ErrTokenReuse, err)
+		return fmt.Errorf("auth: refresh: %w: %w: revoke family: %w", auth.ErrRevoked, ErrReuse, err)
 	}
-	return fmt.Errorf("auth: refresh: %w: %w", ErrRevoked, ErrTokenReuse)
+	return fmt.Errorf("auth: refresh: %w: %w", auth.ErrRevoked, ErrReuse)
 }
 
 // Revoke revokes the whole family token belongs to (logout). Revoking an
-// already revoked family succeeds; an unknown token is ErrInvalidToken.
-func (r *RefreshTokens) Revoke(ctx context.Context, token string) error {
+// already revoked family succeeds; an unknown token is auth.ErrInvalidToken.
+func (r *Tokens) Revoke(ctx context.Context, token string) error {
 	hash, err := parseRefreshToken(token)
 	if err != nil {
 		return err

@@ -1,20 +1,20 @@
-package auth_test
+package password_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/password"
 )
 
-// BenchmarkCheckPasswordStrength measures the strength check on a typical
+// BenchmarkCheckStrength measures the strength check on a typical
 // weak password, a typical passphrase and crafted inputs at 16, 32 and 64
 // runes (the cap): long repeats, which drive zxcvbn's backtracking repeat
 // matcher, and strings dense in l33t symbols, which multiply its
-// dictionary passes (the worst case found). The baseline is CheckPasswordPolicy on the same input
+// dictionary passes (the worst case found). The baseline is CheckPolicy on the same input
 // (length and e-mail checks only).
-func BenchmarkCheckPasswordStrength(b *testing.B) {
+func BenchmarkCheckStrength(b *testing.B) {
 	inputs := []string{"alice.smith@example.com", "Alice Smith"}
 	cases := []struct{ name, pw string }{
 		{"weak", "password123"},
@@ -33,26 +33,26 @@ func BenchmarkCheckPasswordStrength(b *testing.B) {
 		b.Run("baseline_policy/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_ = auth.CheckPasswordPolicy(c.pw, inputs[0])
+				_ = password.CheckPolicy(c.pw, inputs[0])
 			}
 		})
 		b.Run("strength/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_ = auth.CheckPasswordStrength(c.pw, inputs, 0)
+				_ = password.CheckStrength(c.pw, inputs, 0)
 			}
 		})
 	}
 }
 
-// BenchmarkCheckPasswordStrengthParallel checks that concurrent calls do
+// BenchmarkCheckStrengthParallel checks that concurrent calls do
 // not contend (zxcvbn's dictionaries are read-only after start-up).
-func BenchmarkCheckPasswordStrengthParallel(b *testing.B) {
+func BenchmarkCheckStrengthParallel(b *testing.B) {
 	inputs := []string{"alice.smith@example.com", "Alice Smith"}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			_ = auth.CheckPasswordStrength("correct horse battery staple", inputs, 0)
+			_ = password.CheckStrength("correct horse battery staple", inputs, 0)
 		}
 	})
 }
