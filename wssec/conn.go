@@ -31,9 +31,15 @@ type Conn struct {
 	ip       string
 	lim      *rate.Limiter
 	lastSeen atomic.Int64 // unix nanoseconds of the last frame from the peer
-	base     context.Context
-	cancel   context.CancelFunc
-	cleaned  sync.Once
+	// writing counts writes in flight; wrote is when the last write began
+	// (with none in flight) or ended, in unix nanoseconds. The write
+	// watchdog drops the connection when writes are in flight and wrote is
+	// older than WriteTimeout.
+	writing atomic.Int32
+	wrote   atomic.Int64
+	base    context.Context
+	cancel  context.CancelFunc
+	cleaned sync.Once
 
 	mu          sync.Mutex
 	ctx         context.Context
@@ -42,6 +48,7 @@ type Conn struct {
 	initTimer   *time.Timer
 	expiryTimer *time.Timer
 	pingTimer   *time.Timer
+	writeTimer  *time.Timer
 	closing     bool
 	closeErr    error
 }
@@ -66,6 +73,16 @@ func newConn(u *Upgrader, reqCtx context.Context, ip string, p *auth.Principal, 
 func (c *Conn) start(ws *websocket.Conn, needInit bool) {
 	o := &c.u.o
 	c.ws = ws
+	if s := o.Sessions; s != nil {
+		// The release goes first: once added, another goroutine may close c.
+		c.mu.Lock()
+		c.releases = append(c.releases, func() { s.remove(c) })
+		c.mu.Unlock()
+		if !s.add(c) {
+			_ = c.closeWith(CloseGoingAway, "server shutting down", ErrShuttingDown)
+			return
+		}
+	}
 	if o.MaxMessageBytes == rampart.Unlimited {
 		ws.SetReadLimit(-1)
 	} else {
@@ -81,6 +98,9 @@ func (c *Conn) start(ws *websocket.Conn, needInit bool) {
 	c.armExpiryLocked()
 	if o.IdleTimeout != rampart.Unlimited {
 		c.pingTimer = time.AfterFunc(o.IdleTimeout/3, c.keepalive)
+	}
+	if o.WriteTimeout != rampart.Unlimited {
+		c.writeTimer = time.AfterFunc(o.WriteTimeout/2, c.writeWatch)
 	}
 }
 
@@ -138,10 +158,49 @@ func (c *Conn) ioContext(ctx context.Context) context.Context {
 // Write sends one message. Outgoing messages are not sanitised: encode data
 // for its destination.
 func (c *Conn) Write(ctx context.Context, typ websocket.MessageType, data []byte) error {
-	if err := c.ws.Write(c.ioContext(ctx), typ, data); err != nil {
+	if c.writing.Add(1) == 1 {
+		c.wrote.Store(time.Now().UnixNano())
+	}
+	err := c.ws.Write(c.ioContext(ctx), typ, data)
+	c.wrote.Store(time.Now().UnixNano())
+	c.writing.Add(-1)
+	if err != nil {
+		c.mu.Lock()
+		cause := c.closeErr
+		c.mu.Unlock()
+		if errors.Is(cause, ErrWriteTimeout) {
+			return fmt.Errorf("wssec: write: %w: %w", cause, err)
+		}
 		return fmt.Errorf("wssec: write: %w", err)
 	}
 	return nil
+}
+
+// writeWatch runs every WriteTimeout/2 while the connection lives: when a
+// write has been stuck for WriteTimeout, the peer is not reading, so the
+// connection is dropped (a close frame could not get through either).
+func (c *Conn) writeWatch() {
+	d := c.u.o.WriteTimeout
+	if c.writing.Load() > 0 && time.Since(time.Unix(0, c.wrote.Load())) >= d {
+		c.mu.Lock()
+		if c.closing {
+			c.mu.Unlock()
+			return
+		}
+		c.closing = true
+		c.closeErr = ErrWriteTimeout
+		c.stopTimersLocked()
+		c.mu.Unlock()
+		c.u.o.Logger.Info("wssec: dropping connection", "cause", ErrWriteTimeout.Error(), "remote", c.ip)
+		_ = c.ws.CloseNow()
+		c.cleanup()
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closing {
+		c.writeTimer.Reset(d / 2)
+	}
 }
 
 // Close performs the close handshake with code and reason (at most 123
@@ -316,7 +375,7 @@ func (c *Conn) closeWith(code websocket.StatusCode, reason string, cause error) 
 }
 
 func (c *Conn) stopTimersLocked() {
-	for _, t := range []*time.Timer{c.initTimer, c.expiryTimer, c.pingTimer} {
+	for _, t := range []*time.Timer{c.initTimer, c.expiryTimer, c.pingTimer, c.writeTimer} {
 		if t != nil {
 			t.Stop()
 		}

@@ -73,6 +73,9 @@ var (
 	// ErrTokenExpired means the caller's credential expired while the
 	// connection was open (closed with 4401).
 	ErrTokenExpired = errors.New("wssec: credential expired")
+	// ErrWriteTimeout means a write made no progress for
+	// Options.WriteTimeout: the peer stopped reading.
+	ErrWriteTimeout = errors.New("wssec: write timeout: the peer stopped reading")
 	// ErrIdleTimeout means the peer showed no sign of life for the idle
 	// timeout (closed with 1001).
 	ErrIdleTimeout = errors.New("wssec: idle timeout")

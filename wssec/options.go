@@ -21,6 +21,7 @@ const (
 	DefaultMessageBurst      = 40
 	DefaultInitTimeout       = 10 * time.Second
 	DefaultIdleTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 10 * time.Second
 	DefaultMaxConnsPerCaller = 10
 	DefaultMaxConnsPerIP     = 100
 	DefaultCallerRate        = 50 // messages per second across all of a caller's connections
@@ -110,11 +111,26 @@ type Options struct {
 	// 60 s; rampart.Unlimited turns idle detection and pings off.
 	IdleTimeout time.Duration
 
+	// WriteTimeout bounds how long one outgoing message may wait for a
+	// peer that stopped reading (its TCP window full). A connection whose
+	// write makes no progress for this long is dropped (without a close
+	// frame: the peer is not reading), its goroutines and buffers released,
+	// and reads fail with ErrWriteTimeout. Default 10 s; Unlimited turns
+	// it off.
+	WriteTimeout time.Duration
+
 	// Now is the clock used for token expiry and rate limits. nil = time.Now.
 	Now func() time.Time
 	// Logger receives refusals and closes at Debug/Info level, with causes.
 	// nil = discard.
 	Logger *slog.Logger
+
+	// Sessions, if set, registers every accepted connection so that it can
+	// be closed by subject or credential when a session is revoked
+	// (CloseSubject, CloseToken) and all at once at shutdown (Shutdown,
+	// 1001). Share one Sessions among all of a server's Upgraders. nil =
+	// connections are not tracked.
+	Sessions *Sessions
 }
 
 // withDefaults validates o and returns a copy with defaults filled in.
@@ -167,6 +183,12 @@ func (o Options) withDefaults() (Options, error) {
 		o.IdleTimeout = DefaultIdleTimeout
 	case o.IdleTimeout < 0 && o.IdleTimeout != rampart.Unlimited:
 		return o, fmt.Errorf("%w: wssec: IdleTimeout %v", rampart.ErrConfig, o.IdleTimeout)
+	}
+	switch {
+	case o.WriteTimeout == 0:
+		o.WriteTimeout = DefaultWriteTimeout
+	case o.WriteTimeout < 0 && o.WriteTimeout != rampart.Unlimited:
+		return o, fmt.Errorf("%w: wssec: WriteTimeout %v", rampart.ErrConfig, o.WriteTimeout)
 	}
 	if o.Sanitizer == nil && !o.InsecureNoSanitize {
 		o.Sanitizer = NewJSONSanitizer(nil)
