@@ -187,7 +187,7 @@ func TestRevocationTTL(t *testing.T) {
 	}
 
 	// The default prefix.
-	d, err := authredis.NewRevocations(client, authredis.Options{})
+	d, err := authredis.NewRevocations(client, authredis.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func TestRedisKeysNamespacedAndExpire(t *testing.T) {
 	t.Parallel()
 	client := redistest.Client(t)
 	prefix := redistest.Prefix(t)
-	r, err := redisrl.New(client, redisrl.Options{Prefix: prefix})
+	r, err := redisrl.New(client, redisrl.Options{Prefix: prefix, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

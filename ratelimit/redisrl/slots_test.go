@@ -68,8 +68,8 @@ func TestNewSlotsRejectsMisconfiguration(t *testing.T) {
 func TestRedisSlotsCapAcrossReplicas(t *testing.T) {
 	t.Parallel()
 	prefix := redistest.Prefix(t)
-	a := newRedisSlots(t, redistest.Client(t), redisrl.SlotsOptions{Prefix: prefix})
-	b := newRedisSlots(t, redistest.Client(t), redisrl.SlotsOptions{Prefix: prefix})
+	a := newRedisSlots(t, redistest.Client(t), redisrl.SlotsOptions{Prefix: prefix, Timeout: 5 * time.Second})
+	b := newRedisSlots(t, redistest.Client(t), redisrl.SlotsOptions{Prefix: prefix, Timeout: 5 * time.Second})
 	ctx := context.Background()
 	var releases []func()
 	for i, s := range []*redisrl.Slots{a, b, a, b} {
@@ -101,9 +101,10 @@ func TestRedisSlotsCapAcrossReplicas(t *testing.T) {
 func TestRedisSlotsDeadReplicaLeaseExpires(t *testing.T) {
 	t.Parallel()
 	prefix := redistest.Prefix(t)
-	// Refreshing every TTL/10 leaves 450ms of slack for a loaded machine.
-	const ttl = 500 * time.Millisecond
-	opts := redisrl.SlotsOptions{Prefix: prefix, LeaseTTL: ttl, RefreshInterval: ttl / 10}
+	// Refreshing every TTL/10 leaves 1.8 s of slack for a loaded machine
+	// running -race: the lease is a wall-clock mechanism on Redis's clock.
+	const ttl = 2 * time.Second
+	opts := redisrl.SlotsOptions{Prefix: prefix, LeaseTTL: ttl, RefreshInterval: ttl / 10, Timeout: 5 * time.Second}
 	deadClient := redis.NewClient(redistest.Options(t))
 	dead := newRedisSlots(t, deadClient, opts)
 	live := newRedisSlots(t, redistest.Client(t), opts)
@@ -126,7 +127,7 @@ func TestRedisSlotsDeadReplicaLeaseExpires(t *testing.T) {
 	}
 	// Poll (not a timing assertion): the dead lease must expire, and the
 	// live one must survive several TTLs thanks to its refreshes.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var rel func()
 	for rel == nil && time.Now().Before(deadline) {
 		time.Sleep(ttl / 4)
