@@ -20,8 +20,13 @@
 // Credentials are read from the handshake only from the Authorization header
 // ("Bearer <token>"), the X-API-Key header, or a Sec-WebSocket-Protocol value
 // "bearer.<token>" offered next to an application subprotocol (browsers
-// cannot set headers on a WebSocket). They are never read from the query
-// string, where they would end up in access logs and browser history.
+// cannot set headers on a WebSocket: new WebSocket(url, ["chat",
+// "bearer." + token])). The server then echoes the application subprotocol
+// (one of Options.Subprotocols), never the token; a bearer subprotocol
+// offered without one is refused with 400 (CodeAppSubprotocolRequired)
+// before the upgrade, since a browser accepts only an echo of a value it
+// offered. Credentials are never read from the query string, where they
+// would end up in access logs and browser history.
 //
 // Package wssec knows no application protocol: it moves messages, and the
 // application decodes them. Package wssec/gqlws builds gqlgen's WebSocket

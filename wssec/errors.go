@@ -43,6 +43,12 @@ const (
 	CodeTooManyConnections  = "WS_TOO_MANY_CONNECTIONS"
 	CodeSubprotocolRequired = "WS_SUBPROTOCOL_REQUIRED"
 	CodeUnavailable         = "WS_UNAVAILABLE"
+	// CodeAppSubprotocolRequired refuses (400) a client that offered a
+	// "bearer.<token>" subprotocol but none of Options.Subprotocols next to
+	// it. A browser needs the server to echo one of the values it offered,
+	// and the credential-bearing one is never echoed: offer
+	// ["chat", "bearer.<token>"], not ["bearer.<token>"] alone.
+	CodeAppSubprotocolRequired = "WS_APP_SUBPROTOCOL_REQUIRED"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them; test
@@ -56,7 +62,9 @@ var (
 	// ...) when the Authenticator refused one.
 	ErrUnauthenticated = errors.New("wssec: unauthenticated")
 	// ErrSubprotocolRequired means the client offered none of the required
-	// subprotocols (AcceptOptions.RequireSubprotocol).
+	// subprotocols (AcceptOptions.RequireSubprotocol), or offered a
+	// "bearer.<token>" subprotocol without an application subprotocol the
+	// server negotiates (CodeAppSubprotocolRequired).
 	ErrSubprotocolRequired = errors.New("wssec: required subprotocol not offered")
 	// ErrTooManyConnections means a per-IP or per-caller connection cap was
 	// reached.

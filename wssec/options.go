@@ -64,7 +64,15 @@ type Options struct {
 	InitTimeout time.Duration
 
 	// Subprotocols lists the application subprotocols the server
-	// negotiates, in order of preference.
+	// negotiates, in order of preference. A browser cannot set Authorization
+	// on a WebSocket; it sends its token as a subprotocol next to an
+	// application one, new WebSocket(url, ["chat", "bearer." + token]), and
+	// fails the connection unless the server echoes one of the values it
+	// offered. The server echoes the first of Subprotocols the client
+	// offered, never the "bearer." value; a client offering "bearer.<token>"
+	// but none of Subprotocols is refused with 400
+	// (CodeAppSubprotocolRequired) before the upgrade. A "bearer." entry
+	// here makes New fail.
 	Subprotocols []string
 
 	// MaxMessageBytes is the largest message accepted, in bytes. A larger
@@ -149,7 +157,7 @@ func (o Options) withDefaults() (Options, error) {
 	o.OriginPatterns = append([]string(nil), o.OriginPatterns...)
 	o.Subprotocols = append([]string(nil), o.Subprotocols...)
 	for _, sp := range o.Subprotocols {
-		if strings.HasPrefix(strings.ToLower(sp), bearerProtocolPrefix) {
+		if isBearerSubprotocol(sp) {
 			return o, fmt.Errorf("%w: wssec: subprotocol %q would echo a credential", rampart.ErrConfig, sp)
 		}
 	}

@@ -59,7 +59,10 @@ type AcceptOptions struct {
 }
 
 // Accept checks the upgrade request r and, if every check passes, upgrades
-// it. In order: the Origin (403), the per-IP cap (429), the credential (401,
+// it. In order: the Origin (403), the subprotocol (400: a required one
+// missing, or a "bearer.<token>" offered without an application subprotocol
+// of Options.Subprotocols next to it, CodeAppSubprotocolRequired), the
+// per-IP cap (429), the credential (401,
 // with WWW-Authenticate: Bearer), the per-caller cap (429); a cap backend
 // failure answers 503. The refusal is written to w with a stable code in the
 // body and returned as an error wrapping the matching sentinel. Like
@@ -77,10 +80,21 @@ func (u *Upgrader) AcceptWith(w http.ResponseWriter, r *http.Request, ao AcceptO
 		http.Error(w, CodeOriginNotAllowed, http.StatusForbidden)
 		return nil, fmt.Errorf("%w: %q", ErrOriginNotAllowed, r.Header.Get("Origin"))
 	}
-	protos := append(append([]string(nil), o.Subprotocols...), ao.Subprotocols...)
-	if ao.RequireSubprotocol && selectSubprotocol(r, protos) == "" {
+	protos := appSubprotocols(o.Subprotocols, ao.Subprotocols)
+	selected := selectSubprotocol(r, protos)
+	if ao.RequireSubprotocol && selected == "" {
 		http.Error(w, CodeSubprotocolRequired, http.StatusBadRequest)
 		return nil, ErrSubprotocolRequired
+	}
+	if selected == "" && offersBearerSubprotocol(r) {
+		// A browser fails a 101 that does not echo one of the subprotocols
+		// it offered, and the only one offered here carries the token:
+		// echoing it would copy the credential into the response. Refuse
+		// before the upgrade, with a code that says what to fix. The offered
+		// values are not logged: one of them is a credential.
+		log.InfoContext(r.Context(), "wssec: bearer subprotocol without an application subprotocol", "serves", protos)
+		http.Error(w, CodeAppSubprotocolRequired, http.StatusBadRequest)
+		return nil, fmt.Errorf("%w: bearer.<token> must be offered next to one of %q", ErrSubprotocolRequired, protos)
 	}
 
 	var releases []func()
@@ -312,7 +326,7 @@ func CredentialFromHeader(h http.Header) (auth.Credential, error) {
 	for _, v := range h.Values("Sec-WebSocket-Protocol") {
 		for _, p := range strings.Split(v, ",") {
 			p = strings.TrimSpace(p)
-			if len(p) < len(bearerProtocolPrefix) || !strings.EqualFold(p[:len(bearerProtocolPrefix)], bearerProtocolPrefix) {
+			if !isBearerSubprotocol(p) {
 				continue
 			}
 			tok := p[len(bearerProtocolPrefix):]
@@ -348,6 +362,39 @@ func validToken(t string) bool {
 		}
 	}
 	return true
+}
+
+// appSubprotocols joins the subprotocols the server negotiates, leaving out
+// any credential-bearing "bearer." value so that it can never be echoed.
+func appSubprotocols(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		for _, sp := range l {
+			if !isBearerSubprotocol(sp) {
+				out = append(out, sp)
+			}
+		}
+	}
+	return out
+}
+
+// isBearerSubprotocol reports whether a subprotocol value carries a bearer
+// token ("bearer.<token>", prefix in any case).
+func isBearerSubprotocol(p string) bool {
+	return len(p) >= len(bearerProtocolPrefix) && strings.EqualFold(p[:len(bearerProtocolPrefix)], bearerProtocolPrefix)
+}
+
+// offersBearerSubprotocol reports whether r offers a "bearer.<token>"
+// subprotocol.
+func offersBearerSubprotocol(r *http.Request) bool {
+	for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(v, ",") {
+			if isBearerSubprotocol(strings.TrimSpace(p)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // selectSubprotocol mirrors coder/websocket's choice: the first of protos

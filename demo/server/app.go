@@ -229,10 +229,13 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 	}
 	chatUp, err := wssec.New(wssec.Options{
 		OriginPatterns: a.cfg.AllowedOrigins,
-		Authenticator:  authenticator,
-		Slots:          a.shared.slots,
-		CallerLimiter:  a.shared.limiter,
-		Logger:         a.log,
+		// A page authenticates with new WebSocket(url, ["chat",
+		// "bearer." + token]); "chat" is the subprotocol echoed back.
+		Subprotocols:  []string{chatSubprotocol},
+		Authenticator: authenticator,
+		Slots:         a.shared.slots,
+		CallerLimiter: a.shared.limiter,
+		Logger:        a.log,
 	})
 	if err != nil {
 		return err

@@ -12,6 +12,13 @@ import (
 	"github.com/rampart-go/rampart/wssec"
 )
 
+// chatSubprotocol is the application subprotocol /chat negotiates. A
+// browser, which cannot set Authorization on a WebSocket, offers it next to
+// its token: new WebSocket(url, ["chat", "bearer." + token]). The server
+// echoes "chat", never the token; "bearer.<token>" alone is refused (400).
+// Other clients may send Authorization: Bearer <token> and no subprotocol.
+const chatSubprotocol = "chat"
+
 // chatRoom is the demo's live chat on wssec's plain face: every text message
 // a member sends arrives, already size-checked, rate-limited and sanitized
 // by wssec, at every member as {"from": subject, "text": ...}.

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -176,9 +178,12 @@ func TestChatSanitizesMessages(t *testing.T) {
 }
 
 // TestInteropGraphqlWSClient subscribes to the demo's commentAdded with the
-// reference graphql-transport-ws client (npm graphql-ws) and expects the
-// event a mutation triggers. It fails, never skips, when Node or the
-// client is missing: `make test` installs it.
+// reference graphql-transport-ws client (npm graphql-ws), in production
+// mode over TLS (wss://, the embedded trusted documents), once per
+// credential shape a GraphQL client puts in connectionParams; each gets
+// the event a mutation triggers. Two different credentials close with
+// 4403. It fails, never skips, when Node or the client is missing: `make
+// test` installs it.
 func TestInteropGraphqlWSClient(t *testing.T) {
 	t.Parallel()
 	dir, _ := filepath.Abs("../../wssec/gqlws/testdata/interop")
@@ -189,37 +194,134 @@ func TestInteropGraphqlWSClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("node not found: install Node.js to run the interoperability test: %v", err)
 	}
-	s := startDemo(t, nil)
-	alice, _, _ := s.register("alice@example.com", "Alice", "alice's long passphrase")
-	post := s.createPost(alice, "t", "b")
-
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	vars, _ := json.Marshal(map[string]any{"p": post})
-	cmd := exec.CommandContext(ctx, node, "subscribe.mjs", s.wsURL("/query"), alice,
-		`subscription($p: ID!) { commentAdded(postId: $p) { body } }`, string(vars))
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	certFile, keyFile, pool := selfSigned(t)
+	s := startDemo(t, map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 40),
+		"TLS_CERT_FILE": certFile, "TLS_KEY_FILE": keyFile})
+	ts := &tlsClient{t: t, base: strings.Replace(s.base, "http://", "https://", 1),
+		client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	wss := strings.Replace(s.base, "http://", "wss://", 1) + "/query"
+	alice := ts.register("alice@example.com", "Alice", "alice's long passphrase")
+	bob := ts.register("bob@example.com", "Bob", "bob's long passphrase!")
+	post, _ := dig(ts.do(alice, trustedCreatePost, map[string]any{"input": map[string]any{"title": "t", "body": "b"}}), "createPost", "id").(string)
+	if post == "" {
+		t.Fatal("createPost failed")
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("graphql-ws client: %v\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
+	vars, _ := json.Marshal(map[string]any{"postId": post})
+
+	// subscribe runs the client with params as connectionParams until it
+	// exits, adding a comment every tick so that a subscribed client gets
+	// an event.
+	subscribe := func(t *testing.T, params map[string]any) (stdout, stderr string, err error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		p, _ := json.Marshal(params)
+		cmd := exec.CommandContext(ctx, node, "subscribe.mjs", wss, "", trustedCommentAdded, string(vars), string(p))
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+certFile)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case err := <-done:
+				return out.String(), errOut.String(), err
+			case <-tick.C:
+				// Best effort: a refused comment (rate limit) just means
+				// another tick.
+				_, _ = ts.post(alice, trustedAddComment, map[string]any{"postId": post, "body": "from node"})
 			}
-			if !strings.Contains(stdout.String(), "from node") {
-				t.Fatalf("event = %s, want the comment body", stdout.String())
-			}
-			return
-		case <-tick.C:
-			s.do(alice, `mutation($p: ID!) { addComment(postId: $p, body: "from node") { id } }`, map[string]any{"p": post})
 		}
 	}
+	for _, tc := range []struct {
+		name   string
+		params map[string]any
+	}{
+		{"Authorization", map[string]any{"Authorization": "Bearer " + alice}},
+		{"authorization", map[string]any{"authorization": "Bearer " + alice}},
+		{"token", map[string]any{"token": alice}},
+		{"authToken", map[string]any{"authToken": alice}},
+		{"accessToken", map[string]any{"accessToken": alice}},
+		{"headers_Authorization", map[string]any{"headers": map[string]any{"Authorization": "Bearer " + alice}}},
+		{"headers_authorization", map[string]any{"headers": map[string]any{"authorization": "Bearer " + alice}}},
+		{"Authorization_and_token_same_credential", map[string]any{"Authorization": "Bearer " + alice, "token": alice}},
+	} {
+		t.Run(tc.name+"_receives_event", func(t *testing.T) {
+			out, errOut, err := subscribe(t, tc.params)
+			if err != nil {
+				t.Fatalf("graphql-ws client: %v\nstdout: %s\nstderr: %s", err, out, errOut)
+			}
+			if !strings.Contains(out, "from node") {
+				t.Fatalf("event = %s, want the comment body", out)
+			}
+		})
+	}
+	t.Run("conflicting_credentials_close_4403", func(t *testing.T) {
+		out, errOut, err := subscribe(t, map[string]any{"Authorization": "Bearer " + alice, "token": bob})
+		if err == nil || !strings.Contains(errOut, "4403") {
+			t.Fatalf("want failure with 4403; err %v\nstdout: %s\nstderr: %s", err, out, errOut)
+		}
+	})
+}
+
+// Documents of the embedded trusted-documents manifest, which production
+// enforces for non-admins.
+const (
+	trustedRegister     = `mutation Register($input: RegisterInput!) { register(input: $input) { accessToken refreshToken expiresIn user { id name role } } }`
+	trustedCreatePost   = `mutation CreatePost($input: PostInput!) { createPost(input: $input) { id title body } }`
+	trustedAddComment   = `mutation AddComment($postId: ID!, $body: String!) { addComment(postId: $postId, body: $body) { id body } }`
+	trustedCommentAdded = `subscription CommentAdded($postId: ID!) { commentAdded(postId: $postId) { id body author { id name } createdAt } }`
+)
+
+// tlsClient posts GraphQL requests to a demo served over TLS.
+type tlsClient struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+}
+
+// post sends one request and returns its response.
+func (c *tlsClient) post(token, query string, vars map[string]any) (*gqlResponse, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, c.base+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := c.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	out := &gqlResponse{Status: res.StatusCode}
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		return nil, fmt.Errorf("response (%d) is not JSON: %w", res.StatusCode, err)
+	}
+	return out, nil
+}
+
+// do sends one request and returns its data; an error fails the test (call
+// it from the test's goroutine only).
+func (c *tlsClient) do(token, query string, vars map[string]any) map[string]any {
+	c.t.Helper()
+	out, err := c.post(token, query, vars)
+	if err != nil || len(out.Errors) > 0 {
+		c.t.Fatalf("POST /query: %v %+v", err, out)
+	}
+	return out.Data
+}
+
+// register creates an account and returns its access token.
+func (c *tlsClient) register(email, name, password string) string {
+	c.t.Helper()
+	tok, _ := dig(c.do("", trustedRegister, map[string]any{"input": map[string]any{"email": email, "name": name, "password": password}}), "register", "accessToken").(string)
+	if tok == "" {
+		c.t.Fatalf("register %s: no access token", email)
+	}
+	return tok
 }

@@ -15,6 +15,12 @@
 // (such as the legacy subscriptions-transport-ws "graphql-ws") is refused
 // with 400 before the upgrade.
 //
+// The connection_init credential may come in any of the shapes GraphQL
+// clients send (see CredentialFromInitPayload): "Authorization",
+// "authorization", "token", "authToken", "accessToken", "apiKey", or
+// "headers" holding Authorization or X-API-Key. The same credential under
+// several keys is one credential; two different ones close with 4403.
+//
 // Use it through Transport.Websocket:
 //
 //	t, err := gqlws.New(gqlws.Options{Options: wssec.Options{Authenticator: verifier}})

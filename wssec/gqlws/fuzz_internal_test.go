@@ -21,13 +21,27 @@ var incomingSeeds = []string{
 	`{"type":"subscribe","type":"ping","variables":1}`,
 	`{"type":"subscribe","id":"1","payload":{"query":"q","Variables":{"r":"<b>x</b>"},"variables":{"s":"&"}}}`,
 	`{"type":"subscribe","id":"1","payload":{"query":"q","variables":{"r":"<b>x</b>"}},"payload":{"query":"q"}}`,
+	// connection_init credential shapes, agreeing and conflicting.
+	`{"type":"connection_init","payload":{"authorization":"bearer a.b.c"}}`,
+	`{"type":"connection_init","payload":{"Authorization":"Bearer a.b.c","token":"a.b.c"}}`,
+	`{"type":"connection_init","payload":{"Authorization":"Bearer a.b.c","token":"x.y.z"}}`,
+	`{"type":"connection_init","payload":{"authToken":"a.b.c","accessToken":"a.b.c","token":null}}`,
+	`{"type":"connection_init","payload":{"accessToken":""}}`,
+	`{"type":"connection_init","payload":{"headers":{"Authorization":"Bearer a.b.c","X-Role":"r"}}}`,
+	`{"type":"connection_init","payload":{"headers":{"AUTHORIZATION":"Bearer a.b.c","authorization":"Bearer a.b.d"}}}`,
+	`{"type":"connection_init","payload":{"headers":{"x-api-key":"k_1"},"apiKey":"k_1"}}`,
+	`{"type":"connection_init","payload":{"headers":{"X-Api-Key":"k_1"},"token":"a.b.c"}}`,
+	`{"type":"connection_init","payload":{"headers":"Authorization: Bearer a.b.c"}}`,
+	`{"type":"connection_init","payload":{"headers":{"Authorization":7}}}`,
+	`{"type":"connection_init","payload":{"apiKey":"k 1"}}`,
 }
 
 // FuzzIncomingMessage drives the incoming-message path that does not need
 // a socket: the one decode, the variables sanitizer and the
 // connection_init credential reader. Invariants: no panic; sanitising is
 // idempotent; valid JSON stays valid JSON with the same keys; the GraphQL
-// document is never changed; a credential never comes with an error.
+// document is never changed; a credential never comes with an error; no
+// credential key (top level or in "headers") is left in the payload.
 func FuzzIncomingMessage(f *testing.F) {
 	for _, s := range incomingSeeds {
 		f.Add([]byte(s))
@@ -67,9 +81,19 @@ func FuzzIncomingMessage(f *testing.F) {
 			if err != nil && (cred != auth.Credential{} || rest != nil) {
 				t.Fatalf("error %v with credential %+v", err, cred)
 			}
-			for _, k := range credentialKeys {
-				if _, ok := rest[k]; ok {
-					t.Fatalf("credential key %q left in the payload", k)
+			for _, ck := range credentialKeys {
+				if _, ok := rest[ck.key]; ok {
+					t.Fatalf("credential key %q left in the payload", ck.key)
+				}
+			}
+			if h, ok := rest[headersKey].(map[string]any); ok {
+				if len(h) == 0 {
+					t.Fatalf("empty headers left in the payload")
+				}
+				for name := range h {
+					if _, ok := headerShape(name); ok {
+						t.Fatalf("credential header %q left in the payload", name)
+					}
 				}
 			}
 		}

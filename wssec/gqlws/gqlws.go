@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"sync"
@@ -71,6 +72,7 @@ type Transport struct {
 	fields   sync.Map // reflect.Type -> [2]int: indices of Type and ID
 	maxSubs  int
 	initFunc transport.WebsocketInitFunc
+	log      *slog.Logger
 }
 
 var _ transport.WebsocketImplementation = (*Transport)(nil)
@@ -86,7 +88,10 @@ func New(o Options) (*Transport, error) {
 	case o.MaxSubscriptions < rampart.Unlimited:
 		return nil, fmt.Errorf("%w: wssec/gqlws: MaxSubscriptions %d", rampart.ErrConfig, o.MaxSubscriptions)
 	}
-	t := &Transport{o: o, maxSubs: o.MaxSubscriptions, initFunc: o.InitFunc}
+	t := &Transport{o: o, maxSubs: o.MaxSubscriptions, initFunc: o.InitFunc, log: o.Logger}
+	if t.log == nil {
+		t.log = slog.New(slog.DiscardHandler)
+	}
 	wo := o.Options
 	wo.DeferAuth = true
 	if !wo.InsecureNoSanitize {
@@ -274,6 +279,8 @@ func (c *conn) init(data []byte, m inbound) ([]byte, error) {
 	}
 	cred, rest, err := CredentialFromInitPayload(m.Payload.raw)
 	if err != nil {
+		// The error names the payload keys, never the credential.
+		c.t.log.InfoContext(c.wc.Context(), "gqlws: connection_init credential refused", "err", err)
 		_ = c.wc.Close(CloseForbidden, reasonForbidden)
 		return nil, fmt.Errorf("gqlws: connection_init: %w", err)
 	}

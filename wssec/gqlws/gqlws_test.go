@@ -174,8 +174,8 @@ func TestCloseCodes(t *testing.T) {
 		{"init_alg_none_token_4403", func(c *client) {
 			c.send(map[string]any{"type": "connection_init", "payload": bearerInit(algNoneToken(t, "alice"))})
 		}, gqlws.CloseForbidden},
-		{"init_two_credentials_4403", func(c *client) {
-			c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"token": alice, "Authorization": "Bearer " + alice}})
+		{"init_conflicting_credentials_4403", func(c *client) {
+			c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"token": alice, "Authorization": "Bearer " + token(t, "bob", t0)}})
 		}, gqlws.CloseForbidden},
 		{"init_payload_not_object_4403", func(c *client) {
 			c.send(map[string]any{"type": "connection_init", "payload": []string{alice}})

@@ -3,6 +3,7 @@ package gqlws_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +14,8 @@ import (
 
 // TestInterop_graphqlWSReferenceClient runs the npm graphql-ws client
 // (testdata/interop/subscribe.mjs) against a real server: it authenticates
-// in connection_init, subscribes with variables, receives one event and
-// exits 0. It fails, never skips, when node or node_modules is missing.
+// in connection_init with each credential shape, subscribes with variables,
+// receives one event and exits 0; conflicting credentials fail with 4403. It fails, never skips, when node or node_modules is missing.
 func TestInterop_graphqlWSReferenceClient(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join("testdata", "interop")
@@ -27,11 +28,19 @@ func TestInterop_graphqlWSReferenceClient(t *testing.T) {
 	}
 	s, b := newGraphQLServer(t, defaultOptions(t))
 
-	run := func(t *testing.T, tok string) (string, string, error) {
+	run := func(t *testing.T, tok string, params map[string]any) (string, string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, node, "subscribe.mjs", wsURL(s), tok,
-			`subscription($room: String) { events(room: $room) }`, `{"room":"<script>x</script>interop"}`)
+		args := []string{"subscribe.mjs", wsURL(s), tok,
+			`subscription($room: String) { events(room: $room) }`, `{"room":"<script>x</script>interop"}`}
+		if params != nil {
+			p, err := json.Marshal(params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args = append(args, string(p))
+		}
+		cmd := exec.CommandContext(ctx, node, args...)
 		cmd.Dir = dir
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -55,19 +64,40 @@ func TestInterop_graphqlWSReferenceClient(t *testing.T) {
 		}
 	}
 
-	t.Run("authenticated_client_receives_event", func(t *testing.T) {
-		out, errOut, err := run(t, token(t, "alice", t0))
+	receives := func(t *testing.T, tok string, params map[string]any) {
+		t.Helper()
+		out, errOut, err := run(t, tok, params)
 		if err != nil {
 			t.Fatalf("node client failed: %v\nstdout: %s\nstderr: %s", err, out, errOut)
 		}
 		if got := strings.TrimSpace(out); got != `{"data":{"events":"hello|interop"}}` {
 			t.Fatalf("event %s", got)
 		}
-	})
-	t.Run("bad_token_fails_with_4403", func(t *testing.T) {
-		out, errOut, err := run(t, "not-a-token")
+	}
+	refused := func(t *testing.T, tok string, params map[string]any) {
+		t.Helper()
+		out, errOut, err := run(t, tok, params)
 		if err == nil || !strings.Contains(errOut, "4403") {
 			t.Fatalf("want failure with 4403; err %v\nstdout: %s\nstderr: %s", err, out, errOut)
 		}
+	}
+	alice, bob := token(t, "alice", t0), token(t, "bob", t0)
+	t.Run("authenticated_client_receives_event", func(t *testing.T) { receives(t, alice, nil) })
+	// Each credential shape a GraphQL client puts in connectionParams.
+	for name, params := range map[string]map[string]any{
+		"Authorization":         {"Authorization": "Bearer " + alice},
+		"authorization":         {"authorization": "Bearer " + alice},
+		"token":                 {"token": alice},
+		"authToken":             {"authToken": alice},
+		"accessToken":           {"accessToken": alice},
+		"headers_Authorization": {"headers": map[string]any{"Authorization": "Bearer " + alice}},
+		"headers_authorization": {"headers": map[string]any{"authorization": "Bearer " + alice}},
+		"Authorization_and_token_same_credential": {"Authorization": "Bearer " + alice, "token": alice},
+	} {
+		t.Run("shape_"+name+"_receives_event", func(t *testing.T) { receives(t, "", params) })
+	}
+	t.Run("bad_token_fails_with_4403", func(t *testing.T) { refused(t, "not-a-token", nil) })
+	t.Run("conflicting_credentials_fail_with_4403", func(t *testing.T) {
+		refused(t, "", map[string]any{"Authorization": "Bearer " + alice, "token": bob})
 	})
 }
