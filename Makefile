@@ -46,7 +46,7 @@ redis-check:
 
 ## generate: regenerate the demo's gqlgen code (committed; a test fails when stale).
 generate:
-	$(GO) run ./demo/graph/internal/gensdl demo/graph/rampart.graphqls
+	$(GO) run ./cmd/rampart sdl -o demo/graph/rampart.graphqls
 	$(GO) tool gqlgen generate --config gqlgen.yml
 
 ## bench: Rampart against its baselines in one run (COUNT rounds, default 5;

@@ -6,17 +6,22 @@
 // and @public together with a default-deny field interceptor so that a field
 // nobody annotated is refused to anonymous callers.
 //
-// Include SDL in the schema, assign the methods of *Directives to the
-// generated DirectiveRoot and install it on the server:
+// Include SDL in the schema (`go run github.com/rampart-go/rampart/cmd/rampart
+// sdl > graph/rampart.graphqls`), fill the generated DirectiveRoot with Bind
+// and install the directives on the server:
 //
 //	limiter, err := ratelimit.NewMemory(ratelimit.MemoryOptions{}) // or redisrl.New
 //	d, err := directives.New(directives.Options{BypassRoles: []string{"ADMIN"}, Lookups: lookups, Limiter: limiter})
-//	es := graph.NewExecutableSchema(graph.Config{Resolvers: r, Directives: graph.DirectiveRoot{
-//		Auth: d.Auth, Owner: d.Owner, Constraint: d.Constraint, Sanitize: d.Sanitize, Public: d.Public,
-//		RateLimit: d.RateLimit, StepUp: d.StepUp,
-//	}})
+//	var dirs graph.DirectiveRoot
+//	err = d.Bind(&dirs) // any Int mapping of gqlgen.yml
+//	es := graph.NewExecutableSchema(graph.Config{Resolvers: r, Directives: dirs})
 //	srv := handler.New(es)
 //	srv.Use(d)
+//
+// gqlgen types the Int arguments of @constraint and @rateLimit as
+// gqlgen.yml maps Int: Constraint and RateLimit take int (graphql.Int),
+// Constraint32 and RateLimit32 int32 (graphql.Int32, written by `gqlgen
+// init`), Constraint64 and RateLimit64 int64; Bind picks the matching pair.
 //
 // srv.Use(d) calls Validate, which checks every directive use in the schema
 // (patterns compile, formats, policies and lookups exist, limits agree,

@@ -101,13 +101,11 @@ func newHarness(t testing.TB, opts directives.Options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	es := testgraph.NewExecutableSchema(testgraph.Config{
-		Resolvers: r,
-		Directives: testgraph.DirectiveRoot{
-			Auth: d.Auth, Owner: d.Owner, Constraint: d.Constraint, Sanitize: d.Sanitize, Public: d.Public,
-			RateLimit: d.RateLimit, StepUp: d.StepUp,
-		},
-	})
+	var root testgraph.DirectiveRoot // gqlgen.yml maps Int to graphql.Int
+	if err := d.Bind(&root); err != nil {
+		t.Fatal(err)
+	}
+	es := testgraph.NewExecutableSchema(testgraph.Config{Resolvers: r, Directives: root})
 	srv := handler.New(es)
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.POST{})

@@ -110,6 +110,8 @@ func idString(v any) (string, bool) {
 		return strconv.Itoa(v), true
 	case int64:
 		return strconv.FormatInt(v, 10), true
+	case int32:
+		return strconv.FormatInt(int64(v), 10), true
 	case fmt.Stringer:
 		return v.String(), true
 	}

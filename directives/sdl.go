@@ -1,12 +1,14 @@
 package directives
 
 // SDL declares the directives this package implements. Put it in a .graphqls
-// file of the schema (verbatim, so that gqlgen generates DirectiveRoot
-// signatures that match the methods of *Directives) and assign the methods:
+// file of the schema, verbatim, so that gqlgen generates DirectiveRoot
+// signatures that match the methods of *Directives:
 //
-//	DirectiveRoot{Auth: d.Auth, Owner: d.Owner, Constraint: d.Constraint,
-//		Sanitize: d.Sanitize, Public: d.Public, RateLimit: d.RateLimit,
-//		StepUp: d.StepUp}
+//	go run github.com/rampart-go/rampart/cmd/rampart sdl > graph/rampart.graphqls
+//
+// then fill the generated DirectiveRoot with Bind (or assign the methods by
+// hand, Constraint32 and RateLimit32 when gqlgen.yml maps Int to
+// graphql.Int32: see Bind).
 //
 // Roles are matched by name ([String!]) rather than through a schema enum, so
 // the same directive works in any schema; Validate rejects empty role names

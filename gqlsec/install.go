@@ -67,7 +67,10 @@ type Config struct {
 	// HTTP configures the middleware Handler adds (batching).
 	HTTP HTTPOptions
 	// Logger receives audit records of rejections and the full text of
-	// masked errors. Nil discards them.
+	// masked errors. Nil means slog.Default(), so that the detail behind an
+	// "internal error" answer is never lost; pass
+	// slog.New(slog.DiscardHandler) to drop it. It is read once, by
+	// Install.
 	Logger *slog.Logger
 }
 
@@ -112,6 +115,9 @@ type Server interface {
 func Install(srv Server, cfg Config) error {
 	if v := reflect.ValueOf(srv); srv == nil || (v.Kind() == reflect.Pointer && v.IsNil()) {
 		return fmt.Errorf("%w: gqlsec: nil server", rampart.ErrConfig)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	es := schemaOf(srv)
 	if es == nil {

@@ -29,7 +29,7 @@ func TestAnonymousSurface(t *testing.T) {
 }
 
 // TestDirectiveSDLIsCurrent fails when rampart.graphqls no longer matches
-// the directive definitions the toolkit exports (run `make generate`).
+// the output of `go run ./cmd/rampart sdl` (run `make generate`).
 func TestDirectiveSDLIsCurrent(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("rampart.graphqls")
