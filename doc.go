@@ -18,6 +18,8 @@
 //     them in Redis, shared by replicas.
 //   - wssec and wssec/gqlws: guarded WebSocket connections, plain and for
 //     gqlgen subscriptions.
+//   - harden: the one-call preset that puts every layer in front of a
+//     gqlgen schema; cmd/rampart prints the directive SDL.
 //   - webhook, ssrf, upload, mfa: signed webhooks, SSRF-safe URLs, upload
 //     limits, TOTP second factors.
 //
@@ -27,6 +29,6 @@
 // and the error codes several packages answer with (CodeUnauthenticated,
 // CodeForbidden, CodeRateLimited, ...).
 //
-// Example_quickstart (the README's quick start) puts the layers in front of
-// a gqlgen server.
+// harden.Handler (the README's quick start) puts every layer in front of a
+// gqlgen server in one call.
 package rampart

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/rampart-go/rampart"
 )
 
 // Bind assigns Rampart's directive implementations to the fields of root, a
@@ -28,7 +30,7 @@ import (
 // schema, not at run time.
 //
 // Other fields (your own directives) are left as they are; set them before
-// or after Bind. Bind returns an error wrapping ErrConfig, and leaves root
+// or after Bind. Bind returns an error wrapping rampart.ErrConfig, and leaves root
 // unchanged, when root is not a pointer to a struct, when one of Rampart's
 // fields has a type no method matches (the schema declares that directive
 // differently from SDL: regenerate the SDL file with `rampart sdl`), or
@@ -36,7 +38,7 @@ import (
 func (d *Directives) Bind(root any) error {
 	rv := reflect.ValueOf(root)
 	if !rv.IsValid() || rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
-		return fmt.Errorf("%w: Bind takes a pointer to the generated DirectiveRoot, got %T", ErrConfig, root)
+		return fmt.Errorf("%w: directives: Bind takes a pointer to the generated DirectiveRoot, got %T", rampart.ErrConfig, root)
 	}
 	candidates := map[string][]any{
 		"Auth":       {d.Auth},
@@ -66,7 +68,7 @@ func (d *Directives) Bind(root any) error {
 			v, found := pick(fns, sf.Type)
 			if !found {
 				errs = append(errs, fmt.Errorf("%w: DirectiveRoot.%s has type %s, which no method of *Directives has: declare @%s exactly as directives.SDL does (regenerate it with `rampart sdl`)",
-					ErrConfig, sf.Name, sf.Type, lowerFirst(sf.Name)))
+					rampart.ErrConfig, sf.Name, sf.Type, lowerFirst(sf.Name)))
 				continue
 			}
 			set = append(set, assignment{field, v})
@@ -74,7 +76,7 @@ func (d *Directives) Bind(root any) error {
 		}
 		if sf.Name == "Cost" || sf.Name == "ListSize" {
 			if !isDirectiveFunc(sf.Type) {
-				errs = append(errs, fmt.Errorf("%w: DirectiveRoot.%s has type %s, not a gqlgen directive function", ErrConfig, sf.Name, sf.Type))
+				errs = append(errs, fmt.Errorf("%w: DirectiveRoot.%s has type %s, not a gqlgen directive function", rampart.ErrConfig, sf.Name, sf.Type))
 				continue
 			}
 			set = append(set, assignment{field, reflect.MakeFunc(sf.Type, passThrough)})
@@ -84,7 +86,7 @@ func (d *Directives) Bind(root any) error {
 		return err
 	}
 	if len(set) == 0 {
-		return fmt.Errorf("%w: %T has none of the fields Auth, Owner, Constraint, Sanitize, Public, RateLimit, StepUp: add directives.SDL to the schema (`rampart sdl`) and regenerate", ErrConfig, root)
+		return fmt.Errorf("%w: %T has none of the fields Auth, Owner, Constraint, Sanitize, Public, RateLimit, StepUp: add directives.SDL to the schema (`rampart sdl`) and regenerate", rampart.ErrConfig, root)
 	}
 	for _, a := range set {
 		a.field.Set(a.value)

@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/directives/internal/testgraph"
 	"github.com/rampart-go/rampart/ratelimit"
@@ -91,7 +92,7 @@ func TestBindInt32(t *testing.T) {
 		t.Fatalf("benign value: %v, %v", v, err)
 	}
 	_, err := root.Constraint(ctx, nil, value("abcd"), nil, &max, nil, nil, nil, nil)
-	if !errors.Is(err, directives.ErrInvalidInput) || codeOf(err) != directives.CodeBadUserInput {
+	if !errors.Is(err, directives.ErrInvalidInput) || codeOf(err) != rampart.CodeBadUserInput {
 		t.Fatalf("4 characters with maxLength 3 (int32): %v", err)
 	}
 	min := int32(2)
@@ -170,7 +171,7 @@ func TestBindRefusesWhatItCannotWire(t *testing.T) {
 		"pointer to a non-struct":          {new(int), "pointer"},
 	} {
 		err := d.Bind(tc.root)
-		if !errors.Is(err, directives.ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+		if !errors.Is(err, rampart.ErrConfig) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want ErrConfig mentioning %q", name, err, tc.want)
 		}
 	}

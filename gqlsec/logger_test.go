@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/gqlsec"
 )
 
@@ -61,7 +62,7 @@ func TestNilLoggerMeansDefault(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if body := rec.Body.String(); !strings.Contains(body, gqlsec.CodeInternal) || strings.Contains(body, "10.0.0.7") {
+		if body := rec.Body.String(); !strings.Contains(body, rampart.CodeInternal) || strings.Contains(body, "10.0.0.7") {
 			t.Fatalf("%s: body %s: want the masked internal error only", tc.name, body)
 		}
 		if got := strings.Contains(buf.String(), "10.0.0.7:5432"); got != tc.logged {

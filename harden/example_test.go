@@ -13,7 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/harden"
 )
 
@@ -30,9 +30,9 @@ import (
 func Example_quickstart() {
 	es := schema() // your graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}})
 
-	verifier, err := auth.NewJWTVerifier(auth.JWTConfig{
+	verifier, err := jwt.NewVerifier(jwt.Config{
 		Issuer: "https://api.example.com", Audience: "example-api",
-		Keys: []auth.JWTKey{{ID: "k1", Secret: []byte("a random secret of at least 32 bytes!")}},
+		Keys: []jwt.Key{{ID: "k1", Secret: []byte("a random secret of at least 32 bytes!")}},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -24,7 +24,6 @@
 package harden
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -33,6 +32,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/gqlsec"
@@ -40,12 +40,6 @@ import (
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/wssec/gqlws"
 )
-
-// ErrConfig is wrapped by the errors Handler returns for its own options
-// (a nil schema, no Authenticator). Errors from a stage wrap that package's
-// own sentinel (httpsec.ErrInvalidConfig, gqlsec.ErrConfig,
-// directives.ErrConfig, gqlws.ErrInvalidOptions...).
-var ErrConfig = errors.New("harden: invalid configuration")
 
 // Middleware is one stage of the HTTP chain.
 type Middleware = func(http.Handler) http.Handler
@@ -135,10 +129,10 @@ type Options struct {
 // serves nothing, on any misconfiguration; it never panics.
 func Handler(es graphql.ExecutableSchema, o Options) (http.Handler, error) {
 	if es == nil {
-		return nil, fmt.Errorf("%w: nil ExecutableSchema", ErrConfig)
+		return nil, fmt.Errorf("%w: harden: nil ExecutableSchema", rampart.ErrConfig)
 	}
 	if o.Authenticator == nil {
-		return nil, fmt.Errorf("%w: Options.Authenticator is required (auth.MultiAuthenticator{} refuses every credential)", ErrConfig)
+		return nil, fmt.Errorf("%w: harden: Options.Authenticator is required (auth.MultiAuthenticator{} refuses every credential)", rampart.ErrConfig)
 	}
 	log := o.Logger
 	if log == nil {

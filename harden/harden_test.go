@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/directives"
 	"github.com/rampart-go/rampart/gqlsec"
@@ -99,7 +100,7 @@ func TestChain(t *testing.T) {
 		{"benign anonymous", request{contentType: "application/json", body: benign}, 200, ""},
 		{"benign authenticated", request{contentType: "application/json", auth: "Bearer good", body: benign}, 200, ""},
 		{"CSRF: a simple request", request{contentType: "text/plain", body: benign}, 400, httpsec.CodeCSRFRejected},
-		{"body limit", request{contentType: "application/json", body: `{"query":"{ node { id } }","x":"` + strings.Repeat("a", 2<<20) + `"}`}, 413, httpsec.CodeRequestTooLarge},
+		{"body limit", request{contentType: "application/json", body: `{"query":"{ node { id } }","x":"` + strings.Repeat("a", 2<<20) + `"}`}, 413, rampart.CodeRequestTooLarge},
 		{"authentication: a refused credential", request{contentType: "application/json", auth: "Bearer forged", body: benign}, 401, auth.CodeUnauthenticated},
 		{"operation limits: 42 root fields", request{contentType: "application/json", body: `{"query":"{ a: node { id } b: node { id } ` + strings.Repeat("c: node { id } ", 40) + `}"}`}, 200, gqlsec.CodeRootFieldLimit},
 		{"introspection", request{contentType: "application/json", body: `{"query":"{ __schema { types { name } } }"}`}, 200, gqlsec.CodeIntrospection},
@@ -162,12 +163,12 @@ func TestConfigErrors(t *testing.T) {
 		o    harden.Options
 		want error
 	}{
-		{"nil schema", nil, harden.Options{Authenticator: tokens}, harden.ErrConfig},
-		{"no authenticator", schema(), harden.Options{}, harden.ErrConfig},
-		{"bad trusted proxy", schema(), harden.Options{Authenticator: tokens, TrustedProxies: []string{"not-an-ip"}}, httpsec.ErrInvalidConfig},
-		{"bad origin", schema(), harden.Options{Authenticator: tokens, AllowedOrigins: []string{"null"}}, httpsec.ErrInvalidConfig},
-		{"bad gqlsec config", schema(), harden.Options{Authenticator: tokens, GraphQL: gqlsec.Config{QueryCacheSize: -5}}, gqlsec.ErrConfig},
-		{"directives that do not validate", rl, harden.Options{Authenticator: tokens, Directives: noLimiter}, directives.ErrConfig},
+		{"nil schema", nil, harden.Options{Authenticator: tokens}, rampart.ErrConfig},
+		{"no authenticator", schema(), harden.Options{}, rampart.ErrConfig},
+		{"bad trusted proxy", schema(), harden.Options{Authenticator: tokens, TrustedProxies: []string{"not-an-ip"}}, rampart.ErrConfig},
+		{"bad origin", schema(), harden.Options{Authenticator: tokens, AllowedOrigins: []string{"null"}}, rampart.ErrConfig},
+		{"bad gqlsec config", schema(), harden.Options{Authenticator: tokens, GraphQL: gqlsec.Config{QueryCacheSize: -5}}, rampart.ErrConfig},
+		{"directives that do not validate", rl, harden.Options{Authenticator: tokens, Directives: noLimiter}, rampart.ErrConfig},
 	} {
 		tc.o.Logger = quiet
 		h, err := harden.Handler(tc.es, tc.o)
