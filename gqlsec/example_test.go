@@ -40,6 +40,6 @@ func Example_quickstart() {
 	fmt.Println("resolvers run:", es.Resolves())
 	// Output:
 	// 400
-	// {"errors":[{"message":"operation depth 17 exceeds the limit of 15","extensions":{"code":"DEPTH_LIMIT_EXCEEDED","limit":15,"observed":17}}]}
+	// {"errors":[{"message":"operation depth 16 exceeds the limit of 15","extensions":{"code":"DEPTH_LIMIT_EXCEEDED","limit":15,"observed":16}}]}
 	// resolvers run: 0
 }

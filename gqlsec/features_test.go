@@ -222,7 +222,7 @@ func TestBatching(t *testing.T) {
 	op := mustJSON(map[string]any{"query": "{ tags }"})
 	h := newHarness(t, gqlsec.Config{HTTP: gqlsec.HTTPOptions{MaxBatch: 2}})
 	ok := h.do(t, nil, "["+op+","+mustJSON(map[string]any{"query": gqltest.Deep(40)})+"]")
-	if ok.status != 200 || !strings.HasPrefix(string(ok.body), `[{"data":{"tags":["go","graphql"]}},{"errors":[{"message":"operation depth 40`) {
+	if ok.status != 200 || !strings.HasPrefix(string(ok.body), `[{"data":{"tags":["go","graphql"]}},{"errors":[{"message":"operation depth 16 exceeds the limit of 15`) {
 		t.Fatalf("batch of 2: %d %s", ok.status, ok.body)
 	}
 	over := h.do(t, nil, "["+op+","+op+","+op+"]")

@@ -164,6 +164,19 @@ func (o *OperationLimits) limitsFor(p *auth.Principal) []int64 {
 	return o.static
 }
 
+// known reports whether the document is already parsed in the cache under
+// a token limit within tokens (then its analysis is cheap and the
+// pre-scan is skipped), or already analysed for this operation.
+func (o *OperationLimits) known(ctx context.Context, query string, tokens int) bool {
+	if graphql.HasOperationContext(ctx) {
+		if an, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(analysisKey).(*analysis); ok && an.analyzer == o.analyzer {
+			return true
+		}
+	}
+	c, ok := cacheGet(ctx, o.cache, query)
+	return ok && tokenOK(c.tokens, tokens)
+}
+
 // table returns the limit table Validate stored, or a new one.
 func (o *OperationLimits) table() []limitRow {
 	if o.rows == nil {
@@ -188,6 +201,26 @@ func (o *OperationLimits) MutateOperationParameters(ctx context.Context, params 
 		})
 	}
 	tokens := lim[rowTokens]
+	if !o.known(ctx, params.Query, int(tokens)) {
+		// A first-seen document is read once, token by token, before it is
+		// parsed: a hostile one is refused at the first limit it exceeds.
+		v := prescan(params.Query, params.OperationName, prescanLimits{
+			tokens: tokens, depth: lim[rowDepth], rootFields: lim[rowRootFields],
+			aliases: lim[rowAliases], fields: lim[rowFields],
+		})
+		if v.row >= 0 {
+			row, max := o.table()[v.row], lim[v.row]
+			r := rejection{
+				code: row.code, message: "operation exceeds the " + row.what + " limit",
+				detail: fmt.Sprintf("operation %s %d exceeds the limit of %d", row.what, v.observed, max),
+				limit:  max, observed: v.observed, hasFigures: true,
+			}
+			if v.row == rowTokens {
+				r.message, r.detail = "operation has too many tokens", fmt.Sprintf("operation exceeds the limit of %d tokens", tokens)
+			}
+			return aud.reject(ctx, params.OperationName, r)
+		}
+	}
 	an := analyse(ctx, o.analyzer, params, int(tokens), o.cache)
 	if an.tokenHit {
 		return aud.reject(ctx, params.OperationName, rejection{

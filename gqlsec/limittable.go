@@ -30,6 +30,10 @@ const (
 	rowDocumentBytes = iota
 	rowTokens
 	rowDepth
+	// The rows the pre-scan also enforces (see prescan).
+	rowRootFields
+	rowAliases
+	rowFields = 7
 )
 
 // limitTable returns the operation limits, in the order they are checked.

@@ -58,7 +58,7 @@ func Example_quickstart() {
 		fmt.Println(resp.StatusCode, string(body))
 	}
 	// Output:
-	// 400 {"errors":[{"message":"operation depth 30 exceeds the limit of 15","extensions":{"code":"DEPTH_LIMIT_EXCEEDED","limit":15,"observed":30}}]}
+	// 400 {"errors":[{"message":"operation depth 16 exceeds the limit of 15","extensions":{"code":"DEPTH_LIMIT_EXCEEDED","limit":15,"observed":16}}]}
 	// 200 {"data":{"node":{"id":"1"}}}
 }
 
