@@ -6,7 +6,7 @@ PKGS    := ./...
 # graphql-ws client and the graphql-http spec audit.
 NPMDIRS := wssec/gqlws/testdata/interop demo/server/testdata/httpaudit
 
-.PHONY: demo demo-tls test vet unit interop-deps generate check-generated bench fuzz redis-check tidy
+.PHONY: demo demo-tls test vet unit interop-deps generate check-generated bench bench-peers fuzz redis-check tidy
 
 ## demo: run the demo server on 127.0.0.1:8080 with an embedded SQLite file.
 demo:
@@ -54,6 +54,17 @@ generate:
 ## medians and Rampart/baseline ratios. See PERFORMANCE.md.
 bench:
 	GO=$(GO) bash scripts/bench.sh
+
+## bench-peers: Rampart's gqlsec against graphql-armor 3.2.0 on graphql-js
+## 16.15.0 (pinned npm packages in scripts/peers), interleaved rounds, on
+## the same documents: median time to verdict and the ratio per document,
+## at armor's defaults and at Rampart's. ROUNDS (default 5). See
+## PERFORMANCE.md.
+ROUNDS ?= 5
+bench-peers:
+	@command -v node >/dev/null || { echo "node not found: install Node.js >= 18 and npm"; exit 1; }
+	@[ -d scripts/peers/node_modules ] || npm ci --prefix scripts/peers --no-audit --no-fund
+	$(GO) run ./internal/benchpeers -rounds $(ROUNDS)
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s

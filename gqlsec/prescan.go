@@ -15,20 +15,24 @@ type prescanVerdict struct {
 }
 
 // prescan reads a GraphQL document once, token by token, without building
-// anything, and stops at the first limit exceeded: the parser never sees a
-// hostile document. It counts
+// an AST, and refuses it as soon as it exceeds a limit: the parser never
+// sees a hostile document. It counts
 //
 //   - tokens, as gqlparser's token limit does (every lexical token but
 //     comments);
-//   - within an operation's own selection sets (named fragments are not
-//     followed, so each figure is a lower bound of what complexity.Analyze
-//     measures): field depth (a root field has depth 1; inline fragments add
-//     none), root fields, aliased fields, and fields.
+//   - for the operation that runs: field depth (a root field has depth 1;
+//     inline fragments add none), root fields, aliased fields (alias
+//     different from the field's name) and fields, as complexity.Analyze
+//     measures them. What an operation writes itself is counted as it is
+//     read, and the scan stops at the first figure over a limit; what named
+//     fragments add is known only once they are all read, so a fragment
+//     bomb is refused at the end of the scan, still before any parse.
 //
 // Only operations that can run are counted: all of them when operationName
 // is empty (a document with several must name one, or gqlgen refuses it),
-// otherwise the one so named. A document that is not lexically valid GraphQL
-// ends the scan without a verdict: the parser reports the syntax error.
+// otherwise the one so named. A document that is not lexically valid
+// GraphQL, or whose fragments form a cycle, ends the scan without a
+// verdict: the parser and validation report it.
 //
 // Every figure is at most what the full parse and analysis would measure,
 // so a document the pre-scan refuses is one the full check refuses too
@@ -43,28 +47,33 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 		fieldDepth int64  // 'f' entries in braces
 		parens     int    // open ( ): argument and variable values are not selections
 		counted    bool   // the current definition is an operation that can run
+		cur        *defStats
+		ops        []*defStats // the operations that can run
+		frags      map[string]*defStats
 		// Top level (outside any selection set).
 		top        = true
 		opKeyword  bool // after query/mutation/subscription, before the name or body
-		inFragment bool // inside a fragment definition's body
+		fragName   bool // after "fragment", the next name is the fragment's
+		inFragment bool // in a fragment definition
 		// Inside a selection set.
-		spread                      bool   // after "...": a spread or an inline fragment
-		typeCond                    bool   // after "... on": the next name is a type
-		fieldOpen                   bool   // the last selection was a field, so "{" opens its selection set
-		afterAlias                  bool   // after "alias:", the next name is the field itself
-		directive                   bool   // after "@": the next name is a directive
-		lastName                    string // the last field name (or alias) read
-		rootFields, aliases, fields int64
+		spread     bool   // after "...": a spread or an inline fragment
+		typeCond   bool   // after "... on": the next name is a type
+		fieldOpen  bool   // the last selection was a field, so "{" opens its selection set
+		afterAlias bool   // after "alias:", the next name is the field itself
+		directive  bool   // after "@": the next name is a directive
+		lastName   string // the last field name (or alias) read
 	)
-	over := func(row int, n, max int64) bool { return max > 0 && n > max }
+	over := func(n, max int64) bool { return max > 0 && n > max }
 	for {
 		tok, val := s.next()
 		switch tok {
-		case tokEOF, tokInvalid:
+		case tokInvalid:
 			return prescanVerdict{row: -1}
+		case tokEOF:
+			return expand(ops, frags, lim)
 		}
 		tokens++
-		if over(rowTokens, tokens, lim.tokens) {
+		if over(tokens, lim.tokens) {
 			return prescanVerdict{row: rowTokens, observed: tokens}
 		}
 		if parens > 0 {
@@ -80,13 +89,23 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 			switch tok {
 			case tokName:
 				switch {
+				case fragName:
+					fragName = false
+					if frags == nil {
+						frags = make(map[string]*defStats)
+					}
+					if frags[val] == nil { // a repeated name is a validation error
+						cur = &defStats{}
+						frags[val] = cur
+					}
 				case opKeyword:
 					opKeyword = false
 					counted = operationName == "" || val == operationName
+				case inFragment:
 				case val == "query" || val == "mutation" || val == "subscription":
 					opKeyword, counted = true, operationName == ""
 				case val == "fragment":
-					inFragment = true
+					inFragment, fragName, cur = true, true, nil
 				}
 			case '(':
 				opKeyword = false
@@ -94,12 +113,18 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 			case '@':
 				opKeyword = false
 			case '{':
-				if !opKeyword && !inFragment && len(braces) == 0 && !counted {
+				if !opKeyword && !inFragment && !counted {
 					// A shorthand query ("{ … }") runs when no name is asked for.
 					counted = operationName == ""
 				}
-				opKeyword = false
-				top = false
+				if !inFragment {
+					cur = nil
+					if counted {
+						cur = &defStats{}
+						ops = append(ops, cur)
+					}
+				}
+				opKeyword, fragName, top = false, false, false
 				braces = append(braces[:0], 'o')
 			}
 			continue
@@ -113,8 +138,7 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 		case tokSpread:
 			spread, fieldOpen = true, false
 		case ':':
-			// "alias:" — the name just read was an alias, not a field.
-			afterAlias = true
+			afterAlias = true // the name just read was an alias
 		case tokName:
 			switch {
 			case directive:
@@ -124,33 +148,40 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 			case spread && val == "on":
 				typeCond = true
 			case spread:
-				spread = false // a named fragment spread: not followed
+				spread = false
+				if cur != nil {
+					cur.spreads = append(cur.spreads, spreadAt{name: val, depth: fieldDepth})
+				}
 			case afterAlias:
 				// The aliased field, counted (field, depth) at its alias; an
 				// alias is counted when it differs from the field's name.
 				afterAlias, fieldOpen = false, true
-				if counted && !inFragment && val != lastName {
-					aliases++
-					if over(rowAliases, aliases, lim.aliases) {
-						return prescanVerdict{row: rowAliases, observed: aliases}
+				if cur != nil && val != lastName {
+					cur.aliases++
+					if counted && over(cur.aliases, lim.aliases) {
+						return prescanVerdict{row: rowAliases, observed: cur.aliases}
 					}
 				}
 			default:
 				fieldOpen, lastName = true, val
-				if counted && !inFragment {
-					fields++
-					if over(rowFields, fields, lim.fields) {
-						return prescanVerdict{row: rowFields, observed: fields}
-					}
-					if fieldDepth == 0 {
-						rootFields++
-						if over(rowRootFields, rootFields, lim.rootFields) {
-							return prescanVerdict{row: rowRootFields, observed: rootFields}
-						}
-					}
-					if over(rowDepth, fieldDepth+1, lim.depth) {
-						return prescanVerdict{row: rowDepth, observed: fieldDepth + 1}
-					}
+				if cur == nil {
+					break
+				}
+				cur.fields++
+				cur.height = max(cur.height, fieldDepth+1)
+				if fieldDepth == 0 {
+					cur.direct++
+				}
+				if !counted {
+					break
+				}
+				switch {
+				case over(cur.fields, lim.fields):
+					return prescanVerdict{row: rowFields, observed: cur.fields}
+				case over(cur.direct, lim.rootFields):
+					return prescanVerdict{row: rowRootFields, observed: cur.direct}
+				case over(fieldDepth+1, lim.depth):
+					return prescanVerdict{row: rowDepth, observed: fieldDepth + 1}
 				}
 			}
 		case '{':
@@ -175,10 +206,90 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 			braces = braces[:len(braces)-1]
 			spread, typeCond, fieldOpen, directive = false, false, false, false
 			if len(braces) == 0 {
-				top, counted, inFragment = true, false, false
+				top, counted, inFragment, cur = true, false, false, nil
 			}
 		}
 	}
+}
+
+// defStats are what one definition (an operation or a fragment) writes
+// itself, and, once expanded, what it selects through its fragment
+// spreads too.
+type defStats struct {
+	fields, aliases, direct, height int64
+	spreads                         []spreadAt
+	state                           uint8 // expansion: 0 not yet, 1 in progress, 2 done
+}
+
+// spreadAt is a fragment spread and the field depth it is written at.
+type spreadAt struct {
+	name  string
+	depth int64
+}
+
+// expand adds to each operation what its fragment spreads select, as
+// complexity.Analyze does (every spread counts its fragment again), and
+// returns the first limit exceeded, in the limit table's order.
+func expand(ops []*defStats, frags map[string]*defStats, lim prescanLimits) prescanVerdict {
+	for _, op := range ops {
+		t, ok := op.total(frags)
+		if !ok {
+			return prescanVerdict{row: -1} // a fragment cycle: validation reports it
+		}
+		for _, c := range [...]struct {
+			row    int
+			n, max int64
+		}{
+			{rowDepth, t.height, lim.depth}, {rowRootFields, t.direct, lim.rootFields},
+			{rowAliases, t.aliases, lim.aliases}, {rowFields, t.fields, lim.fields},
+		} {
+			if c.max > 0 && c.n > c.max {
+				return prescanVerdict{row: c.row, observed: c.n}
+			}
+		}
+	}
+	return prescanVerdict{row: -1}
+}
+
+// total returns d's figures with its spreads expanded (memoized in d, so a
+// fragment bomb costs time linear in its size), and false on a cycle.
+// Counts saturate rather than overflow.
+func (d *defStats) total(frags map[string]*defStats) (defStats, bool) {
+	if d.state == 1 {
+		return defStats{}, false
+	}
+	if d.state == 2 {
+		return *d, true
+	}
+	d.state = 1
+	for _, sp := range d.spreads {
+		f := frags[sp.name]
+		if f == nil {
+			continue // unknown fragment: validation reports it
+		}
+		t, ok := f.total(frags)
+		if !ok {
+			return defStats{}, false
+		}
+		d.fields = satAdd(d.fields, t.fields)
+		d.aliases = satAdd(d.aliases, t.aliases)
+		if sp.depth == 0 {
+			d.direct = satAdd(d.direct, t.direct)
+		}
+		if t.height > 0 {
+			d.height = max(d.height, satAdd(sp.depth, t.height))
+		}
+	}
+	d.spreads, d.state = nil, 2
+	return *d, true
+}
+
+func satAdd(a, b int64) int64 {
+	const limit = 1 << 62
+	if a > limit-b {
+		return limit
+	}
+	return a + b
 }
 
 // Tokens of the pre-scan's lexer; punctuators are their own byte.

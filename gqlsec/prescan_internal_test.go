@@ -29,6 +29,9 @@ func TestPrescanRefusesHostileDocuments(t *testing.T) {
 		{"aliases_nested", "{ me { " + strings.Repeat("a: name ", 0) + aliasFields(100) + " } }", rowAliases, DefaultAliases + 1},
 		{"tokens_20000", gqltest.Echo(20000), rowTokens, DefaultTokens + 1},
 		{"copies_10000", gqltest.Copies(10000), rowFields, DefaultFields + 1},
+		// Through fragments, known at the end of the scan: the full count.
+		{"fragment_bomb_10x10", gqltest.FragmentBomb(10, 10), rowFields, 10_000_000_001},
+		{"fragment_depth", "{ me { ...A } } fragment A on User { posts { nodes { author { ...B } } } } fragment B on User { posts { nodes { author { ...C } } } } fragment C on User { posts { nodes { author { ...D } } } } fragment D on User { posts { nodes { author { ...E } } } } fragment E on User { posts { nodes { author { id } } } }", rowDepth, 17},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			v := prescan(tt.doc, "", defaultPrescan)
@@ -62,7 +65,7 @@ func TestPrescanLetsBenignDocumentsThrough(t *testing.T) {
 		 { me { ...F ... on User { id: id name } ... @tag(name: "y") { email } } } fragment F on User { a1: name a2: name a3: name }`,
 		gqltest.Deep(15),
 		gqltest.Aliases(20),
-		gqltest.FragmentBomb(10, 10),
+		gqltest.FragmentBomb(3, 3),
 		`query A { me { id } } query B { me { name } }`,
 	} {
 		if v := prescan(doc, "", defaultPrescan); v.row >= 0 {
@@ -100,6 +103,8 @@ func FuzzPrescanAgreesWithAnalysis(f *testing.F) {
 	} {
 		f.Add(s, "")
 	}
+	f.Add(gqltest.FragmentBomb(4, 3), "")
+	f.Add("query Q { me { ...A } } fragment A on User { posts { nodes { ...B } } } fragment B on Post { author { name } }", "Q")
 	lim := prescanLimits{tokens: 60, depth: 4, rootFields: 3, aliases: 2, fields: 12}
 	rows := limitTable()
 	f.Fuzz(func(t *testing.T, doc, op string) {
