@@ -11,8 +11,8 @@ import (
 
 	"github.com/rampart-go/rampart/auth/authredis"
 	"github.com/rampart-go/rampart/auth/jwt"
-	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/auth/refresh"
+	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/internal/redisx"
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
