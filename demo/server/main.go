@@ -23,12 +23,16 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rampart-go/rampart/httpsec"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	redisLog := slog.New(httpsec.LogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	redis.SetLogger(redisClientLog{newOutageLog(redisLog, "go-redis", nil)})
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "rampart-demo:", err)
 		os.Exit(1)
@@ -95,4 +99,16 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer, ready chan<- stri
 	}
 	logger.Info("shut down cleanly")
 	return nil
+}
+
+// redisClientLog routes go-redis's own log lines (pool and dial failures,
+// printed with the standard log package by default) to slog, at most one a
+// second with a count of the suppressed ones. redis.SetLogger is package
+// state of go-redis, so only main sets it, never a library package or a
+// test.
+type redisClientLog struct{ out *outageLog }
+
+// Printf implements go-redis's internal.Logging.
+func (l redisClientLog) Printf(ctx context.Context, format string, v ...any) {
+	l.out.failure(ctx, "client log", fmt.Errorf(format, v...))
 }
