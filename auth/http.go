@@ -7,7 +7,27 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
+	"time"
 )
+
+// throttle lets one log line through per second and counts the others.
+type throttle struct {
+	last       atomic.Int64 // Unix nanoseconds of the last line let through
+	suppressed atomic.Int64
+}
+
+// allow reports whether a line may be written at now and, if so, how many
+// were suppressed since the previous one.
+func (t *throttle) allow(now time.Time) (suppressed int64, ok bool) {
+	n := now.UnixNano()
+	last := t.last.Load()
+	if (last != 0 && n-last < int64(time.Second)) || !t.last.CompareAndSwap(last, n) {
+		t.suppressed.Add(1)
+		return 0, false
+	}
+	return t.suppressed.Swap(0), true
+}
 
 // Header names read by CredentialFromRequest.
 const (
@@ -131,9 +151,12 @@ const (
 //     error="invalid_token"` and a generic GraphQL-shaped JSON body with
 //     code CodeUnauthenticated. It never falls back to anonymous;
 //   - a credential that could not be checked because a backend failed
-//     (ErrUnavailable) is answered with 503 and code CodeAuthUnavailable.
+//     (ErrUnavailable) is answered with 503, Retry-After: 1 and code
+//     CodeAuthUnavailable.
 //
-// The reason is logged to opts.Logger. Middleware panics if a is nil, at
+// The reason is logged to opts.Logger; backend failures at most once a
+// second, with the number of lines suppressed since the last one, so that
+// an outage does not flood the log. Middleware panics if a is nil, at
 // construction, like any other startup misconfiguration.
 func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http.Handler {
 	if a == nil {
@@ -143,6 +166,7 @@ func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	outage := &throttle{}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
@@ -159,7 +183,7 @@ func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http
 				}
 			}
 			if err != nil {
-				refuse(ctx, w, log, err)
+				refuse(ctx, w, log, outage, err)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithPrincipal(ctx, p)))
@@ -167,12 +191,16 @@ func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http
 	}
 }
 
-func refuse(ctx context.Context, w http.ResponseWriter, log *slog.Logger, err error) {
+func refuse(ctx context.Context, w http.ResponseWriter, log *slog.Logger, outage *throttle, err error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	if errors.Is(err, ErrUnavailable) {
-		log.LogAttrs(ctx, slog.LevelError, "auth: credential check unavailable", slog.String("error", err.Error()))
+		if suppressed, ok := outage.allow(time.Now()); ok {
+			log.LogAttrs(ctx, slog.LevelError, "auth: credential check unavailable",
+				slog.Int64("suppressed", suppressed), slog.String("error", err.Error()))
+		}
+		h.Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte(unavailableBody))
 		return

@@ -53,7 +53,7 @@ func (d *Directives) Constraint(ctx context.Context, obj any, next graphql.Resol
 	if err != nil {
 		return v, err
 	}
-	lim := limits{minLength: minLength, maxLength: maxLength, min: min, max: max}
+	lim := limits{minLength: minLength, maxLength: maxLength, min: min, max: max, refuseControl: !d.allowsControl(ctx)}
 	if pattern != nil {
 		lim.pattern = c.patterns[*pattern]
 		if lim.pattern == nil {
@@ -103,6 +103,8 @@ type limits struct {
 	formatCtx FormatContextFunc
 	ctx       context.Context
 	formatErr error
+	// refuseControl refuses control characters (see FindControl).
+	refuseControl bool
 }
 
 // check returns the name of the broken constraint and a client-safe message.
@@ -135,6 +137,9 @@ func (l *limits) check(v reflect.Value) (name, msg string, bad bool) {
 }
 
 func (l *limits) checkString(s string) (string, string, bool) {
+	if name, msg, bad := l.checkControl(s); bad {
+		return name, msg, bad
+	}
 	n := utf8.RuneCountInString(s)
 	if l.minLength != nil && n < *l.minLength {
 		return "minLength", fmt.Sprintf("must be at least %d characters (got %d)", *l.minLength, n), true

@@ -77,6 +77,14 @@ type Options struct {
 	// Policies adds @sanitize policies by name. Names must not clash with the
 	// built-in "strict" and "ugc". A policy must not be modified after New.
 	Policies map[string]*bluemonday.Policy
+	// AllowControl lists the arguments and input fields, by InputCoordinate
+	// ("Mutation.createPost.input.body", "Mutation.setWebsite.url"), whose
+	// values may keep control characters, ANSI escape sequences and
+	// bidirectional overrides (see FindControl): @constraint accepts them
+	// and @sanitize keeps them there. Everywhere else @constraint refuses
+	// them and @sanitize strips them; tab, line feed and carriage return
+	// are always allowed.
+	AllowControl []string
 	// KnownRoles, when set, is the complete list of role names; Validate then
 	// rejects any @auth(requires:) role outside it, catching typos at startup.
 	// Default: any non-empty name is accepted.
@@ -138,6 +146,9 @@ type Directives struct {
 	stepUpMethods []string
 
 	state atomic.Pointer[compiled]
+
+	// allowControl is Options.AllowControl as a set.
+	allowControl map[string]bool
 }
 
 var (
@@ -163,6 +174,7 @@ func New(opts Options) (*Directives, error) {
 		stepUpMaxAge:  opts.StepUpMaxAge,
 		stepUpMethods: append([]string(nil), opts.StepUpMethods...),
 	}
+	d.allowControl = setOf(opts.AllowControl)
 	if d.rlPrefix == "" {
 		d.rlPrefix = DefaultRateLimitPrefix
 	}

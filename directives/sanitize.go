@@ -43,6 +43,7 @@ func (d *Directives) Sanitize(ctx context.Context, obj any, next graphql.Resolve
 	if err != nil {
 		return v, err
 	}
+	v = d.stripControl(ctx, v)
 	switch v := v.(type) {
 	case nil:
 		return nil, nil
@@ -81,7 +82,7 @@ func (d *Directives) SanitizeString(policy, s string) (string, error) {
 	if p == nil {
 		return "", fmt.Errorf("%w: directives: unknown sanitize policy %q", rampart.ErrConfig, policy)
 	}
-	return sanitizeString(p, s), nil
+	return sanitizeString(p, StripControl(s)), nil
 }
 
 func sanitizeString(p *bluemonday.Policy, s string) string {

@@ -161,7 +161,7 @@ func weakRSA(t testing.TB) *rsa.PublicKey {
 func render(rec *httptest.ResponseRecorder) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "status: %d\n", rec.Code)
-	for _, h := range []string{"Cache-Control", "Content-Type", "Www-Authenticate"} {
+	for _, h := range []string{"Cache-Control", "Content-Type", "Retry-After", "Www-Authenticate"} {
 		if v := rec.Header().Get(h); v != "" {
 			fmt.Fprintf(&b, "%s: %s\n", h, v)
 		}

@@ -1,6 +1,7 @@
 package password
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -70,7 +72,33 @@ type Params struct {
 	SaltBytes uint32
 	// KeyBytes is the derived key length. Zero means 32.
 	KeyBytes uint32
+	// MaxConcurrent caps the argon2id computations (Hash, Verify,
+	// VerifyDummy) that run at once, because each one holds Memory KiB
+	// until it ends: without a cap, a login flood makes memory grow with
+	// the number of clients. Zero means DefaultMemoryBudget divided by
+	// Memory (3 with the defaults), at least 1; rampart.Unlimited (-1)
+	// removes the cap. It is not written into hashes.
+	MaxConcurrent int
+	// MaxWait is how long a call waits for a free slot before it fails
+	// with ErrBusy. Zero means DefaultMaxWait (1 s); negative is an error.
+	MaxWait time.Duration
 }
+
+// Defaults of Params.MaxConcurrent and Params.MaxWait.
+const (
+	// DefaultMemoryBudget is the memory, in KiB, that concurrent argon2id
+	// computations may hold together when Params.MaxConcurrent is zero
+	// (64 MiB).
+	DefaultMemoryBudget = 64 << 10
+	// DefaultMaxWait is how long a hash waits for a slot by default.
+	DefaultMaxWait = time.Second
+)
+
+// ErrBusy means the hasher already runs Params.MaxConcurrent computations
+// and none ended within Params.MaxWait (or the caller's context ended
+// first). Nothing was computed; the caller should answer "busy, retry
+// later" (HTTP 503 with Retry-After), never "wrong password".
+var ErrBusy = errors.New("auth: password hashing busy: retry later")
 
 // Bounds applied to parameters, both configured and decoded from stored
 // hashes, so that a tampered hash cannot make verification allocate
@@ -103,6 +131,12 @@ func (p Params) withDefaults() Params {
 	if p.KeyBytes == 0 {
 		p.KeyBytes = 32
 	}
+	if p.MaxConcurrent == 0 {
+		p.MaxConcurrent = max(1, DefaultMemoryBudget/int(p.Memory))
+	}
+	if p.MaxWait == 0 {
+		p.MaxWait = DefaultMaxWait
+	}
 	return p
 }
 
@@ -122,11 +156,27 @@ func (p Params) validate() error {
 	return nil
 }
 
+// validateLimits checks the concurrency settings of configured Params
+// (decoded hashes carry none).
+func (p Params) validateLimits() error {
+	switch {
+	case p.MaxConcurrent < -1:
+		return fmt.Errorf("MaxConcurrent %d must be positive, zero (default) or rampart.Unlimited", p.MaxConcurrent)
+	case p.MaxWait < 0:
+		return fmt.Errorf("MaxWait %v must not be negative", p.MaxWait)
+	}
+	return nil
+}
+
 // Hasher hashes and verifies passwords with argon2id. It is safe for
 // concurrent use. Create it with NewHasher.
 type Hasher struct {
 	params Params
 	dummy  string
+	// slots holds one token per running computation; nil means no cap.
+	slots chan struct{}
+	// onHash, when set (tests only), runs inside each computation's slot.
+	onHash func()
 }
 
 // NewHasher returns a hasher using p (zero fields take the OWASP
@@ -134,10 +184,13 @@ type Hasher struct {
 // bounds, and computes one hash up front for VerifyDummy.
 func NewHasher(p Params) (*Hasher, error) {
 	p = p.withDefaults()
-	if err := p.validate(); err != nil {
+	if err := errors.Join(p.validate(), p.validateLimits()); err != nil {
 		return nil, fmt.Errorf("%w: argon2id: %w", auth.ErrConfig, err)
 	}
 	h := &Hasher{params: p}
+	if p.MaxConcurrent > 0 {
+		h.slots = make(chan struct{}, p.MaxConcurrent)
+	}
 	dummy, err := h.Hash(rand.Text())
 	if err != nil {
 		return nil, err
@@ -153,50 +206,128 @@ func (h *Hasher) Params() Params { return h.params }
 // salt: $argon2id$v=19$m=<KiB>,t=<iterations>,p=<lanes>$<salt>$<hash>, salt
 // and hash in unpadded standard base64. Check the policy with
 // CheckPolicy first; Hash refuses only passwords longer than the
-// policy's maximum.
+// policy's maximum. It is HashContext without a context: it fails with
+// ErrBusy after Params.MaxWait.
 func (h *Hasher) Hash(password string) (string, error) {
+	return h.HashContext(context.Background(), password)
+}
+
+// HashContext is Hash that also stops waiting for a slot (ErrBusy) when
+// ctx ends. A computation that has started always finishes.
+func (h *Hasher) HashContext(ctx context.Context, password string) (string, error) {
 	if len(password) > maxVerifyBytes {
 		return "", fmt.Errorf("auth: argon2id: %w", ErrTooLong)
 	}
 	salt := make([]byte, h.params.SaltBytes)
 	_, _ = rand.Read(salt) // crypto/rand.Read never fails
-	key := argon2.IDKey([]byte(password), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyBytes)
+	key, err := h.idKey(ctx, []byte(password), salt, h.params)
+	if err != nil {
+		return "", err
+	}
 	return EncodeHash(h.params, salt, key), nil
+}
+
+// idKey runs one argon2id computation in a slot.
+func (h *Hasher) idKey(ctx context.Context, password, salt []byte, p Params) ([]byte, error) {
+	if err := h.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer h.release()
+	if h.onHash != nil {
+		h.onHash()
+	}
+	return argon2.IDKey(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyBytes), nil
+}
+
+// acquire takes a slot, waiting at most Params.MaxWait or until ctx ends.
+func (h *Hasher) acquire(ctx context.Context) error {
+	if h.slots == nil {
+		return nil
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(h.params.MaxWait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrBusy, context.Cause(ctx))
+	}
+}
+
+func (h *Hasher) release() {
+	if h.slots != nil {
+		<-h.slots
+	}
 }
 
 // Verify reports whether password matches encoded, comparing in constant
 // time. A malformed encoded hash is an error wrapping ErrMalformedHash
 // (after spending the time of a dummy verification), never a panic. The
 // parameters are read from encoded, so hashes made with older parameters
-// keep verifying; see NeedsRehash.
+// keep verifying; see NeedsRehash. It fails with ErrBusy (and no
+// verdict) when no slot frees up within Params.MaxWait.
 func (h *Hasher) Verify(password, encoded string) (bool, error) {
+	return h.VerifyContext(context.Background(), password, encoded)
+}
+
+// VerifyContext is Verify that also stops waiting for a slot (ErrBusy)
+// when ctx ends.
+func (h *Hasher) VerifyContext(ctx context.Context, password, encoded string) (bool, error) {
 	p, salt, key, err := DecodeHash(encoded)
 	if err != nil {
-		h.VerifyDummy(password)
+		if berr := h.VerifyDummyContext(ctx, password); berr != nil {
+			return false, berr
+		}
 		return false, err
 	}
 	if len(password) > maxVerifyBytes {
-		h.VerifyDummy("")
-		return false, nil
+		return false, h.VerifyDummyContext(ctx, "")
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyBytes)
+	got, err := h.idKey(ctx, []byte(password), salt, p)
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
 // VerifyDummy spends as long as Verify does on a hash made with this
 // hasher's parameters, and always fails. Call it when the account does not
 // exist, so that "unknown e-mail" and "wrong password" take the same time
-// and cannot be told apart (no user enumeration).
+// and cannot be told apart (no user enumeration). It skips the work when
+// the hasher is busy (see VerifyDummyContext).
 func (h *Hasher) VerifyDummy(password string) {
+	_ = h.VerifyDummyContext(context.Background(), password)
+}
+
+// VerifyDummyContext is VerifyDummy that reports ErrBusy when no slot
+// freed up within Params.MaxWait or before ctx ended; the caller should
+// then answer "busy" exactly as it would after Verify's ErrBusy, so that
+// a busy answer reveals nothing about the account either.
+func (h *Hasher) VerifyDummyContext(ctx context.Context, password string) error {
+	if h.dummy == "" {
+		// NewHasher's own first Hash runs before the dummy exists.
+		return nil
+	}
 	p, salt, key, err := DecodeHash(h.dummy)
 	if err != nil {
-		return // unreachable: the dummy is made by Hash
+		return nil // unreachable: the dummy is made by Hash
 	}
 	if len(password) > maxVerifyBytes {
 		password = ""
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyBytes)
+	got, err := h.idKey(ctx, []byte(password), salt, p)
+	if err != nil {
+		return err
+	}
 	subtle.ConstantTimeCompare(got, key)
+	return nil
 }
 
 // NeedsRehash reports whether encoded was made with other parameters than

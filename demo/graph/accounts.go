@@ -63,12 +63,6 @@ func errInvalidCredentials() error {
 	return publicError(CodeInvalidCredentials, "invalid email or password")
 }
 
-// errAuthUnavailable answers when the token store cannot be reached: the
-// client should retry, and must not conclude its token is bad.
-func errAuthUnavailable() error {
-	return publicError(auth.CodeAuthUnavailable, "authentication temporarily unavailable: retry later")
-}
-
 func errInvalidRefresh() error {
 	return publicError(CodeInvalidCredentials, "invalid or expired refresh token")
 }
@@ -98,9 +92,9 @@ func (a *Accounts) Register(ctx context.Context, in model.RegisterInput) (*model
 	if err := password.CheckStrength(in.Password, []string{email, name}, a.MinPasswordScore); err != nil {
 		return nil, publicError(rampart.CodeBadUserInput, passwordMessage(err))
 	}
-	hash, err := a.Passwords.Hash(in.Password)
+	hash, err := a.Passwords.HashContext(ctx, in.Password)
 	if err != nil {
-		return nil, err
+		return nil, dependencyError(ctx, err)
 	}
 	u, err := a.Store.CreateUser(ctx, email, name, hash, model.RoleUser)
 	if errors.Is(err, store.ErrConflict) {
@@ -139,18 +133,27 @@ func (a *Accounts) Login(ctx context.Context, email, password string, otp *strin
 
 func (a *Accounts) login(ctx context.Context, email, password string, otp *string) (*model.AuthPayload, error) {
 	if len(email) > maxEmailBytes || len(password) > 1024 {
-		a.Passwords.VerifyDummy(password)
+		if err := a.Passwords.VerifyDummyContext(ctx, password); err != nil {
+			return nil, dependencyError(ctx, err)
+		}
 		return nil, errInvalidCredentials()
 	}
 	u, err := a.Store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
-		a.Passwords.VerifyDummy(password)
+		// A busy hasher answers TOO_BUSY here exactly as for a real
+		// account, so the answer says nothing about which emails exist.
+		if err := a.Passwords.VerifyDummyContext(ctx, password); err != nil {
+			return nil, dependencyError(ctx, err)
+		}
 		return nil, errInvalidCredentials()
 	}
 	if err != nil {
 		return nil, err
 	}
-	ok, err := a.Passwords.Verify(password, u.PasswordHash)
+	ok, err := a.Passwords.VerifyContext(ctx, password, u.PasswordHash)
+	if isBusy(err) {
+		return nil, errTooBusy(ctx)
+	}
 	if err != nil || !ok {
 		if err != nil {
 			a.log().ErrorContext(ctx, "password hash unreadable", "user", u.ID, "err", err)
@@ -158,7 +161,7 @@ func (a *Accounts) login(ctx context.Context, email, password string, otp *strin
 		return nil, errInvalidCredentials()
 	}
 	if a.Passwords.NeedsRehash(u.PasswordHash) {
-		if h, err := a.Passwords.Hash(password); err == nil {
+		if h, err := a.Passwords.HashContext(ctx, password); err == nil {
 			_ = a.Store.SetPasswordHash(ctx, u.ID, h)
 		}
 	}
@@ -188,7 +191,7 @@ func (a *Accounts) Refresh(ctx context.Context, token string) (*model.AuthPayloa
 	}
 	subject, next, err := a.Tokens.Rotate(ctx, token)
 	if errors.Is(err, auth.ErrUnavailable) {
-		return nil, errAuthUnavailable()
+		return nil, errAuthUnavailable(ctx)
 	}
 	if err != nil {
 		a.Guard.failure(ctx, "refresh", "")
@@ -210,7 +213,7 @@ func (a *Accounts) Refresh(ctx context.Context, token string) (*model.AuthPayloa
 // token, so it reveals nothing.
 func (a *Accounts) Logout(ctx context.Context, refreshToken string) (bool, error) {
 	if err := a.Tokens.Revoke(ctx, refreshToken); errors.Is(err, auth.ErrUnavailable) {
-		return false, errAuthUnavailable()
+		return false, errAuthUnavailable(ctx)
 	} else if err != nil &&
 		!errors.Is(err, auth.ErrInvalidToken) && !errors.Is(err, auth.ErrRevoked) && !errors.Is(err, auth.ErrExpired) {
 		return false, err
@@ -218,7 +221,7 @@ func (a *Accounts) Logout(ctx context.Context, refreshToken string) (bool, error
 	if p, ok := auth.PrincipalFrom(ctx); ok && a.Revoker != nil && p.Method == auth.MethodJWT {
 		if err := a.Revoker.Revoke(ctx, p); err != nil {
 			if errors.Is(err, auth.ErrUnavailable) {
-				return false, errAuthUnavailable()
+				return false, errAuthUnavailable(ctx)
 			}
 			return false, err
 		}
@@ -354,7 +357,7 @@ func (a *Accounts) freshSession(ctx context.Context, subject string) (*model.Aut
 func (a *Accounts) session(ctx context.Context, u *model.User, amr []string) (*model.AuthPayload, error) {
 	refresh, err := a.Tokens.Issue(ctx, u.ID)
 	if err != nil {
-		return nil, err
+		return nil, dependencyError(ctx, err)
 	}
 	return a.payload(u, refresh, amr)
 }

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"math"
@@ -25,7 +27,9 @@ const CodeTooManyAttempts = "TOO_MANY_ATTEMPTS"
 type BruteForceGuard struct {
 	// PerIP counts failures per client address.
 	PerIP *ratelimit.Lockout
-	// PerAccount counts failures per account (the email, lowercased).
+	// PerAccount counts failures per account: a SHA-256 of the lowercased
+	// email, so that no address appears in limiter keys (Redis keys show in
+	// MONITOR, SLOWLOG and backups).
 	PerAccount *ratelimit.Lockout
 	// Auditor records each refusal; nil records nothing.
 	Auditor *httpsec.Auditor
@@ -39,7 +43,8 @@ func (g *BruteForceGuard) keys(ctx context.Context, flow, account string) (ipKey
 	}
 	ipKey = flow + ":ip:" + ip
 	if account != "" {
-		accountKey = flow + ":acct:" + strings.ToLower(account)
+		sum := sha256.Sum256([]byte(strings.ToLower(account)))
+		accountKey = flow + ":acct:" + hex.EncodeToString(sum[:16])
 	}
 	return ipKey, accountKey
 }

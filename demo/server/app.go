@@ -49,8 +49,11 @@ type app struct {
 	// trustedDocs, when set, is the only set of operations non-admins may run.
 	trustedDocs *gqlsec.DocumentStore
 	shared      *sharedState
-	// stop ends long-lived connections (subscriptions) at shutdown, which
-	// http.Server.Shutdown does not track.
+	// sessions registers every WebSocket of both upgraders (GraphQL
+	// subscriptions and /chat), so that shutdown closes them with 1001.
+	sessions *wssec.Sessions
+	// stop cancels the requests and connections still running when the
+	// drain timeout ends (and everything at Close).
 	stopCtx context.Context
 	stop    context.CancelFunc
 }
@@ -60,7 +63,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: st}
+	a := &app{cfg: cfg, log: log, store: st, sessions: wssec.NewSessions()}
 	if a.trustedDocs, err = loadTrustedDocuments(cfg); err != nil {
 		st.Close()
 		return nil, err
@@ -76,7 +79,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 // wire builds the demo: shared state, accounts, the GraphQL server and the
 // routes, each step in its own function below.
 func (a *app) wire(ctx context.Context) error {
-	shared, err := newSharedState(ctx, a.cfg.RedisURL, a.cfg.RedisFailOpen, a.cfg.now, a.log)
+	shared, err := newSharedState(ctx, a.cfg.RedisURL, a.cfg.RedisFailOpen, a.cfg.now, a.log, a.store)
 	if err != nil {
 		return err
 	}
@@ -194,6 +197,7 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 		Slots:          a.shared.slots,
 		CallerLimiter:  limiter,
 		Logger:         a.log,
+		Sessions:       a.sessions,
 	}})
 	if err != nil {
 		return nil, err
@@ -236,6 +240,7 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 		Slots:         a.shared.slots,
 		CallerLimiter: a.shared.limiter,
 		Logger:        a.log,
+		Sessions:      a.sessions,
 	})
 	if err != nil {
 		return err
@@ -245,6 +250,9 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok"))
 	})
+	if a.cfg.holdQuery != nil {
+		query = holdQuery(a.cfg.holdQuery, query)
+	}
 	mux.Handle("/query", a.endWithServer(query))
 	mux.Handle("GET /images/{post}", imageLimit(http.HandlerFunc(a.serveImage)))
 	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
@@ -331,9 +339,11 @@ func (a *app) serveImage(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(img.Data)
 }
 
-// endWithServer ends long-lived (WebSocket) requests when the server shuts
-// down: http.Server.Shutdown does not wait for or cancel hijacked
-// connections, so their context is tied to the app's stop signal too.
+// endWithServer ties a request's context to the app's stop signal, which
+// fires only when the drain timeout ends (or at Close): http.Server.Shutdown
+// never cancels a request itself, and does not track hijacked (WebSocket)
+// connections. A request still running then is cancelled; one that finishes
+// within the drain timeout never sees its context end.
 func (a *app) endWithServer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithCancel(r.Context())
@@ -395,7 +405,7 @@ func (a *app) guardQuery(gql http.Handler, authn func(http.Handler) http.Handler
 	// may send cross-site, so it needs the preflight header before a single
 	// byte of it is read. Multipart requests get the upload limits instead
 	// of the 1 MiB body limit.
-	return chain(cors, csrf, uploads.Split(body), authn, rl)(gql), nil
+	return chain(cors, csrf, uploads.Split(body), authn, rl, resolverStatus)(gql), nil
 }
 
 // chain applies middleware so that the first one runs first.
@@ -468,8 +478,38 @@ func (a *app) httpServer() *http.Server {
 	})
 }
 
-// beginShutdown ends subscriptions so that Shutdown does not wait on them.
+// beginShutdown cancels every request and connection still running at
+// once (tests that stop a server without draining it).
 func (a *app) beginShutdown() { a.stop() }
+
+// shutdown drains srv within timeout: it stops accepting, waits for
+// in-flight HTTP requests, and closes every WebSocket with 1001 (each
+// client reconnects, to another replica) at the same time. What is left
+// when timeout ends is cancelled and its connections are closed; the error
+// then says what did not drain.
+func (a *app) shutdown(srv *http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	wsDone := make(chan error, 1)
+	go func() { wsDone <- a.sessions.Shutdown(ctx) }()
+	httpErr := srv.Shutdown(ctx)
+	wsErr := <-wsDone
+	if httpErr == nil && wsErr == nil {
+		return nil
+	}
+	// The drain timeout has passed: cancel what is left, then close its
+	// connections.
+	a.stop()
+	_ = srv.Close()
+	var errs []error
+	if httpErr != nil {
+		errs = append(errs, fmt.Errorf("HTTP requests still running after %v: %w", timeout, httpErr))
+	}
+	if wsErr != nil {
+		errs = append(errs, fmt.Errorf("WebSockets still open after %v: %w", timeout, wsErr))
+	}
+	return errors.Join(errs...)
+}
 
 // Close releases the database.
 func (a *app) Close() error {

@@ -6,11 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/rampart-go/rampart/auth/jwt"
 )
+
+// defaultShutdownTimeout is how long a stopping server drains by default.
+const defaultShutdownTimeout = 10 * time.Second
 
 // Environments the demo knows.
 const (
@@ -46,10 +50,18 @@ type config struct {
 	MFAKey []byte
 	// TLSCert and TLSKey, when set, make the server speak HTTPS.
 	TLSCert, TLSKey string
+	// ShutdownTimeout (-shutdown-timeout, SHUTDOWN_TIMEOUT) is how long a
+	// stopping server lets in-flight requests finish; what is still running
+	// then is cancelled. Default 10 s.
+	ShutdownTimeout time.Duration
 	// now is the in-memory rate limiter's clock; nil means time.Now. Only
 	// tests set it (no flag or variable), so that they count what a bucket
 	// allows without depending on how fast the machine runs.
 	now func() time.Time
+	// holdQuery, when set (tests only), runs before each /query request
+	// reaches GraphQL, inside the request's lifetime: a test holds a
+	// request in flight with it, without sleeping.
+	holdQuery func(*http.Request)
 }
 
 // serveTLS reports whether the server terminates TLS itself.
@@ -78,6 +90,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.TLSCert, "tls-cert", def("TLS_CERT_FILE", ""), "PEM certificate: serve HTTPS (env TLS_CERT_FILE)")
 	fs.StringVar(&c.TLSKey, "tls-key", def("TLS_KEY_FILE", ""), "PEM private key for -tls-cert (env TLS_KEY_FILE)")
 	fs.StringVar(&c.TrustedDocuments, "trusted-documents", def("TRUSTED_DOCUMENTS", ""), `persisted-query manifest (Apollo or Relay JSON) of the only operations non-admins may run; default: the embedded demo manifest in production, none in development; "off" disables (env TRUSTED_DOCUMENTS)`)
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long a stopping server lets in-flight requests finish before cancelling them (env SHUTDOWN_TIMEOUT)")
+	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)
+		}
+		c.ShutdownTimeout = d
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -88,6 +108,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	case envDevelopment, envProduction:
 	default:
 		return nil, fmt.Errorf("-env must be %q or %q, not %q", envDevelopment, envProduction, c.Env)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return nil, fmt.Errorf("-shutdown-timeout must be positive, not %v", c.ShutdownTimeout)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, errors.New("-tls-cert and -tls-key must be set together")

@@ -22,7 +22,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rampart-go/rampart/httpsec"
 )
@@ -30,6 +31,8 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	redisLog := slog.New(httpsec.LogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	redis.SetLogger(redisClientLog{newOutageLog(redisLog, "go-redis", nil)})
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "rampart-demo:", err)
 		os.Exit(1)
@@ -44,6 +47,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	return serve(ctx, cfg, stderr, ready)
+}
+
+// serve runs the demo configured by cfg until ctx is done (see run), then
+// drains it: the listener closes at once; in-flight HTTP requests get up to
+// cfg.ShutdownTimeout to finish; every WebSocket (graphql-transport-ws and
+// /chat) is closed with 1001 "going away" meanwhile. Only what outlives the
+// drain timeout is cancelled.
+func serve(ctx context.Context, cfg *config, stderr io.Writer, ready chan<- string) error {
 	logger := slog.New(httpsec.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if cfg.JWTEphemeral {
 		logger.Warn("JWT_SECRET not set: using a random ephemeral secret; tokens and TOTP enrolments will not survive a restart (set JWT_SECRET, at least 32 bytes, in production)")
@@ -77,15 +89,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	app.beginShutdown()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
+	logger.Info("shutting down", "drain_timeout", cfg.ShutdownTimeout.String())
+	drained := app.shutdown(srv, cfg.ShutdownTimeout)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	if drained != nil {
+		return fmt.Errorf("shutdown: %w", drained)
+	}
+	logger.Info("shut down cleanly")
 	return nil
+}
+
+// redisClientLog routes go-redis's own log lines (pool and dial failures,
+// printed with the standard log package by default) to slog, at most one a
+// second with a count of the suppressed ones. redis.SetLogger is package
+// state of go-redis, so only main sets it, never a library package or a
+// test.
+type redisClientLog struct{ out *outageLog }
+
+// Printf implements go-redis's internal.Logging.
+func (l redisClientLog) Printf(ctx context.Context, format string, v ...any) {
+	l.out.failure(ctx, "client log", fmt.Errorf(format, v...))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rampart-go/rampart/auth/authredis"
 	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/auth/refresh"
+	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/internal/redisx"
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
@@ -34,23 +35,34 @@ type sharedState struct {
 	// process.
 	webhookReplays webhook.ReplayStore
 	redis          *redis.Client // nil in memory mode
+	// revoked is revocations' concrete value, closed with the state.
+	revoked *replicaRevocations
 }
 
 // newSharedState connects to REDIS_URL if set (failing startup when Redis
-// does not answer), else keeps everything in memory.
-func newSharedState(ctx context.Context, url string, failOpen bool, now func() time.Time, log *slog.Logger) (*sharedState, error) {
+// does not answer), else keeps everything in memory. Access-token
+// revocations are also kept in db either way (see replicaRevocations).
+func newSharedState(ctx context.Context, url string, failOpen bool, now func() time.Time, log *slog.Logger, db *store.Store) (*sharedState, error) {
 	if url == "" {
 		mem, err := ratelimit.NewMemory(ratelimit.MemoryOptions{Now: now})
 		if err != nil {
 			return nil, err
 		}
-		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: jwt.NewMemoryRevocations(nil)}, nil
+		revoked, err := newReplicaRevocations(ctx, db, nil, false, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: revoked, revoked: revoked}, nil
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	opts.ContextTimeoutEnabled = true
+	// No retries: every call has a 100 ms budget, and go-redis's retries
+	// (with backoff) made each call to a stopped Redis take hundreds of
+	// milliseconds; the next request tries again anyway.
+	opts.MaxRetries = -1
 	client := redis.NewClient(opts)
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -67,13 +79,18 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 		client.Close()
 		return nil, err
 	}
-	slots, err := redisrl.NewSlots(client, redisrl.SlotsOptions{Logger: log})
+	redisSlots, err := redisrl.NewSlots(client, redisrl.SlotsOptions{Logger: log})
 	if err != nil {
 		client.Close()
 		return nil, err
 	}
-	revocations, err := authredis.NewRevocations(client, authredis.Options{})
+	var slots ratelimit.Slots = redisSlots
+	if failOpen {
+		slots = fallbackSlots{primary: redisSlots, local: ratelimit.NewMemorySlots(), outage: newOutageLog(log, "redis connection caps", nil)}
+	}
+	revoked, err := newReplicaRevocations(ctx, db, client, failOpen, newOutageLog(log, "redis revocations", nil))
 	if err != nil {
+		revoked.close()
 		client.Close()
 		return nil, err
 	}
@@ -83,12 +100,15 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 		return nil, err
 	}
 	log.Info("shared state on redis", "addr", opts.Addr)
-	return &sharedState{limiter: limiter, slots: slots, revocations: revocations, refresh: refreshStore,
+	return &sharedState{limiter: limiter, slots: slots, revocations: revoked, revoked: revoked, refresh: refreshStore,
 		usedCodes: redisOnce{client, "rampart:mfa:used:"}, webhookReplays: redisOnce{client, "rampart:webhook:seen:"}, redis: client}, nil
 }
 
-// Close disconnects from Redis.
+// Close stops the revocation sync and disconnects from Redis.
 func (s *sharedState) Close() error {
+	if s.revoked != nil {
+		s.revoked.close()
+	}
 	if s.redis != nil {
 		return s.redis.Close()
 	}
