@@ -14,9 +14,11 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/auth/password"
+	"github.com/rampart-go/rampart/auth/refresh"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/mfa"
+	"github.com/rampart-go/rampart/wssec"
 )
 
 // RefreshManager issues, rotates and revokes refresh tokens
@@ -47,7 +49,15 @@ type Accounts struct {
 	MinPasswordScore int
 	// Guard throttles login, registration and refresh by client IP and by
 	// account. Nil means no throttling (tests only).
-	Guard  *BruteForceGuard
+	Guard *BruteForceGuard
+	// Sessions, when set, closes live WebSockets at logout and revokes
+	// every session of a user whose refresh token was reused.
+	Sessions *Sessions
+	// RefreshRecords, when set, finds whose refresh token was reused
+	// (the refresh store: refresh.Store's Get).
+	RefreshRecords interface {
+		Get(ctx context.Context, hash string) (refresh.Record, error)
+	}
 	Logger *slog.Logger
 }
 
@@ -196,6 +206,9 @@ func (a *Accounts) Refresh(ctx context.Context, token string) (*model.AuthPayloa
 			return nil, err
 		}
 		a.log().WarnContext(ctx, "refresh refused", "reason", err.Error())
+		if errors.Is(err, refresh.ErrReuse) {
+			a.revokeReused(ctx, token)
+		}
 		return nil, errInvalidRefresh()
 	}
 	u, err := a.Store.UserByID(ctx, subject)
@@ -222,8 +235,28 @@ func (a *Accounts) Logout(ctx context.Context, refreshToken string) (bool, error
 			}
 			return false, err
 		}
+		if a.Sessions != nil && p.TokenID != "" {
+			// The token is in the denylist: its live sockets close on
+			// every replica.
+			a.Sessions.Publish(ctx, wssec.SessionEvent{Subject: p.Subject, TokenID: p.TokenID, Cause: CauseLogout})
+		}
 	}
 	return true, nil
+}
+
+// revokeReused revokes every session of the owner of a reused refresh
+// token: a thief may hold any of them (its family is already revoked).
+func (a *Accounts) revokeReused(ctx context.Context, token string) {
+	if a.Sessions == nil || a.RefreshRecords == nil {
+		return
+	}
+	rec, err := a.RefreshRecords.Get(ctx, refresh.HashToken(token))
+	if err != nil || rec.Subject == "" {
+		return
+	}
+	if err := a.Sessions.RevokeSubject(ctx, rec.Subject, CauseRefreshReuse); err != nil {
+		a.log().ErrorContext(ctx, "sessions not revoked after refresh token reuse", "user", rec.Subject, "err", err)
+	}
 }
 
 // EnrollMFA starts TOTP enrolment: the secret stays pending until

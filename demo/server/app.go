@@ -53,6 +53,12 @@ type app struct {
 	// http.Server.Shutdown does not track.
 	stopCtx context.Context
 	stop    context.CancelFunc
+	// live registers every WebSocket (GraphQL and chat) so that revoked
+	// sessions can be closed; sessions publishes and follows revocations.
+	live     *wssec.Sessions
+	sessions *graph.Sessions
+	// listening is closed when the session-event listener has stopped.
+	listening chan struct{}
 }
 
 func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
@@ -81,6 +87,7 @@ func (a *app) wire(ctx context.Context) error {
 		return err
 	}
 	a.shared = shared
+	a.live = wssec.NewSessions()
 	audit := httpsec.NewAuditor(a.log)
 	accounts, authenticator, err := a.wireAccounts(ctx, audit)
 	if err != nil {
@@ -148,14 +155,27 @@ func (a *app) wireAccounts(ctx context.Context, audit *httpsec.Auditor) (*graph.
 	if err != nil {
 		return nil, nil, err
 	}
+	a.sessions = &graph.Sessions{
+		Store: a.store, Bus: a.shared.bus, Live: a.live, Cutoffs: a.shared.cutoffs,
+		TokenLifetime: issuer.Lifetime(), Logger: a.log,
+	}
 	accounts := &graph.Accounts{
 		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: tokens,
 		Revoker: a.verifier, Guard: guard, TOTP: totp, Secrets: secrets, Logger: a.log,
+		Sessions: a.sessions, RefreshRecords: refreshStore,
 	}
-	authenticator := auth.MultiAuthenticator{
+	// Every credential is also checked against the live session state:
+	// revoked sessions (revokeSessions, refresh reuse) and changed roles
+	// are refused over HTTP and at WebSocket upgrades alike.
+	authenticator := a.sessions.Authenticator(auth.MultiAuthenticator{
 		Bearer: a.verifier,
 		APIKey: graph.APIKeyUsage{Next: apiKeys, Touch: a.store.APIKeys().Touch},
-	}
+	})
+	a.listening = make(chan struct{})
+	go func() {
+		defer close(a.listening)
+		_ = a.sessions.Listen(a.stopCtx)
+	}()
 	return accounts, authenticator, nil
 }
 
@@ -168,8 +188,8 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 	if err != nil {
 		return nil, err
 	}
-	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Uploads: uploads, Logger: a.log}
-	dirs, err := graph.NewDirectives(a.store, limiter, &ssrf.Guard{}, a.log)
+	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Uploads: uploads, Sessions: a.sessions, Logger: a.log}
+	dirs, err := graph.NewDirectives(a.store, limiter, &ssrf.Guard{}, a.sessions.Current, a.log)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +213,7 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 		Authenticator:  authenticator,
 		Slots:          a.shared.slots,
 		CallerLimiter:  limiter,
+		Sessions:       a.live,
 		Logger:         a.log,
 	}})
 	if err != nil {
@@ -232,6 +253,7 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 		Authenticator:  authenticator,
 		Slots:          a.shared.slots,
 		CallerLimiter:  a.shared.limiter,
+		Sessions:       a.live,
 		Logger:         a.log,
 	})
 	if err != nil {
@@ -468,9 +490,13 @@ func (a *app) httpServer() *http.Server {
 // beginShutdown ends subscriptions so that Shutdown does not wait on them.
 func (a *app) beginShutdown() { a.stop() }
 
-// Close releases the database.
+// Close stops the session-event listener and releases Redis and the
+// database.
 func (a *app) Close() error {
 	a.stop()
+	if a.listening != nil {
+		<-a.listening
+	}
 	if a.shared != nil {
 		a.shared.Close()
 	}

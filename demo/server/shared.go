@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,11 +13,14 @@ import (
 	"github.com/rampart-go/rampart/auth/authredis"
 	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/auth/refresh"
+	"github.com/rampart-go/rampart/demo/graph"
 	"github.com/rampart-go/rampart/internal/redisx"
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/ratelimit/redisrl"
 	"github.com/rampart-go/rampart/webhook"
+	"github.com/rampart-go/rampart/wssec"
+	"github.com/rampart-go/rampart/wssec/wsredis"
 )
 
 // sharedState is where limits, connection caps and revocations live: in
@@ -33,7 +37,11 @@ type sharedState struct {
 	// webhookReplays remembers verified webhook deliveries; nil means per
 	// process.
 	webhookReplays webhook.ReplayStore
-	redis          *redis.Client // nil in memory mode
+	// bus carries session revocations between replicas (in process
+	// without Redis); cutoffs records revokeSessions.
+	bus     wssec.SessionBus
+	cutoffs graph.Cutoffs
+	redis   redis.UniversalClient // nil in memory mode
 }
 
 // newSharedState connects to REDIS_URL if set (failing startup when Redis
@@ -44,14 +52,13 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 		if err != nil {
 			return nil, err
 		}
-		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: jwt.NewMemoryRevocations(nil)}, nil
+		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: jwt.NewMemoryRevocations(nil),
+			bus: &wssec.LocalBus{}, cutoffs: &graph.MemoryCutoffs{}}, nil
 	}
-	opts, err := redis.ParseURL(url)
+	client, addr, err := redisClient(url)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
+		return nil, err
 	}
-	opts.ContextTimeoutEnabled = true
-	client := redis.NewClient(opts)
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := client.Ping(pctx).Err(); err != nil {
@@ -82,9 +89,36 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 		client.Close()
 		return nil, err
 	}
-	log.Info("shared state on redis", "addr", opts.Addr)
+	bus, err := wsredis.New(client, wsredis.Options{Logger: log})
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	log.Info("shared state on redis", "addr", addr)
 	return &sharedState{limiter: limiter, slots: slots, revocations: revocations, refresh: refreshStore,
-		usedCodes: redisOnce{client, "rampart:mfa:used:"}, webhookReplays: redisOnce{client, "rampart:webhook:seen:"}, redis: client}, nil
+		usedCodes: redisOnce{client, "rampart:mfa:used:"}, webhookReplays: redisOnce{client, "rampart:webhook:seen:"},
+		bus: bus, cutoffs: redisCutoffs{client, "rampart:cutoff:"}, redis: client}, nil
+}
+
+// redisClient connects to REDIS_URL: a Redis Cluster when the URL names
+// more than one node (go-redis's cluster form,
+// redis://host:port?addr=host:port&addr=host:port), else one server.
+// Every key Rampart uses is single-slot or hash-tagged, so both work.
+func redisClient(url string) (redis.UniversalClient, string, error) {
+	if strings.Contains(url, "addr=") {
+		o, err := redis.ParseClusterURL(url)
+		if err != nil {
+			return nil, "", fmt.Errorf("REDIS_URL: %w", err)
+		}
+		o.ContextTimeoutEnabled = true
+		return redis.NewClusterClient(o), strings.Join(o.Addrs, ","), nil
+	}
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, "", fmt.Errorf("REDIS_URL: %w", err)
+	}
+	o.ContextTimeoutEnabled = true
+	return redis.NewClient(o), o.Addr, nil
 }
 
 // Close disconnects from Redis.
@@ -99,7 +133,7 @@ func (s *sharedState) Close() error {
 // expiry, so that a TOTP code or a webhook delivery accepted by one replica
 // is refused by all. It is mfa.UsedCodes and webhook.ReplayStore.
 type redisOnce struct {
-	c      *redis.Client
+	c      redis.UniversalClient
 	prefix string
 }
 
@@ -120,5 +154,42 @@ func (o redisOnce) first(ctx context.Context, key string, until time.Time) (bool
 			return false, nil // already recorded
 		}
 		return ok == "OK", err
+	})
+}
+
+// redisCutoffs is graph.Cutoffs on Redis: one key per subject holding the
+// cutoff in Unix milliseconds, kept (PXAT) until every token it revokes
+// has expired. A later cutoff is never replaced by an earlier one.
+type redisCutoffs struct {
+	c      redis.UniversalClient
+	prefix string
+}
+
+var cutScript = redis.NewScript(`
+local old = tonumber(redis.call('GET', KEYS[1]))
+if old and old >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+return 1
+`)
+
+// Cut implements graph.Cutoffs.
+func (r redisCutoffs) Cut(ctx context.Context, subject string, at, until time.Time) error {
+	_, err := redisx.Call(ctx, 100*time.Millisecond, true, func(ctx context.Context) (int64, error) {
+		return cutScript.Run(ctx, r.c, []string{r.prefix + subject}, at.UnixMilli(), until.UnixMilli()).Int64()
+	})
+	return err
+}
+
+// Cutoff implements graph.Cutoffs.
+func (r redisCutoffs) Cutoff(ctx context.Context, subject string) (time.Time, error) {
+	return redisx.Call(ctx, 100*time.Millisecond, true, func(ctx context.Context) (time.Time, error) {
+		ms, err := r.c.Get(ctx, r.prefix+subject).Int64()
+		if errors.Is(err, redis.Nil) {
+			return time.Time{}, nil
+		}
+		if err != nil {
+			return time.Time{}, err
+		}
+		return time.UnixMilli(ms), nil
 	})
 }
