@@ -215,6 +215,9 @@ func (a *Accounts) Refresh(ctx context.Context, token string) (*model.AuthPayloa
 	if err != nil {
 		return nil, errInvalidRefresh()
 	}
+	if err := a.awaitNewSecond(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	return a.payload(u, next, []string{"pwd"})
 }
 
@@ -389,7 +392,25 @@ func (a *Accounts) session(ctx context.Context, u *model.User, amr []string) (*m
 	if err != nil {
 		return nil, err
 	}
+	if err := a.awaitNewSecond(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	return a.payload(u, refresh, amr)
+}
+
+// awaitNewSecond keeps a new access token out of the second in which the
+// user's sessions were revoked (see Sessions.AwaitNewSecond).
+func (a *Accounts) awaitNewSecond(ctx context.Context, subject string) error {
+	if a.Sessions == nil {
+		return nil
+	}
+	if err := a.Sessions.AwaitNewSecond(ctx, subject); err != nil {
+		if errors.Is(err, auth.ErrUnavailable) {
+			return errAuthUnavailable()
+		}
+		return err
+	}
+	return nil
 }
 
 func (a *Accounts) payload(u *model.User, refresh string, amr []string) (*model.AuthPayload, error) {

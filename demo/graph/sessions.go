@@ -126,6 +126,31 @@ func (s *Sessions) RevokeSubject(ctx context.Context, subject, cause string) err
 	return nil
 }
 
+// AwaitNewSecond is called before an access token is issued for subject:
+// when subject's sessions were revoked in the current second, it waits
+// (at most a second, or until ctx ends) for the next one, because JWT
+// times are whole seconds and every token issued in the cutoff's second
+// counts as revoked.
+func (s *Sessions) AwaitNewSecond(ctx context.Context, subject string) error {
+	cutoff, err := s.Cutoffs.Cutoff(ctx, subject)
+	if err != nil {
+		return fmt.Errorf("session: %w: %w", auth.ErrUnavailable, err)
+	}
+	now := s.now()
+	if cutoff.IsZero() || now.Unix() > cutoff.Unix() {
+		return nil
+	}
+	wait := time.Unix(cutoff.Unix()+1, 0).Sub(now)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Listen follows the bus until ctx is done: events invalidate the role
 // cache and close the sockets they name; each (re)connection of the bus
 // clears the cache and re-checks every live socket (Check).
