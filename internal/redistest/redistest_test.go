@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,13 +115,13 @@ func TestCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	masters := 0
+	var masters atomic.Int32 // ForEachMaster runs the nodes concurrently
 	if err := c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
 		if k, err := n.DBSize(ctx).Result(); err == nil && k > 0 {
-			masters++
+			masters.Add(1)
 		}
 		return nil
-	}); err != nil || masters < 2 {
+	}); err != nil || masters.Load() < 2 {
 		t.Fatalf("keys on %d masters (%v), want them spread", masters, err)
 	}
 	script := redis.NewScript(`redis.call('SET', KEYS[1], 1); redis.call('SET', KEYS[2], 1); return 1`)
