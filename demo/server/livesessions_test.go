@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
@@ -333,5 +334,32 @@ func TestPostNotificationsOwnership(t *testing.T) {
 	}
 	if m := watch.awaitEvent(t, s, alice, post, "c"); m["type"] != "next" {
 		t.Fatalf("commentAdded after the watch ended: %v", m)
+	}
+}
+
+// REDIS_URL in go-redis's cluster form gets a cluster client; a malformed
+// one is a startup error naming the variable.
+func TestRedisClientFromURL(t *testing.T) {
+	t.Parallel()
+	c, addr, err := redisClient("redis://127.0.0.1:7000?addr=127.0.0.1:7001&addr=127.0.0.1:7002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, ok := c.(*goredis.ClusterClient); !ok || addr != "127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002" {
+		t.Fatalf("cluster URL: %T %q", c, addr)
+	}
+	s, _, err := redisClient("redis://127.0.0.1:6379/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, ok := s.(*goredis.Client); !ok {
+		t.Fatalf("single URL: %T", s)
+	}
+	for _, bad := range []string{"redis://127.0.0.1:7000?addr=127.0.0.1:7001&dial_timeout=zz", "http://x?addr=y", "redis://x:y:z/0"} {
+		if _, _, err := redisClient(bad); err == nil || !strings.HasPrefix(err.Error(), "REDIS_URL: ") {
+			t.Errorf("redisClient(%q): %v, want a REDIS_URL error", bad, err)
+		}
 	}
 }
