@@ -86,6 +86,9 @@ func (d *Directives) InterceptField(ctx context.Context, next graphql.Resolver) 
 		d.deny(ctx, nil, rampart.CodeUnauthenticated, "default deny")
 		return nil, errUnauthenticated()
 	}
+	if pol.live != nil && d.current != nil {
+		return d.liveSubscription(ctx, pol.live, next)
+	}
 	return next(ctx)
 }
 

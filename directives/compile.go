@@ -64,6 +64,9 @@ func (d *Directives) compile(schema *ast.Schema) (*compiled, error) {
 		switch def.Kind {
 		case ast.Object:
 			errs = append(errs, d.compileObject(c, schema, def, roots[def.Name])...)
+			if schema.Subscription != nil && def.Name == schema.Subscription.Name {
+				compileLive(c, def)
+			}
 		case ast.Interface:
 			for _, f := range def.Fields {
 				for _, name := range []string{dirRateLimit, dirStepUp} {
@@ -156,6 +159,38 @@ func (d *Directives) compileObject(c *compiled, schema *ast.Schema, def *ast.Def
 		c.fields[fieldKey{def.Name, f.Name}] = pol
 	}
 	return errs
+}
+
+// compileLive records, for each guarded field of the Subscription root
+// type, the rules its events are re-authorized against.
+func compileLive(c *compiled, def *ast.Definition) {
+	for _, f := range def.Fields {
+		k := fieldKey{def.Name, f.Name}
+		pol := c.fields[k]
+		if pol.anonymous {
+			continue
+		}
+		rule := &liveRule{}
+		if pol.typeAuth != nil {
+			rule.auth = append(rule.auth, pol.typeAuth)
+		}
+		if dir := f.Directives.ForName(dirAuth); dir != nil {
+			r := &requirement{}
+			r.roles, _ = stringList(dir, "requires")
+			r.scopes, _ = stringList(dir, "scopes")
+			rule.auth = append(rule.auth, r)
+		}
+		if dir := f.Directives.ForName(dirOwner); dir != nil {
+			rule.lookup, _, _ = stringArg(dir, "lookup")
+			arg, ok, _ := stringArg(dir, "arg")
+			if !ok {
+				arg = "id"
+			}
+			rule.arg = arg
+		}
+		pol.live = rule
+		c.fields[k] = pol
+	}
 }
 
 // anonymousAllowed is the default-deny rule shared by the interceptor and

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
@@ -119,6 +120,21 @@ type Options struct {
 	// to judge the age of a second factor (@stepUp). Nil means time.Now.
 	// @rateLimit uses the Limiter's own clock.
 	Now func() time.Time
+	// CurrentPrincipal, when set, re-authorizes every event of a
+	// subscription (a field of the Subscription root type that is not
+	// @public): before an event is delivered, the caller's current
+	// Principal (see CurrentPrincipalFunc) must still pass the field's
+	// @auth (and its type's) and @owner(lookup:), and the event's fields
+	// are resolved against it. An event that fails is not delivered and
+	// the subscription ends with FORBIDDEN (through SubscriptionError); the
+	// connection's other subscriptions go on. Nil means subscriptions are
+	// authorized once, when they start.
+	CurrentPrincipal CurrentPrincipalFunc
+	// SubscriptionError ends a subscription with an error: set it to
+	// gqlgen's transport.AddSubscriptionError (the WebSocket transports
+	// then send an error message for the subscription). Nil, or a transport
+	// without subscription errors, ends a refused subscription without one.
+	SubscriptionError func(ctx context.Context, err *gqlerror.Error)
 }
 
 // Directives implements the directives of SDL for gqlgen and the default-deny
@@ -144,6 +160,8 @@ type Directives struct {
 	rlLastLog     atomic.Int64 // unix nanoseconds of the last limiter-failure log
 	stepUpMaxAge  time.Duration
 	stepUpMethods []string
+	current       CurrentPrincipalFunc
+	subErr        func(context.Context, *gqlerror.Error)
 
 	state atomic.Pointer[compiled]
 
@@ -173,6 +191,8 @@ func New(opts Options) (*Directives, error) {
 
 		stepUpMaxAge:  opts.StepUpMaxAge,
 		stepUpMethods: append([]string(nil), opts.StepUpMethods...),
+		current:       opts.CurrentPrincipal,
+		subErr:        opts.SubscriptionError,
 	}
 	d.allowControl = setOf(opts.AllowControl)
 	if d.rlPrefix == "" {
@@ -307,6 +327,9 @@ type fieldPolicy struct {
 	// stepUp: the maximum age of the second factor @stepUp asks for; zero
 	// when the field has no @stepUp.
 	stepUp time.Duration
+	// live: how each event of a guarded root subscription field is
+	// re-authorized; nil for other fields.
+	live *liveRule
 }
 
 // requirement is one @auth: any of roles, all of scopes.

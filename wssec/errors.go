@@ -15,7 +15,8 @@ const (
 	// CloseUnauthorized (4401) closes a connection whose credential expired.
 	CloseUnauthorized websocket.StatusCode = 4401
 	// CloseForbidden (4403) closes a connection whose in-band credential
-	// (Conn.Authenticate) was missing or refused.
+	// (Conn.Authenticate) was missing or refused, or whose session was
+	// revoked (Sessions.Revoke, Sessions.Recheck).
 	CloseForbidden websocket.StatusCode = 4403
 	// CloseInitTimeout (4408) closes a connection that did not authenticate
 	// in-band (Conn.Authenticate) within Options.InitTimeout.

@@ -71,3 +71,31 @@ func FuzzOriginAllowed(f *testing.F) {
 		_ = wssec.OriginAllowed([]string{origin}, host, []string{"*.example.com", "https://" + host})
 	})
 }
+
+// FuzzParseSessionEvent: never panics; an accepted event is valid, and
+// encodes back to bytes that parse to the same event.
+func FuzzParseSessionEvent(f *testing.F) {
+	f.Add([]byte(`{"sub":"u1","cause":"logout"}`))
+	f.Add([]byte(`{"jti":"j","sub":"u","cause":"role change"}`))
+	f.Add([]byte(`{"sub":"","cause":"x"}`))
+	f.Add([]byte(`{"sub":"a","cause":"x"} trailing`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ev, err := wssec.ParseSessionEvent(data)
+		if err != nil {
+			if ev != (wssec.SessionEvent{}) {
+				t.Fatalf("error %v with event %+v", err, ev)
+			}
+			return
+		}
+		if err := ev.Validate(); err != nil {
+			t.Fatalf("accepted invalid event %+v: %v", ev, err)
+		}
+		b, err := wssec.MarshalSessionEvent(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := wssec.ParseSessionEvent(b); err != nil || again != ev {
+			t.Fatalf("round trip: %+v %v", again, err)
+		}
+	})
+}

@@ -229,3 +229,24 @@ func eventually(t testing.TB, what string, cond func() bool) {
 var errBackendDown = errors.New("backend down")
 
 func newServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
+
+// closeStatus reads until the connection fails and returns the close code
+// and reason the client received.
+func closeStatus(t testing.TB, c *websocket.Conn) (websocket.StatusCode, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for {
+		_, _, err := c.Read(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				t.Fatal("timed out waiting for the server to close the connection")
+			}
+			var ce websocket.CloseError
+			if errors.As(err, &ce) {
+				return ce.Code, ce.Reason
+			}
+			return -1, ""
+		}
+	}
+}

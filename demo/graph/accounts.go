@@ -14,9 +14,11 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/auth/password"
+	"github.com/rampart-go/rampart/auth/refresh"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/mfa"
+	"github.com/rampart-go/rampart/wssec"
 )
 
 // RefreshManager issues, rotates and revokes refresh tokens
@@ -47,7 +49,15 @@ type Accounts struct {
 	MinPasswordScore int
 	// Guard throttles login, registration and refresh by client IP and by
 	// account. Nil means no throttling (tests only).
-	Guard  *BruteForceGuard
+	Guard *BruteForceGuard
+	// Sessions, when set, closes live WebSockets at logout and revokes
+	// every session of a user whose refresh token was reused.
+	Sessions *Sessions
+	// RefreshRecords, when set, finds whose refresh token was reused
+	// (the refresh store: refresh.Store's Get).
+	RefreshRecords interface {
+		Get(ctx context.Context, hash string) (refresh.Record, error)
+	}
 	Logger *slog.Logger
 }
 
@@ -199,11 +209,17 @@ func (a *Accounts) Refresh(ctx context.Context, token string) (*model.AuthPayloa
 			return nil, err
 		}
 		a.log().WarnContext(ctx, "refresh refused", "reason", err.Error())
+		if errors.Is(err, refresh.ErrReuse) {
+			a.revokeReused(ctx, token)
+		}
 		return nil, errInvalidRefresh()
 	}
 	u, err := a.Store.UserByID(ctx, subject)
 	if err != nil {
 		return nil, errInvalidRefresh()
+	}
+	if err := a.awaitNewSecond(ctx, u.ID); err != nil {
+		return nil, err
 	}
 	return a.payload(u, next, []string{"pwd"})
 }
@@ -225,8 +241,28 @@ func (a *Accounts) Logout(ctx context.Context, refreshToken string) (bool, error
 			}
 			return false, err
 		}
+		if a.Sessions != nil && p.TokenID != "" {
+			// The token is in the denylist: its live sockets close on
+			// every replica.
+			a.Sessions.Publish(ctx, wssec.SessionEvent{Subject: p.Subject, TokenID: p.TokenID, Cause: CauseLogout})
+		}
 	}
 	return true, nil
+}
+
+// revokeReused revokes every session of the owner of a reused refresh
+// token: a thief may hold any of them (its family is already revoked).
+func (a *Accounts) revokeReused(ctx context.Context, token string) {
+	if a.Sessions == nil || a.RefreshRecords == nil {
+		return
+	}
+	rec, err := a.RefreshRecords.Get(ctx, refresh.HashToken(token))
+	if err != nil || rec.Subject == "" {
+		return
+	}
+	if err := a.Sessions.RevokeSubject(ctx, rec.Subject, CauseRefreshReuse); err != nil {
+		a.log().ErrorContext(ctx, "sessions not revoked after refresh token reuse", "user", rec.Subject, "err", err)
+	}
 }
 
 // EnrollMFA starts TOTP enrolment: the secret stays pending until
@@ -359,7 +395,25 @@ func (a *Accounts) session(ctx context.Context, u *model.User, amr []string) (*m
 	if err != nil {
 		return nil, dependencyError(ctx, err)
 	}
+	if err := a.awaitNewSecond(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	return a.payload(u, refresh, amr)
+}
+
+// awaitNewSecond keeps a new access token out of the second in which the
+// user's sessions were revoked (see Sessions.AwaitNewSecond).
+func (a *Accounts) awaitNewSecond(ctx context.Context, subject string) error {
+	if a.Sessions == nil {
+		return nil
+	}
+	if err := a.Sessions.AwaitNewSecond(ctx, subject); err != nil {
+		if errors.Is(err, auth.ErrUnavailable) {
+			return errAuthUnavailable(ctx)
+		}
+		return err
+	}
+	return nil
 }
 
 func (a *Accounts) payload(u *model.User, refresh string, amr []string) (*model.AuthPayload, error) {

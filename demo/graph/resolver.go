@@ -18,5 +18,15 @@ type Resolver struct {
 	Broker   *Broker
 	// Uploads checks files (size, type sniffed from the bytes, scanner).
 	Uploads *upload.Guard
-	Logger  *slog.Logger
+	// Sessions closes live WebSockets when sessions are revoked; nil
+	// refuses revokeSessions.
+	Sessions *Sessions
+	Logger   *slog.Logger
+}
+
+func (r *Resolver) log() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
 }

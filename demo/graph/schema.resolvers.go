@@ -215,7 +215,16 @@ func (r *mutationResolver) StepUp(ctx context.Context, code string) (*model.Auth
 // SetUserRole is the resolver for the setUserRole field.
 func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role model.Role) (*model.User, error) {
 	u, err := r.Store.SetUserRole(ctx, userID, role)
-	return u, storeError(err)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	r.roleChanged(ctx, userID, role)
+	return u, nil
+}
+
+// RevokeSessions is the resolver for the revokeSessions field.
+func (r *mutationResolver) RevokeSessions(ctx context.Context, userID string) (bool, error) {
+	return r.revokeSessions(ctx, userID)
 }
 
 // Author is the resolver for the author field.
@@ -314,6 +323,12 @@ func (r *subscriptionResolver) CommentAdded(ctx context.Context, postID string) 
 	if _, err := r.Store.PostByID(ctx, postID); err != nil {
 		return nil, storeError(err)
 	}
+	return r.Broker.Subscribe(ctx, postID), nil
+}
+
+// PostNotifications is the resolver for the postNotifications field.
+func (r *subscriptionResolver) PostNotifications(ctx context.Context, postID string) (<-chan *model.Comment, error) {
+	// @owner has checked that the post exists and is the caller's.
 	return r.Broker.Subscribe(ctx, postID), nil
 }
 

@@ -49,13 +49,17 @@ type app struct {
 	// trustedDocs, when set, is the only set of operations non-admins may run.
 	trustedDocs *gqlsec.DocumentStore
 	shared      *sharedState
-	// sessions registers every WebSocket of both upgraders (GraphQL
-	// subscriptions and /chat), so that shutdown closes them with 1001.
-	sessions *wssec.Sessions
 	// stop cancels the requests and connections still running when the
 	// drain timeout ends (and everything at Close).
 	stopCtx context.Context
 	stop    context.CancelFunc
+	// live registers every WebSocket (GraphQL subscriptions and /chat) so
+	// that revoked sessions are closed (4403) and shutdown closes them all
+	// (1001); sessions publishes and follows revocations.
+	live     *wssec.Sessions
+	sessions *graph.Sessions
+	// listening is closed when the session-event listener has stopped.
+	listening chan struct{}
 }
 
 func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
@@ -63,7 +67,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: st, sessions: wssec.NewSessions()}
+	a := &app{cfg: cfg, log: log, store: st, live: wssec.NewSessions()}
 	if a.trustedDocs, err = loadTrustedDocuments(cfg); err != nil {
 		st.Close()
 		return nil, err
@@ -151,14 +155,27 @@ func (a *app) wireAccounts(ctx context.Context, audit *httpsec.Auditor) (*graph.
 	if err != nil {
 		return nil, nil, err
 	}
+	a.sessions = &graph.Sessions{
+		Store: a.store, Bus: a.shared.bus, Live: a.live, Cutoffs: a.shared.cutoffs,
+		TokenLifetime: issuer.Lifetime(), Logger: a.log,
+	}
 	accounts := &graph.Accounts{
 		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: tokens,
 		Revoker: a.verifier, Guard: guard, TOTP: totp, Secrets: secrets, Logger: a.log,
+		Sessions: a.sessions, RefreshRecords: refreshStore,
 	}
-	authenticator := auth.MultiAuthenticator{
+	// Every credential is also checked against the live session state:
+	// revoked sessions (revokeSessions, refresh reuse) and changed roles
+	// are refused over HTTP and at WebSocket upgrades alike.
+	authenticator := a.sessions.Authenticator(auth.MultiAuthenticator{
 		Bearer: a.verifier,
 		APIKey: graph.APIKeyUsage{Next: apiKeys, Touch: a.store.APIKeys().Touch},
-	}
+	})
+	a.listening = make(chan struct{})
+	go func() {
+		defer close(a.listening)
+		_ = a.sessions.Listen(a.stopCtx)
+	}()
 	return accounts, authenticator, nil
 }
 
@@ -171,8 +188,8 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 	if err != nil {
 		return nil, err
 	}
-	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Uploads: uploads, Logger: a.log}
-	dirs, err := graph.NewDirectives(a.store, limiter, &ssrf.Guard{}, a.log)
+	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Uploads: uploads, Sessions: a.sessions, Logger: a.log}
+	dirs, err := graph.NewDirectives(a.store, limiter, &ssrf.Guard{}, a.sessions.Current, a.log)
 	if err != nil {
 		return nil, err
 	}
@@ -196,8 +213,8 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 		Authenticator:  authenticator,
 		Slots:          a.shared.slots,
 		CallerLimiter:  limiter,
+		Sessions:       a.live,
 		Logger:         a.log,
-		Sessions:       a.sessions,
 	}})
 	if err != nil {
 		return nil, err
@@ -240,7 +257,7 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 		Slots:         a.shared.slots,
 		CallerLimiter: a.shared.limiter,
 		Logger:        a.log,
-		Sessions:      a.sessions,
+		Sessions:      a.live,
 	})
 	if err != nil {
 		return err
@@ -491,7 +508,7 @@ func (a *app) shutdown(srv *http.Server, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	wsDone := make(chan error, 1)
-	go func() { wsDone <- a.sessions.Shutdown(ctx) }()
+	go func() { wsDone <- a.live.Shutdown(ctx) }()
 	httpErr := srv.Shutdown(ctx)
 	wsErr := <-wsDone
 	if httpErr == nil && wsErr == nil {
@@ -511,9 +528,13 @@ func (a *app) shutdown(srv *http.Server, timeout time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// Close releases the database.
+// Close stops the session-event listener and releases Redis and the
+// database.
 func (a *app) Close() error {
 	a.stop()
+	if a.listening != nil {
+		<-a.listening
+	}
 	if a.shared != nil {
 		a.shared.Close()
 	}

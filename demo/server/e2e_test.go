@@ -21,6 +21,8 @@ type demoServer struct {
 	// forwardedProto, when set, is sent as X-Forwarded-Proto, as the
 	// TLS-terminating proxy in front of a production server would.
 	forwardedProto string
+	// db is the server's SQLite file.
+	db string
 }
 
 // startDemo runs the demo server with a temporary database and env, and
@@ -56,7 +58,7 @@ func startDemoLog(t testing.TB, env map[string]string, db string, logw io.Writer
 				t.Errorf("server stopped with error: %v", err)
 			}
 		})
-		return &demoServer{t: t, base: "http://" + addr}
+		return &demoServer{t: t, base: "http://" + addr, db: db}
 	case err := <-errc:
 		cancel()
 		t.Fatalf("server did not start: %v", err)

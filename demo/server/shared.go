@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,12 +13,15 @@ import (
 	"github.com/rampart-go/rampart/auth/authredis"
 	"github.com/rampart-go/rampart/auth/jwt"
 	"github.com/rampart-go/rampart/auth/refresh"
+	"github.com/rampart-go/rampart/demo/graph"
 	"github.com/rampart-go/rampart/demo/graph/store"
 	"github.com/rampart-go/rampart/internal/redisx"
 	"github.com/rampart-go/rampart/mfa"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/ratelimit/redisrl"
 	"github.com/rampart-go/rampart/webhook"
+	"github.com/rampart-go/rampart/wssec"
+	"github.com/rampart-go/rampart/wssec/wsredis"
 )
 
 // sharedState is where limits, connection caps and revocations live: in
@@ -34,9 +38,13 @@ type sharedState struct {
 	// webhookReplays remembers verified webhook deliveries; nil means per
 	// process.
 	webhookReplays webhook.ReplayStore
-	redis          *redis.Client // nil in memory mode
 	// revoked is revocations' concrete value, closed with the state.
 	revoked *replicaRevocations
+	// bus carries session revocations between replicas (in process
+	// without Redis); cutoffs records revokeSessions.
+	bus     wssec.SessionBus
+	cutoffs graph.Cutoffs
+	redis   redis.UniversalClient // nil in memory mode
 }
 
 // newSharedState connects to REDIS_URL if set (failing startup when Redis
@@ -52,18 +60,13 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 		if err != nil {
 			return nil, err
 		}
-		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: revoked, revoked: revoked}, nil
+		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: revoked, revoked: revoked,
+			bus: &wssec.LocalBus{}, cutoffs: &graph.MemoryCutoffs{}}, nil
 	}
-	opts, err := redis.ParseURL(url)
+	client, addr, err := redisClient(url)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
+		return nil, err
 	}
-	opts.ContextTimeoutEnabled = true
-	// No retries: every call has a 100 ms budget, and go-redis's retries
-	// (with backoff) made each call to a stopped Redis take hundreds of
-	// milliseconds; the next request tries again anyway.
-	opts.MaxRetries = -1
-	client := redis.NewClient(opts)
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := client.Ping(pctx).Err(); err != nil {
@@ -99,9 +102,69 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 		client.Close()
 		return nil, err
 	}
-	log.Info("shared state on redis", "addr", opts.Addr)
+	bus, err := wsredis.New(client, wsredis.Options{Logger: log})
+	if err != nil {
+		revoked.close()
+		client.Close()
+		return nil, err
+	}
+	log.Info("shared state on redis", "addr", addr)
 	return &sharedState{limiter: limiter, slots: slots, revocations: revoked, revoked: revoked, refresh: refreshStore,
-		usedCodes: redisOnce{client, "rampart:mfa:used:"}, webhookReplays: redisOnce{client, "rampart:webhook:seen:"}, redis: client}, nil
+		usedCodes: redisOnce{client, "rampart:mfa:used:"}, webhookReplays: redisOnce{client, "rampart:webhook:seen:"},
+		bus: bus, cutoffs: sharedCutoffs(redisCutoffs{client, "rampart:cutoff:"}, failOpen, log), redis: client}, nil
+}
+
+// sharedCutoffs is the revokeSessions record on Redis; in fail-open mode a
+// lookup that Redis cannot answer is no cutoff (logged as degraded, as the
+// revocation check is), so that logged-in users keep working through an
+// outage. Recording a cutoff still needs Redis.
+func sharedCutoffs(c graph.Cutoffs, failOpen bool, log *slog.Logger) graph.Cutoffs {
+	if !failOpen {
+		return c
+	}
+	return openCutoffs{c, newOutageLog(log, "redis session cutoffs", nil)}
+}
+
+type openCutoffs struct {
+	graph.Cutoffs
+	outage *outageLog
+}
+
+// Cutoff implements graph.Cutoffs.
+func (o openCutoffs) Cutoff(ctx context.Context, subject string) (time.Time, error) {
+	t, err := o.Cutoffs.Cutoff(ctx, subject)
+	if err != nil {
+		o.outage.failure(ctx, "degraded: session cutoffs not checked", err)
+		return time.Time{}, nil
+	}
+	o.outage.ok(ctx)
+	return t, nil
+}
+
+// redisClient connects to REDIS_URL: a Redis Cluster when the URL names
+// more than one node (go-redis's cluster form,
+// redis://host:port?addr=host:port&addr=host:port), else one server.
+// Every key Rampart uses is single-slot or hash-tagged, so both work. No
+// retries: every call has its own short budget, and go-redis's retries
+// (with backoff) made each call to a stopped Redis take hundreds of
+// milliseconds; the next request tries again anyway.
+func redisClient(url string) (redis.UniversalClient, string, error) {
+	if strings.Contains(url, "addr=") {
+		o, err := redis.ParseClusterURL(url)
+		if err != nil {
+			return nil, "", fmt.Errorf("REDIS_URL: %w", err)
+		}
+		o.ContextTimeoutEnabled = true
+		o.MaxRetries = -1
+		return redis.NewClusterClient(o), strings.Join(o.Addrs, ","), nil
+	}
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, "", fmt.Errorf("REDIS_URL: %w", err)
+	}
+	o.ContextTimeoutEnabled = true
+	o.MaxRetries = -1
+	return redis.NewClient(o), o.Addr, nil
 }
 
 // Close stops the revocation sync and disconnects from Redis.
@@ -119,7 +182,7 @@ func (s *sharedState) Close() error {
 // expiry, so that a TOTP code or a webhook delivery accepted by one replica
 // is refused by all. It is mfa.UsedCodes and webhook.ReplayStore.
 type redisOnce struct {
-	c      *redis.Client
+	c      redis.UniversalClient
 	prefix string
 }
 
@@ -140,5 +203,42 @@ func (o redisOnce) first(ctx context.Context, key string, until time.Time) (bool
 			return false, nil // already recorded
 		}
 		return ok == "OK", err
+	})
+}
+
+// redisCutoffs is graph.Cutoffs on Redis: one key per subject holding the
+// cutoff in Unix milliseconds, kept (PXAT) until every token it revokes
+// has expired. A later cutoff is never replaced by an earlier one.
+type redisCutoffs struct {
+	c      redis.UniversalClient
+	prefix string
+}
+
+var cutScript = redis.NewScript(`
+local old = tonumber(redis.call('GET', KEYS[1]))
+if old and old >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+return 1
+`)
+
+// Cut implements graph.Cutoffs.
+func (r redisCutoffs) Cut(ctx context.Context, subject string, at, until time.Time) error {
+	_, err := redisx.Call(ctx, 100*time.Millisecond, true, func(ctx context.Context) (int64, error) {
+		return cutScript.Run(ctx, r.c, []string{r.prefix + subject}, at.UnixMilli(), until.UnixMilli()).Int64()
+	})
+	return err
+}
+
+// Cutoff implements graph.Cutoffs.
+func (r redisCutoffs) Cutoff(ctx context.Context, subject string) (time.Time, error) {
+	return redisx.Call(ctx, 100*time.Millisecond, true, func(ctx context.Context) (time.Time, error) {
+		ms, err := r.c.Get(ctx, r.prefix+subject).Int64()
+		if errors.Is(err, redis.Nil) {
+			return time.Time{}, nil
+		}
+		if err != nil {
+			return time.Time{}, err
+		}
+		return time.UnixMilli(ms), nil
 	})
 }

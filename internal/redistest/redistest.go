@@ -106,10 +106,12 @@ func Prefix(t testing.TB) string {
 type Server struct {
 	port int
 	dir  string
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	out  *limitedWriter
+	// extra are more redis-server arguments (cluster mode).
+	extra []string
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	done  chan struct{}
+	out   *limitedWriter
 }
 
 // Start starts a private redis-server for t on a free loopback port and
@@ -195,7 +197,11 @@ func (s *Server) signal(t testing.TB, sig syscall.Signal) {
 	}
 }
 
-func start() (*Server, error) {
+func start() (*Server, error) { return startWith(nil) }
+
+// startWith starts a redis-server; extra, when set, returns more arguments
+// for the chosen port.
+func startWith(extra func(port int) ([]string, error)) (*Server, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, err
 	}
@@ -207,6 +213,11 @@ func start() (*Server, error) {
 	for range 5 { // another process may grab the free port first
 		if s.port, err = freePort(); err != nil {
 			break
+		}
+		if extra != nil {
+			if s.extra, err = extra(s.port); err != nil {
+				break
+			}
 		}
 		s.mu.Lock()
 		err = s.launchLocked()
@@ -231,6 +242,7 @@ func (s *Server) launchLocked() error {
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir,
 		"--daemonize", "no", "--logfile", "")
+	cmd.Args = append(cmd.Args, s.extra...)
 	s.out = &limitedWriter{max: 64 << 10}
 	cmd.Stdout = s.out
 	cmd.Stderr = s.out

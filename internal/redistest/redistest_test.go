@@ -4,9 +4,13 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/rampart-go/rampart/internal/redistest"
 )
@@ -95,5 +99,40 @@ func TestNoRedisFailsWithHelp(t *testing.T) {
 	}
 	if strings.Contains(string(out), "SKIP") {
 		t.Errorf("child skipped:\n%s", out)
+	}
+}
+
+// The cluster serves every slot, spreads keys over its nodes, refuses a
+// script that touches two slots and accepts one whose keys share a hash
+// tag; its URL parses with redis.ParseClusterURL.
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	cl := redistest.StartCluster(t)
+	c := cl.Client(t)
+	ctx := context.Background()
+	for i := range 20 {
+		if err := c.Set(ctx, "k"+strconv.Itoa(i), i, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var masters atomic.Int32 // ForEachMaster runs the nodes concurrently
+	if err := c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
+		if k, err := n.DBSize(ctx).Result(); err == nil && k > 0 {
+			masters.Add(1)
+		}
+		return nil
+	}); err != nil || masters.Load() < 2 {
+		t.Fatalf("keys on %d masters (%v), want them spread", masters.Load(), err)
+	}
+	script := redis.NewScript(`redis.call('SET', KEYS[1], 1); redis.call('SET', KEYS[2], 1); return 1`)
+	if err := script.Run(ctx, c, []string{"a", "b"}).Err(); err == nil || !strings.Contains(err.Error(), "CROSSSLOT") {
+		t.Fatalf("cross-slot script: %v, want CROSSSLOT", err)
+	}
+	if err := script.Run(ctx, c, []string{"{t}a", "{t}b"}).Err(); err != nil {
+		t.Fatalf("hash-tagged script: %v", err)
+	}
+	o, err := redis.ParseClusterURL(cl.URL())
+	if err != nil || len(o.Addrs) != 3 {
+		t.Fatalf("ParseClusterURL(%q): %+v %v", cl.URL(), o, err)
 	}
 }

@@ -91,24 +91,25 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddComment   func(childComplexity int, postID string, body string) int
-		AttachImage  func(childComplexity int, postID string, file graphql.Upload) int
-		ConfirmMfa   func(childComplexity int, code string) int
-		CreateAPIKey func(childComplexity int, name string, scopes []string, expiresInDays *int) int
-		CreatePost   func(childComplexity int, input model.PostInput) int
-		DeletePost   func(childComplexity int, id string) int
-		EnrollMfa    func(childComplexity int) int
-		Follow       func(childComplexity int, userID string) int
-		Login        func(childComplexity int, email string, password string, otp *string) int
-		Logout       func(childComplexity int, refreshToken string) int
-		RefreshToken func(childComplexity int, token string) int
-		Register     func(childComplexity int, input model.RegisterInput) int
-		RevokeAPIKey func(childComplexity int, id string) int
-		RotateAPIKey func(childComplexity int, id string, overlapHours *int) int
-		SetUserRole  func(childComplexity int, userID string, role model.Role) int
-		SetWebsite   func(childComplexity int, url *string) int
-		StepUp       func(childComplexity int, code string) int
-		UpdatePost   func(childComplexity int, id string, input model.PostInput) int
+		AddComment     func(childComplexity int, postID string, body string) int
+		AttachImage    func(childComplexity int, postID string, file graphql.Upload) int
+		ConfirmMfa     func(childComplexity int, code string) int
+		CreateAPIKey   func(childComplexity int, name string, scopes []string, expiresInDays *int) int
+		CreatePost     func(childComplexity int, input model.PostInput) int
+		DeletePost     func(childComplexity int, id string) int
+		EnrollMfa      func(childComplexity int) int
+		Follow         func(childComplexity int, userID string) int
+		Login          func(childComplexity int, email string, password string, otp *string) int
+		Logout         func(childComplexity int, refreshToken string) int
+		RefreshToken   func(childComplexity int, token string) int
+		Register       func(childComplexity int, input model.RegisterInput) int
+		RevokeAPIKey   func(childComplexity int, id string) int
+		RevokeSessions func(childComplexity int, userID string) int
+		RotateAPIKey   func(childComplexity int, id string, overlapHours *int) int
+		SetUserRole    func(childComplexity int, userID string, role model.Role) int
+		SetWebsite     func(childComplexity int, url *string) int
+		StepUp         func(childComplexity int, code string) int
+		UpdatePost     func(childComplexity int, id string, input model.PostInput) int
 	}
 
 	PageInfo struct {
@@ -141,7 +142,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		CommentAdded func(childComplexity int, postID string) int
+		CommentAdded      func(childComplexity int, postID string) int
+		PostNotifications func(childComplexity int, postID string) int
 	}
 
 	User struct {
@@ -199,6 +201,7 @@ type MutationResolver interface {
 	ConfirmMfa(ctx context.Context, code string) (*model.AuthPayload, error)
 	StepUp(ctx context.Context, code string) (*model.AuthPayload, error)
 	SetUserRole(ctx context.Context, userID string, role model.Role) (*model.User, error)
+	RevokeSessions(ctx context.Context, userID string) (bool, error)
 }
 type PostResolver interface {
 	Author(ctx context.Context, obj *model.Post) (*model.User, error)
@@ -216,6 +219,7 @@ type QueryResolver interface {
 }
 type SubscriptionResolver interface {
 	CommentAdded(ctx context.Context, postID string) (<-chan *model.Comment, error)
+	PostNotifications(ctx context.Context, postID string) (<-chan *model.Comment, error)
 }
 type UserResolver interface {
 	Posts(ctx context.Context, obj *model.User, first *int, after *string) (*model.PostConnection, error)
@@ -529,6 +533,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+	case "Mutation.revokeSessions":
+		if e.ComplexityRoot.Mutation.RevokeSessions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeSessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeSessions(childComplexity, args["userId"].(string)), true
 	case "Mutation.rotateAPIKey":
 		if e.ComplexityRoot.Mutation.RotateAPIKey == nil {
 			break
@@ -728,6 +743,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.CommentAdded(childComplexity, args["postId"].(string)), true
+	case "Subscription.postNotifications":
+		if e.ComplexityRoot.Subscription.PostNotifications == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_postNotifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PostNotifications(childComplexity, args["postId"].(string)), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1098,10 +1124,18 @@ type Mutation {
   stepUp(code: String! @constraint(maxLength: 32)): AuthPayload! @auth(scopes: ["account:manage"])
   "Admins only, with a second factor from the last 10 minutes."
   setUserRole(userId: ID!, role: Role!): User! @stepUp @auth(requires: ["ADMIN"])
+  """
+  Admins only, with a second factor from the last 10 minutes: revokes every
+  session of the user (access tokens issued until now are refused) and
+  closes the user's live WebSockets on every replica (4403).
+  """
+  revokeSessions(userId: ID! @constraint(maxLength: 64)): Boolean! @stepUp @auth(requires: ["ADMIN"])
 }
 
 type Subscription {
   commentAdded(postId: ID! @constraint(maxLength: 64)): Comment! @auth
+  "Comments on one of the caller's own posts (an admin may watch any); ownership is re-checked for every event."
+  postNotifications(postId: ID! @constraint(maxLength: 64)): Comment! @auth @owner(lookup: "Post", arg: "postId")
 }
 `, BuiltIn: false},
 	{Name: "../rampart.graphqls", Input: `# Code generated by ` + "`" + `go run github.com/rampart-go/rampart/cmd/rampart sdl` + "`" + `; DO NOT EDIT.
@@ -2415,6 +2449,63 @@ func (ec *executionContext) field_Mutation_revokeAPIKey_argsID(
 	}
 }
 
+func (ec *executionContext) field_Mutation_revokeSessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_Mutation_revokeSessions_argsUserID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeSessions_argsUserID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["userId"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["userId"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		maxLength, err := ec.unmarshalOInt2ᚖint(ctx, 64)
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.Constraint == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive constraint is not implemented")
+		}
+		return ec.Directives.Constraint(ctx, rawArgs, directive0, nil, maxLength, nil, nil, nil, nil)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
+}
+
 func (ec *executionContext) field_Mutation_rotateAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3195,6 +3286,63 @@ func (ec *executionContext) field_Subscription_commentAdded_args(ctx context.Con
 }
 
 func (ec *executionContext) field_Subscription_commentAdded_argsPostID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["postId"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("postId"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["postId"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		maxLength, err := ec.unmarshalOInt2ᚖint(ctx, 64)
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.Constraint == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive constraint is not implemented")
+		}
+		return ec.Directives.Constraint(ctx, rawArgs, directive0, nil, maxLength, nil, nil, nil, nil)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
+}
+
+func (ec *executionContext) field_Subscription_postNotifications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_Subscription_postNotifications_argsPostID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["postId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_postNotifications_argsPostID(
 	ctx context.Context,
 	rawArgs map[string]any,
 ) (string, error) {
@@ -5757,6 +5905,75 @@ func (ec *executionContext) fieldContext_Mutation_setUserRole(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_revokeSessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeSessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeSessions(ctx, fc.Args["userId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.StepUp == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive stepUp is not implemented")
+				}
+				return ec.Directives.StepUp(ctx, nil, directive0, nil)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalOString2ᚕstringᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive1, requires, nil)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeSessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeSessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6607,6 +6824,87 @@ func (ec *executionContext) fieldContext_Subscription_commentAdded(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_commentAdded_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_postNotifications(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_postNotifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PostNotifications(ctx, fc.Args["postId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal *model.Comment
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Comment
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive1, nil, nil)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				lookup, err := ec.unmarshalOString2ᚖstring(ctx, "Post")
+				if err != nil {
+					var zeroVal *model.Comment
+					return zeroVal, err
+				}
+				arg, err := ec.unmarshalNString2string(ctx, "postId")
+				if err != nil {
+					var zeroVal *model.Comment
+					return zeroVal, err
+				}
+				if ec.Directives.Owner == nil {
+					var zeroVal *model.Comment
+					return zeroVal, errors.New("directive owner is not implemented")
+				}
+				return ec.Directives.Owner(ctx, nil, directive2, lookup, arg)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Comment) graphql.Marshaler {
+			return ec.marshalNComment2ᚖgithubᚗcomᚋrampartᚑgoᚋrampartᚋdemoᚋgraphᚋmodelᚐComment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_postNotifications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_postNotifications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8820,6 +9118,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "revokeSessions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeSessions(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9080,6 +9385,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "commentAdded":
 		return ec._Subscription_commentAdded(ctx, fields[0])
+	case "postNotifications":
+		return ec._Subscription_postNotifications(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

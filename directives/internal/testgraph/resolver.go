@@ -23,6 +23,16 @@ type Resolver struct {
 	// Calls counts resolver calls by name, so tests can prove a guard ran
 	// before the resolver.
 	Calls map[string]int
+	// Feed receives, for each adminFeed, userFeed or postFeed subscription,
+	// the channel its events are sent on (closed when the subscription
+	// ends); nil means those subscriptions get no events.
+	Feed chan<- FeedSub
+}
+
+// FeedSub is one feed subscription: Name is the field, Events its channel.
+type FeedSub struct {
+	Name   string
+	Events chan<- int
 }
 
 // NewResolver returns a freshly seeded store.
@@ -203,6 +213,34 @@ func (r *subscriptionResolver) PostAdded(context.Context) (<-chan *model.Post, e
 	ch <- &model.Post{ID: "p9", Title: "new", AuthorID: "u1"}
 	close(ch)
 	return ch, nil
+}
+
+func (r *subscriptionResolver) AdminFeed(ctx context.Context) (<-chan int, error) {
+	return r.feed(ctx, "adminFeed"), nil
+}
+
+func (r *subscriptionResolver) UserFeed(ctx context.Context) (<-chan int, error) {
+	return r.feed(ctx, "userFeed"), nil
+}
+
+func (r *subscriptionResolver) PostFeed(ctx context.Context, _ string) (<-chan int, error) {
+	return r.feed(ctx, "postFeed"), nil
+}
+
+// feed hands a new event channel to Resolver.Feed and closes it when ctx
+// ends.
+func (r *subscriptionResolver) feed(ctx context.Context, name string) <-chan int {
+	r.called(name)
+	ch := make(chan int)
+	if r.Feed == nil {
+		close(ch)
+		return ch
+	}
+	select {
+	case r.Feed <- FeedSub{Name: name, Events: ch}:
+	case <-ctx.Done():
+	}
+	return ch
 }
 
 func (r *subscriptionResolver) Ticks(context.Context) (<-chan int, error) {
