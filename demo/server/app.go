@@ -83,7 +83,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 // wire builds the demo: shared state, accounts, the GraphQL server and the
 // routes, each step in its own function below.
 func (a *app) wire(ctx context.Context) error {
-	shared, err := newSharedState(ctx, a.cfg.RedisURL, a.cfg.RedisFailOpen, a.cfg.now, a.log, a.store)
+	shared, err := newSharedState(ctx, a.cfg, a.log, a.store)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,10 @@ type config struct {
 	// RedisFailOpen (REDIS_FAIL_MODE=open) lets requests through, logged,
 	// when Redis is down; the default fails closed with 503.
 	RedisFailOpen bool
+	// RedisTimeout (REDIS_TIMEOUT, a Go duration, default 100ms) bounds
+	// each call to Redis; past it the call fails (and the fail mode
+	// decides). Tests on a loaded machine raise it.
+	RedisTimeout time.Duration
 	// MFAKey (MFA_KEY, at least 32 bytes) encrypts TOTP secrets at rest;
 	// empty means a key derived from JWTSecret.
 	MFAKey []byte
@@ -123,6 +127,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			return nil, fmt.Errorf("MFA_KEY is too short: %d bytes, need at least 32", len(k))
 		}
 		c.MFAKey = []byte(k)
+	}
+	c.RedisTimeout = 100 * time.Millisecond
+	if v := getenv("REDIS_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > time.Minute {
+			return nil, fmt.Errorf("REDIS_TIMEOUT must be a duration between 0 and 1m, such as 100ms, not %q", v)
+		}
+		c.RedisTimeout = d
 	}
 	switch mode := getenv("REDIS_FAIL_MODE"); mode {
 	case "", "closed":

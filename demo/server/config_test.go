@@ -27,6 +27,9 @@ func TestParseConfig(t *testing.T) {
 		{name: "unknown_env_refused", args: []string{"-env", "staging"}, wantErr: "-env must be"},
 		{name: "admin_email_without_password_refused", env: map[string]string{"DEMO_ADMIN_EMAIL": "a@example.com"}, wantErr: "set together"},
 		{name: "stray_argument_refused", args: []string{"extra"}, wantErr: "unexpected arguments"},
+		{name: "redis_timeout_accepted", env: map[string]string{"REDIS_TIMEOUT": "250ms"}, ephemeral: true},
+		{name: "redis_timeout_malformed_refused", env: map[string]string{"REDIS_TIMEOUT": "fast"}, wantErr: "REDIS_TIMEOUT must be"},
+		{name: "redis_timeout_zero_refused", env: map[string]string{"REDIS_TIMEOUT": "0s"}, wantErr: "REDIS_TIMEOUT must be"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

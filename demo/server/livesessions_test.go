@@ -162,7 +162,7 @@ func TestLiveSessionsAcrossReplicas(t *testing.T) {
 func TestLiveSessionsOnRedisCluster(t *testing.T) {
 	t.Parallel()
 	cl := redistest.StartCluster(t)
-	env := map[string]string{"REDIS_URL": cl.URL(), "JWT_SECRET": strings.Repeat("r", 40)}
+	env := map[string]string{"REDIS_URL": cl.URL(), "JWT_SECRET": strings.Repeat("r", 40), "REDIS_TIMEOUT": "2s"}
 	for i := 0; i+1 < len(adminEnv); i += 2 {
 		env[adminEnv[i]] = adminEnv[i+1]
 	}

@@ -20,7 +20,10 @@ import (
 func replicas(t *testing.T, extraEnv ...string) (a, b *demoServer, redis *redistest.Server) {
 	t.Helper()
 	redis = redistest.Start(t)
-	env := map[string]string{"REDIS_URL": "redis://" + redis.Addr() + "/0", "JWT_SECRET": strings.Repeat("r", 40)}
+	// A generous per-call budget: -race on a loaded CI machine can take
+	// more than the production 100 ms; a stopped Redis still fails at once
+	// (connection refused).
+	env := map[string]string{"REDIS_URL": "redis://" + redis.Addr() + "/0", "JWT_SECRET": strings.Repeat("r", 40), "REDIS_TIMEOUT": "2s"}
 	for i := 0; i+1 < len(extraEnv); i += 2 {
 		env[extraEnv[i]] = extraEnv[i+1]
 	}

@@ -32,7 +32,6 @@ const (
 	// revocationSyncEvery is how often a replica pulls revocations from
 	// Redis into its local copy (and notices an emptied Redis when idle).
 	revocationSyncEvery = 5 * time.Second
-	redisCallTimeout    = 100 * time.Millisecond
 	// redisSeedTimeout bounds re-seeding Redis from the database.
 	redisSeedTimeout = 2 * time.Second
 )
@@ -57,6 +56,7 @@ type replicaRevocations struct {
 	client   redis.UniversalClient // nil without REDIS_URL
 	redis    *authredis.Revocations
 	failOpen bool
+	timeout  time.Duration // each Redis call
 	outage   *outageLog
 	now      func() time.Time
 
@@ -71,8 +71,8 @@ var _ jwt.Revocations = (*replicaRevocations)(nil)
 // newReplicaRevocations loads the database's revocations into the local
 // copy and, with Redis, seeds Redis if it is empty and starts the sync
 // loop (stopped by close).
-func newReplicaRevocations(ctx context.Context, db *store.Store, client redis.UniversalClient, failOpen bool, outage *outageLog) (*replicaRevocations, error) {
-	r := &replicaRevocations{local: jwt.NewMemoryRevocations(nil), db: db, client: client, failOpen: failOpen, outage: outage, now: time.Now}
+func newReplicaRevocations(ctx context.Context, db *store.Store, client redis.UniversalClient, failOpen bool, timeout time.Duration, outage *outageLog) (*replicaRevocations, error) {
+	r := &replicaRevocations{local: jwt.NewMemoryRevocations(nil), db: db, client: client, failOpen: failOpen, outage: outage, now: time.Now, timeout: timeout}
 	list, err := db.RevokedTokens(ctx)
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func newReplicaRevocations(ctx context.Context, db *store.Store, client redis.Un
 	if client == nil {
 		return r, nil
 	}
-	if r.redis, err = authredis.NewRevocations(client, authredis.Options{Timeout: redisCallTimeout}); err != nil {
+	if r.redis, err = authredis.NewRevocations(client, authredis.Options{Timeout: r.timeout}); err != nil {
 		return nil, err
 	}
 	if err := r.seedIfEmpty(ctx, false); err != nil {
@@ -117,7 +117,7 @@ func (r *replicaRevocations) Revoke(ctx context.Context, id string, until time.T
 	}
 	err := r.redis.Revoke(ctx, id, until)
 	if err == nil {
-		_, err = redisx.Call(ctx, redisCallTimeout, true, func(ctx context.Context) (int64, error) {
+		_, err = redisx.Call(ctx, r.timeout, true, func(ctx context.Context) (int64, error) {
 			return r.client.ZAdd(ctx, revocationIndexKey, redis.Z{Score: float64(until.UnixMilli()), Member: id}).Result()
 		})
 	}
@@ -145,7 +145,7 @@ func (r *replicaRevocations) IsRevoked(ctx context.Context, id string) (bool, er
 	}
 	// One round trip: the token's key and the epoch that says Redis still
 	// holds the list.
-	res, err := redisx.Call(ctx, redisCallTimeout, true, func(ctx context.Context) ([2]bool, error) {
+	res, err := redisx.Call(ctx, r.timeout, true, func(ctx context.Context) ([2]bool, error) {
 		var tok, epoch *redis.IntCmd
 		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			tok = p.Exists(ctx, authredis.DefaultRevocationsPrefix+id)

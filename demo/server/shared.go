@@ -50,13 +50,14 @@ type sharedState struct {
 // newSharedState connects to REDIS_URL if set (failing startup when Redis
 // does not answer), else keeps everything in memory. Access-token
 // revocations are also kept in db either way (see replicaRevocations).
-func newSharedState(ctx context.Context, url string, failOpen bool, now func() time.Time, log *slog.Logger, db *store.Store) (*sharedState, error) {
+func newSharedState(ctx context.Context, cfg *config, log *slog.Logger, db *store.Store) (*sharedState, error) {
+	url, failOpen, now, timeout := cfg.RedisURL, cfg.RedisFailOpen, cfg.now, cfg.RedisTimeout
 	if url == "" {
 		mem, err := ratelimit.NewMemory(ratelimit.MemoryOptions{Now: now})
 		if err != nil {
 			return nil, err
 		}
-		revoked, err := newReplicaRevocations(ctx, db, nil, false, nil)
+		revoked, err := newReplicaRevocations(ctx, db, nil, false, timeout, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -77,12 +78,12 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 	if failOpen {
 		mode = ratelimit.FailOpen
 	}
-	limiter, err := redisrl.New(client, redisrl.Options{OnFailure: mode, Logger: log})
+	limiter, err := redisrl.New(client, redisrl.Options{OnFailure: mode, Logger: log, Timeout: timeout})
 	if err != nil {
 		client.Close()
 		return nil, err
 	}
-	redisSlots, err := redisrl.NewSlots(client, redisrl.SlotsOptions{Logger: log})
+	redisSlots, err := redisrl.NewSlots(client, redisrl.SlotsOptions{Logger: log, Timeout: timeout})
 	if err != nil {
 		client.Close()
 		return nil, err
@@ -91,13 +92,13 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 	if failOpen {
 		slots = fallbackSlots{primary: redisSlots, local: ratelimit.NewMemorySlots(), outage: newOutageLog(log, "redis connection caps", nil)}
 	}
-	revoked, err := newReplicaRevocations(ctx, db, client, failOpen, newOutageLog(log, "redis revocations", nil))
+	revoked, err := newReplicaRevocations(ctx, db, client, failOpen, timeout, newOutageLog(log, "redis revocations", nil))
 	if err != nil {
 		revoked.close()
 		client.Close()
 		return nil, err
 	}
-	refreshStore, err := authredis.NewRefreshStore(client, authredis.Options{})
+	refreshStore, err := authredis.NewRefreshStore(client, authredis.Options{Timeout: timeout})
 	if err != nil {
 		client.Close()
 		return nil, err
@@ -110,8 +111,8 @@ func newSharedState(ctx context.Context, url string, failOpen bool, now func() t
 	}
 	log.Info("shared state on redis", "addr", addr)
 	return &sharedState{limiter: limiter, slots: slots, revocations: revoked, revoked: revoked, refresh: refreshStore,
-		usedCodes: redisOnce{client, "rampart:mfa:used:"}, webhookReplays: redisOnce{client, "rampart:webhook:seen:"},
-		bus: bus, cutoffs: sharedCutoffs(redisCutoffs{client, "rampart:cutoff:"}, failOpen, log), redis: client}, nil
+		usedCodes: redisOnce{client, "rampart:mfa:used:", timeout}, webhookReplays: redisOnce{client, "rampart:webhook:seen:", timeout},
+		bus: bus, cutoffs: sharedCutoffs(redisCutoffs{client, "rampart:cutoff:", timeout}, failOpen, log), redis: client}, nil
 }
 
 // sharedCutoffs is the revokeSessions record on Redis; in fail-open mode a
@@ -182,8 +183,9 @@ func (s *sharedState) Close() error {
 // expiry, so that a TOTP code or a webhook delivery accepted by one replica
 // is refused by all. It is mfa.UsedCodes and webhook.ReplayStore.
 type redisOnce struct {
-	c      redis.UniversalClient
-	prefix string
+	c       redis.UniversalClient
+	prefix  string
+	timeout time.Duration
 }
 
 // MarkUsed implements mfa.UsedCodes.
@@ -197,7 +199,7 @@ func (o redisOnce) MarkSeen(ctx context.Context, key string, until time.Time) (b
 }
 
 func (o redisOnce) first(ctx context.Context, key string, until time.Time) (bool, error) {
-	return redisx.Call(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+	return redisx.Call(ctx, o.timeout, true, func(ctx context.Context) (bool, error) {
 		ok, err := o.c.SetArgs(ctx, o.prefix+key, 1, redis.SetArgs{Mode: "NX", ExpireAt: until}).Result()
 		if errors.Is(err, redis.Nil) {
 			return false, nil // already recorded
@@ -210,8 +212,9 @@ func (o redisOnce) first(ctx context.Context, key string, until time.Time) (bool
 // cutoff in Unix milliseconds, kept (PXAT) until every token it revokes
 // has expired. A later cutoff is never replaced by an earlier one.
 type redisCutoffs struct {
-	c      redis.UniversalClient
-	prefix string
+	c       redis.UniversalClient
+	prefix  string
+	timeout time.Duration
 }
 
 var cutScript = redis.NewScript(`
@@ -223,7 +226,7 @@ return 1
 
 // Cut implements graph.Cutoffs.
 func (r redisCutoffs) Cut(ctx context.Context, subject string, at, until time.Time) error {
-	_, err := redisx.Call(ctx, 100*time.Millisecond, true, func(ctx context.Context) (int64, error) {
+	_, err := redisx.Call(ctx, r.timeout, true, func(ctx context.Context) (int64, error) {
 		return cutScript.Run(ctx, r.c, []string{r.prefix + subject}, at.UnixMilli(), until.UnixMilli()).Int64()
 	})
 	return err
@@ -231,7 +234,7 @@ func (r redisCutoffs) Cut(ctx context.Context, subject string, at, until time.Ti
 
 // Cutoff implements graph.Cutoffs.
 func (r redisCutoffs) Cutoff(ctx context.Context, subject string) (time.Time, error) {
-	return redisx.Call(ctx, 100*time.Millisecond, true, func(ctx context.Context) (time.Time, error) {
+	return redisx.Call(ctx, r.timeout, true, func(ctx context.Context) (time.Time, error) {
 		ms, err := r.c.Get(ctx, r.prefix+subject).Int64()
 		if errors.Is(err, redis.Nil) {
 			return time.Time{}, nil
