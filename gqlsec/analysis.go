@@ -27,9 +27,9 @@ type analysis struct {
 	report     complexity.Report
 	err        error // from Analyze
 	parseErr   error
-	tokenHit   bool // parse stopped at the token limit
-	tokens     int  // token limit of the parse (0 = none)
-	nestingHit bool // parse stopped at gqlparser's nesting cap
+	tokenHit   bool  // parse stopped at the token limit
+	tokens     int   // token limit of the parse (0 = none)
+	nestingHit bool  // parse stopped at gqlparser's nesting cap
 	count      int64 // lexical tokens of query, 0 = not counted yet
 }
 

@@ -211,6 +211,9 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 		limits.cache = lru.New[*cachedDoc](int(n))
 		exts = append(exts, &queryCacheFill{analyzer: a, cache: limits.cache, rules: cfg.ValidationRules})
 	}
+	if cost.ActualCost {
+		exts = append(exts, cost.FieldMeter())
+	}
 	for _, e := range exts {
 		if err := e.Validate(es); err != nil {
 			return nil, err
