@@ -82,3 +82,7 @@ func (r *Limiter) Refund(ctx context.Context, key string, rt ratelimit.Rate, n i
 		ResetAfter: micros(res[1]),
 	}, nil
 }
+
+// Backend returns "redis", the limiter's name in metrics
+// (ratelimit.BackendName).
+func (r *Limiter) Backend() string { return "redis" }
