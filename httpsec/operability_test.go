@@ -54,7 +54,9 @@ func TestModesEveryMiddleware(t *testing.T) {
 				}
 				return h
 			},
-			func() *http.Request { return httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", 9))) },
+			func() *http.Request {
+				return httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", 9)))
+			},
 			func() *http.Request { return httptest.NewRequest(http.MethodPost, "/", strings.NewReader("12345678")) }},
 		{"tls", telemetry.GuardTLS, httpsec.CodeTLSRequired, http.StatusForbidden,
 			func(t *testing.T, m rampart.Mode, ins *telemetry.Instruments) mw {

@@ -18,8 +18,8 @@ import (
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
-	"github.com/rampart-go/rampart/telemetry"
 	"github.com/rampart-go/rampart/reqctx"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // bearerProtocolPrefix marks a Sec-WebSocket-Protocol value that carries a
