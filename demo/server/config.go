@@ -44,6 +44,11 @@ type config struct {
 	// MFAKey (MFA_KEY, at least 32 bytes) encrypts TOTP secrets at rest;
 	// empty means a key derived from JWTSecret.
 	MFAKey []byte
+	// MetricsAddr (-metrics-addr, METRICS_ADDR) serves Prometheus metrics
+	// at GET /metrics on a separate listener; empty = off. A non-loopback
+	// address needs MetricsAllowPublic (metrics.go).
+	MetricsAddr        string
+	MetricsAllowPublic bool
 	// TLSCert and TLSKey, when set, make the server speak HTTPS.
 	TLSCert, TLSKey string
 	// now is the in-memory rate limiter's clock; nil means time.Now. Only
@@ -78,6 +83,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.TLSCert, "tls-cert", def("TLS_CERT_FILE", ""), "PEM certificate: serve HTTPS (env TLS_CERT_FILE)")
 	fs.StringVar(&c.TLSKey, "tls-key", def("TLS_KEY_FILE", ""), "PEM private key for -tls-cert (env TLS_KEY_FILE)")
 	fs.StringVar(&c.TrustedDocuments, "trusted-documents", def("TRUSTED_DOCUMENTS", ""), `persisted-query manifest (Apollo or Relay JSON) of the only operations non-admins may run; default: the embedded demo manifest in production, none in development; "off" disables (env TRUSTED_DOCUMENTS)`)
+	metricsFlags(fs, def, c)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -91,6 +97,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, errors.New("-tls-cert and -tls-key must be set together")
+	}
+	if err := checkMetricsAddr(c); err != nil {
+		return nil, err
 	}
 	c.AllowedOrigins = splitList(origins)
 	c.TrustedProxies = splitList(proxies)
