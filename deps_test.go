@@ -56,7 +56,7 @@ func TestDeps(t *testing.T) {
 // files, and the helpers themselves, may import them.
 func TestTestHelpersStayInTests(t *testing.T) {
 	t.Parallel()
-	testOnly := []string{module + "/internal/golden", module + "/internal/gqltest", module + "/internal/redistest", module + "/internal/loadgen", module + "/ratelimit/internal/conformance"}
+	testOnly := []string{module + "/internal/golden", module + "/internal/gqltest", module + "/internal/redistest", module + "/internal/loadgen", module + "/internal/oteltest", module + "/ratelimit/internal/conformance"}
 	under := func(pkg, prefix string) bool { return pkg == prefix || strings.HasPrefix(pkg, prefix+"/") }
 	imports := listDeps(t, module+"/...")
 	for pkg, imps := range imports {
@@ -68,6 +68,34 @@ func TestTestHelpersStayInTests(t *testing.T) {
 				if under(imp, h) {
 					t.Errorf("%s imports the test-only helper %s outside a _test.go file", pkg, imp)
 				}
+			}
+		}
+	}
+}
+
+// TestOpenTelemetryAPIOnly keeps the OpenTelemetry SDK, its exporters and
+// its global providers out of every library package: a library takes a
+// metric.MeterProvider and trace.TracerProvider in its options (through
+// package telemetry) and never reads or sets the globals. Only the demo,
+// an application, wires the SDK and the Prometheus exporter.
+func TestOpenTelemetryAPIOnly(t *testing.T) {
+	t.Parallel()
+	imports := listDeps(t, module+"/...")
+	for pkg, imps := range imports {
+		if !strings.HasPrefix(pkg, module) || strings.HasPrefix(pkg, module+"/demo") || pkg == module+"/internal/oteltest" {
+			continue // the demo is an application; oteltest is test-only (TestTestHelpersStayInTests)
+		}
+		for _, imp := range imps {
+			switch {
+			case imp == "go.opentelemetry.io/otel" || strings.HasPrefix(imp, "go.opentelemetry.io/otel/internal/global"):
+				t.Errorf("%s imports %s: the OpenTelemetry globals are never read or set by a library package", pkg, imp)
+			case strings.HasPrefix(imp, "go.opentelemetry.io/otel/sdk") || strings.HasPrefix(imp, "go.opentelemetry.io/otel/exporters") ||
+				strings.HasPrefix(imp, "github.com/prometheus/"):
+				t.Errorf("%s imports %s: only the demo links the OpenTelemetry SDK and exporters", pkg, imp)
+			case strings.HasPrefix(imp, "go.opentelemetry.io/") && imp != module+"/telemetry" && pkg != module+"/telemetry" &&
+				!strings.HasPrefix(imp, "go.opentelemetry.io/otel/metric") && !strings.HasPrefix(imp, "go.opentelemetry.io/otel/trace") &&
+				!strings.HasPrefix(imp, "go.opentelemetry.io/otel/attribute"):
+				t.Errorf("%s imports %s: library packages use only the metric and trace APIs", pkg, imp)
 			}
 		}
 	}

@@ -80,6 +80,7 @@ type Options struct {
 type Analyzer struct {
 	schema   *ast.Schema
 	types    map[string]*typeMeta
+	byDef    map[*ast.FieldDefinition]*fieldMeta // every field, for Meter
 	listSize int64
 	ignoreIS bool
 }
@@ -98,6 +99,9 @@ type fieldMeta struct {
 	weight   float64
 	args     map[string]*argMeta
 	listSize *listSizeMeta
+	// argWeighted: an argument has a @cost weight or an input type whose
+	// fields may have one (argCost can be non-zero).
+	argWeighted bool
 }
 
 type argMeta struct {
@@ -128,6 +132,7 @@ func NewAnalyzer(schema *ast.Schema, opts Options) (*Analyzer, error) {
 	a := &Analyzer{
 		schema:   schema,
 		types:    make(map[string]*typeMeta, len(schema.Types)),
+		byDef:    make(map[*ast.FieldDefinition]*fieldMeta),
 		listSize: int64(opts.DefaultListSize),
 		ignoreIS: opts.IgnoreIntrospection,
 	}
@@ -210,6 +215,7 @@ func (a *Analyzer) compileFields(tm *typeMeta, mutation bool) error {
 				fm.args = make(map[string]*argMeta, len(fd.Arguments))
 			}
 			fm.args[ad.Name] = am
+			fm.argWeighted = fm.argWeighted || am.weight != 0 || am.input != nil
 		}
 		ls, err := a.compileListSize(fd, fm)
 		if err != nil {
@@ -217,6 +223,7 @@ func (a *Analyzer) compileFields(tm *typeMeta, mutation bool) error {
 		}
 		fm.listSize = ls
 		tm.fields[fd.Name] = fm
+		a.byDef[fd] = fm
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // Auth implements @auth(requires: [String!], scopes: [String!]). An anonymous
@@ -95,6 +96,11 @@ func (d *Directives) InterceptField(ctx context.Context, next graphql.Resolver) 
 // deny logs a refusal. The reason is for operators; the client only sees the
 // code.
 func (d *Directives) deny(ctx context.Context, p *auth.Principal, code, reason string) {
+	if code == rampart.CodeRateLimited {
+		d.ins.Reject(ctx, telemetry.GuardFieldRateLimit, code, d.rlMode)
+	} else {
+		d.ins.Reject(ctx, telemetry.GuardDirectives, code, rampart.Enforce)
+	}
 	if !d.log.Enabled(ctx, slog.LevelInfo) {
 		return
 	}

@@ -38,6 +38,8 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/auth":      true,
 		"github.com/rampart-go/rampart/ratelimit": true,
 		"github.com/rampart-go/rampart/reqctx":    true,
+		// telemetry: the OpenTelemetry API only (its own TestDeps).
+		"github.com/rampart-go/rampart/telemetry": true,
 	}
 	allowed := func(imp string) bool {
 		// auth's subpackages (auth/jwt, ...) but not its Redis stores.
@@ -63,7 +65,7 @@ func TestDeps(t *testing.T) {
 		sawSelf = true
 		for _, imp := range imports {
 			if under(imp, "github.com/rampart-go/rampart") && !allowed(imp) {
-				t.Errorf("directives imports %s: only auth, ratelimit, reqctx and the root package are allowed", imp)
+				t.Errorf("directives imports %s: only auth, ratelimit, reqctx, telemetry and the root package are allowed", imp)
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // OwnerFunc returns the id of the owner of obj, the resolved parent object of
@@ -104,6 +105,15 @@ type Options struct {
 	// the caller had tokens left. Either way the failure is logged (at most
 	// once a second).
 	RateLimitOnFailure ratelimit.FailureMode
+	// RateLimitMode is @rateLimit's mode: the zero value rampart.Enforce
+	// refuses with RATE_LIMITED; rampart.Measure resolves the field
+	// anyway, counted (outcome "measured") and logged; rampart.Off skips
+	// the limiter.
+	RateLimitMode rampart.Mode
+	// Telemetry counts denials by code (guard telemetry.GuardDirectives;
+	// telemetry.GuardFieldRateLimit for @rateLimit) and @rateLimit
+	// decisions by backend. Nil records nothing.
+	Telemetry *telemetry.Instruments
 	// StepUpMaxAge is how long a second factor stays fresh for @stepUp
 	// fields that give no maxAge. Zero means DefaultStepUpMaxAge (10
 	// minutes); negative is an error.
@@ -158,6 +168,8 @@ type Directives struct {
 	rlPrefix      string
 	rlFailOpen    bool
 	rlLastLog     atomic.Int64 // unix nanoseconds of the last limiter-failure log
+	rlMode        rampart.Mode
+	ins           *telemetry.Instruments
 	stepUpMaxAge  time.Duration
 	stepUpMethods []string
 	current       CurrentPrincipalFunc
@@ -198,6 +210,10 @@ func New(opts Options) (*Directives, error) {
 	if d.rlPrefix == "" {
 		d.rlPrefix = DefaultRateLimitPrefix
 	}
+	if !opts.RateLimitMode.Valid() {
+		return nil, fmt.Errorf("%w: directives: invalid RateLimitMode %v", rampart.ErrConfig, opts.RateLimitMode)
+	}
+	d.rlMode, d.ins = opts.RateLimitMode, opts.Telemetry
 	switch opts.RateLimitOnFailure {
 	case ratelimit.FailClosed:
 	case ratelimit.FailOpen:

@@ -14,6 +14,7 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/reqctx"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // Values of @rateLimit(by:).
@@ -84,8 +85,21 @@ func (d *Directives) RateLimit(ctx context.Context, obj any, next graphql.Resolv
 	if rule == nil {
 		return nil, d.internal(ctx, "@rateLimit on a field Validate did not see", fmt.Errorf("%w: directives: %s.%s", rampart.ErrConfig, fc.Object, fc.Field.Name))
 	}
+	if d.rlMode == rampart.Off {
+		return next(ctx)
+	}
 	p := d.principal(ctx)
 	dec, err := d.limiter.Allow(ctx, rateKey(ctx, rule, p), rule.rate, 1)
+	if d.ins != nil {
+		decision := telemetry.DecisionAllowed
+		switch {
+		case err != nil:
+			decision = telemetry.DecisionError
+		case !dec.Allowed:
+			decision = telemetry.DecisionRefused
+		}
+		d.ins.RateLimit(ctx, telemetry.GuardFieldRateLimit, ratelimit.BackendName(d.limiter), decision)
+	}
 	if err != nil {
 		d.limiterFailed(ctx, fc, err)
 		if d.rlFailOpen {
@@ -95,6 +109,9 @@ func (d *Directives) RateLimit(ctx context.Context, obj any, next graphql.Resolv
 	}
 	if !dec.Allowed {
 		d.deny(ctx, p, rampart.CodeRateLimited, "rate limit "+strconv.Itoa(rule.limit)+" per "+rule.window)
+		if d.rlMode == rampart.Measure {
+			return next(ctx) // counted and logged as measured by deny
+		}
 		retry := ceilSeconds(dec.RetryAfter)
 		return nil, clientError(rampart.CodeRateLimited,
 			"too many requests to "+fc.Field.Name+": retry after "+strconv.Itoa(retry)+" seconds",

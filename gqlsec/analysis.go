@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/rampart-go/rampart/complexity"
@@ -26,9 +27,43 @@ type analysis struct {
 	report     complexity.Report
 	err        error // from Analyze
 	parseErr   error
-	tokenHit   bool // parse stopped at the token limit
-	tokens     int  // token limit of the parse (0 = none)
-	nestingHit bool // parse stopped at gqlparser's nesting cap
+	tokenHit   bool  // parse stopped at the token limit
+	tokens     int   // token limit of the parse (0 = none)
+	nestingHit bool  // parse stopped at gqlparser's nesting cap
+	count      int64 // lexical tokens of query, 0 = not counted yet
+}
+
+// tokenCount returns the number of lexical tokens in the document, counted
+// once (only telemetry asks: the parser does not report it). A document
+// from the cache keeps the count it was stored with.
+func (an *analysis) tokenCount() int64 {
+	if an.count == 0 {
+		an.count = countTokens(an.query)
+	}
+	return an.count
+}
+
+// countTokens lexes q and counts its tokens, up to the first lexical error.
+func countTokens(q string) int64 {
+	lx := lexer.New(&ast.Source{Input: q})
+	var n int64
+	for {
+		tok, err := lx.ReadToken()
+		if err != nil || tok.Kind == lexer.EOF {
+			return n
+		}
+		n++
+	}
+}
+
+// reanalyse forgets the request's analysis and parses params.Query again
+// without a token limit: a token limit in measure mode must not stop the
+// parse the other guards measure.
+func reanalyse(ctx context.Context, a *complexity.Analyzer, params *graphql.RawParams) *analysis {
+	if graphql.HasOperationContext(ctx) {
+		graphql.GetOperationContext(ctx).Stats.SetExtension(analysisKey, nil)
+	}
+	return analyse(ctx, a, params, 0, nil)
 }
 
 // analyse parses params.Query with tokenLimit (0 = none) and measures it,
@@ -51,7 +86,7 @@ func analyse(ctx context.Context, a *complexity.Analyzer, params *graphql.RawPar
 	var doc *ast.QueryDocument
 	var err error
 	if c, ok := cacheGet(ctx, cache, params.Query); ok && tokenOK(c.tokens, tokenLimit) {
-		doc = c.doc
+		doc, an.count = c.doc, c.count
 	} else {
 		doc, err = parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, tokenLimit)
 		an.fresh = true
@@ -89,6 +124,7 @@ type cachedDoc struct {
 	doc    *ast.QueryDocument
 	tokens int
 	valid  bool
+	count  int64 // lexical tokens, when telemetry counted them (0 = not)
 }
 
 func cacheGet(ctx context.Context, c *lru.LRU[*cachedDoc], q string) (*cachedDoc, bool) {

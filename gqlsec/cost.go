@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/rampart-go/rampart"
@@ -14,6 +15,7 @@ import (
 	"github.com/rampart-go/rampart/complexity"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/reqctx"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // DefaultMaxCost is the default cost limit of one operation.
@@ -49,6 +51,36 @@ type CostLimit struct {
 	// It is also on whenever Budget is set, since clients need it to pace
 	// themselves.
 	ReportCost bool
+	// ActualCost, after a query or mutation has run, computes its actual
+	// cost under the same model (complexity.Meter: the list sizes the
+	// resolvers returned instead of the estimates), reports it as
+	// extensions.cost.actualQueryCost, and, when Budget implements
+	// ratelimit.Refunder (ratelimit.Memory and redisrl.Limiter do),
+	// refunds the points charged beyond it (extensions.cost
+	// .refundedQueryCost; throttleStatus shows the budget after the
+	// refund). Install adds the field interceptor that measures it; used
+	// alone, add FieldMeter() to the server too. Subscriptions are charged
+	// their estimate and never refunded.
+	ActualCost bool
+	// Mode is the per-operation limit's mode: the zero value
+	// rampart.Enforce refuses; rampart.Measure counts and logs (with the
+	// request id) COST_LIMIT_EXCEEDED and lets the operation run;
+	// rampart.Off skips the check (the cost is still measured and
+	// reported).
+	Mode rampart.Mode
+	// BudgetMode is the budget's mode: rampart.Enforce refuses with
+	// THROTTLED; rampart.Measure charges the budget when it can and lets an
+	// operation over budget run, counted and logged; rampart.Off leaves
+	// the budget alone.
+	BudgetMode rampart.Mode
+	// BudgetClass names the caller class of a request in the
+	// rampart.budget.remaining gauge (keep the set small: it is a metric
+	// attribute). Nil means "authenticated" or "anonymous".
+	BudgetClass func(ctx context.Context) string
+	// Telemetry counts rejections (guards telemetry.GuardCost and
+	// GuardBudget), records estimated and actual costs, the budget left
+	// and refunds, and opens a span per evaluation. Nil records nothing.
+	Telemetry *telemetry.Instruments
 
 	// Logger receives one audit record per rejection. Nil discards them.
 	Logger *slog.Logger
@@ -75,9 +107,20 @@ type CostStats struct {
 	RequestedQueryCost int64 `json:"requestedQueryCost"`
 	// MaximumAvailable is the per-operation limit (0 when unlimited).
 	MaximumAvailable int64 `json:"maximumAvailable"`
+	// ActualQueryCost is the cost of what the operation delivered, when
+	// CostLimit.ActualCost is set (see complexity.Meter).
+	ActualQueryCost *int64 `json:"actualQueryCost,omitempty"`
+	// RefundedQueryCost is how many points were given back to the budget
+	// after execution: RequestedQueryCost − ActualQueryCost when positive.
+	RefundedQueryCost int64 `json:"refundedQueryCost,omitempty"`
 	// ThrottleStatus is the caller's budget after this operation, when a
 	// Budget is configured.
 	ThrottleStatus *ThrottleStatus `json:"throttleStatus,omitempty"`
+
+	meter   *complexity.Meter // set when the actual cost is measured
+	charged int64             // points debited from the budget
+	key     string            // the budget's key
+	settled bool              // actual cost computed (once per operation)
 }
 
 // ThrottleStatus describes a caller's cost budget.
@@ -105,6 +148,9 @@ func (c *CostLimit) Validate(es graphql.ExecutableSchema) error {
 	if c.Max < rampart.Unlimited {
 		return fmt.Errorf("%w: gqlsec: CostLimit.Max = %d (use rampart.Unlimited to turn it off)", rampart.ErrConfig, c.Max)
 	}
+	if !c.Mode.Valid() || !c.BudgetMode.Valid() {
+		return fmt.Errorf("%w: gqlsec: CostLimit.Mode = %v, BudgetMode = %v", rampart.ErrConfig, c.Mode, c.BudgetMode)
+	}
 	if c.Budget != nil && (c.BudgetRate.Limit <= 0 || c.BudgetRate.Period <= 0 || c.BudgetRate.Burst < 0) {
 		return fmt.Errorf("%w: gqlsec: CostLimit.BudgetRate must have Limit > 0 and Period > 0 when Budget is set", rampart.ErrConfig)
 	}
@@ -126,6 +172,8 @@ func (c *CostLimit) MutateOperationParameters(ctx context.Context, params *graph
 	if params.Query == "" {
 		return nil
 	}
+	ctx, span := c.Telemetry.Start(ctx, telemetry.GuardCost)
+	defer span.End()
 	an := analyse(ctx, c.analyzer, params, DefaultTokens, nil)
 	if !an.measured() {
 		return nil
@@ -134,12 +182,13 @@ func (c *CostLimit) MutateOperationParameters(ctx context.Context, params *graph
 	if an.err != nil { // too deep to measure: as costly as can be
 		cost = complexity.MaxCount
 	}
+	c.Telemetry.Operation(ctx, cost, -1, -1, -1)
 	stats := &CostStats{RequestedQueryCost: cost, MaximumAvailable: c.max()}
 	if graphql.HasOperationContext(ctx) {
 		graphql.GetOperationContext(ctx).Stats.SetExtension(costKey, stats)
 	}
-	if max := c.max(); max > 0 && cost > max {
-		aud := auditor{logger: c.Logger, conceal: c.ConcealLimits}
+	if max := c.max(); max > 0 && cost > max && c.Mode != rampart.Off {
+		aud := auditor{logger: c.Logger, conceal: c.ConcealLimits, ins: c.Telemetry, guard: telemetry.GuardCost, mode: c.Mode}
 		return aud.reject(ctx, params.OperationName, rejection{
 			code: CodeCostLimit, message: "operation exceeds the cost limit",
 			detail: fmt.Sprintf("operation cost %d exceeds the limit of %d", cost, max),
@@ -152,16 +201,25 @@ func (c *CostLimit) MutateOperationParameters(ctx context.Context, params *graph
 // MutateOperationContext implements graphql.OperationContextMutator: the
 // budget is debited once the operation has passed validation.
 func (c *CostLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	if c.Budget == nil {
-		return nil
-	}
 	stats, _ := opCtx.Stats.GetExtension(costKey).(*CostStats)
 	if stats == nil {
 		return nil
 	}
+	if c.ActualCost && opCtx.Operation != nil && opCtx.Operation.Operation != ast.Subscription {
+		stats.meter = c.analyzer.NewMeter(opCtx.Variables)
+	}
+	if c.Budget == nil || c.BudgetMode == rampart.Off {
+		return nil
+	}
+	ctx, span := c.Telemetry.Start(ctx, telemetry.GuardBudget)
+	defer span.End()
 	key := c.budgetKey(ctx)
 	n := int(min(stats.RequestedQueryCost, int64(1)<<31-1))
 	d, err := c.Budget.Allow(ctx, key, c.BudgetRate, n)
+	if err == nil && d.Allowed {
+		stats.charged, stats.key = int64(n), key
+	}
+	c.Telemetry.BudgetRemaining(ctx, c.budgetClass(ctx), int64(max(d.Remaining, 0)))
 	burst := c.BudgetRate.Burst
 	if burst == 0 {
 		burst = c.BudgetRate.Limit
@@ -171,7 +229,7 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 		CurrentlyAvailable: int64(max(d.Remaining, 0)),
 		RestoreRate:        float64(c.BudgetRate.Limit) / c.BudgetRate.Period.Seconds(),
 	}
-	aud := auditor{logger: c.Logger, conceal: c.ConcealLimits}
+	aud := auditor{logger: c.Logger, conceal: c.ConcealLimits, ins: c.Telemetry, guard: telemetry.GuardBudget, mode: c.BudgetMode}
 	if err != nil {
 		if c.Logger != nil {
 			c.Logger.LogAttrs(ctx, slog.LevelError, "cost budget unavailable", slog.String("error", err.Error()),
@@ -206,13 +264,100 @@ func (c *CostLimit) budgetKey(ctx context.Context) string {
 	return "cost:anonymous"
 }
 
-// InterceptResponse implements graphql.ResponseInterceptor: it adds
-// extensions.cost when configured.
-func (c *CostLimit) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	if (c.ReportCost || c.Budget != nil) && graphql.HasOperationContext(ctx) {
-		if s := CostStatsFrom(ctx); s != nil {
-			graphql.RegisterExtension(ctx, "cost", s)
-		}
+func (c *CostLimit) budgetClass(ctx context.Context) string {
+	if c.BudgetClass != nil {
+		return c.BudgetClass(ctx)
 	}
-	return next(ctx)
+	if _, ok := auth.PrincipalFrom(ctx); ok {
+		return "authenticated"
+	}
+	return "anonymous"
+}
+
+// InterceptResponse implements graphql.ResponseInterceptor: it adds
+// extensions.cost when configured and, with ActualCost, measures the
+// operation's actual cost while it runs and settles the budget after.
+func (c *CostLimit) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	s := CostStatsFrom(ctx)
+	if s == nil {
+		return next(ctx)
+	}
+	if c.ReportCost || c.Budget != nil || c.ActualCost {
+		graphql.RegisterExtension(ctx, "cost", s)
+	}
+	if s.meter == nil || s.settled {
+		return next(ctx)
+	}
+	resp := next(context.WithValue(ctx, meterKey{}, s.meter))
+	s.settled = true
+	c.settle(ctx, s)
+	return resp
+}
+
+// settle records the actual cost and refunds the budget the difference.
+func (c *CostLimit) settle(ctx context.Context, s *CostStats) {
+	actual := s.meter.Cost()
+	s.ActualQueryCost = &actual
+	c.Telemetry.ActualCost(ctx, actual)
+	refund := s.charged - actual
+	r, ok := c.Budget.(ratelimit.Refunder)
+	if refund <= 0 || !ok || s.key == "" {
+		return
+	}
+	d, err := r.Refund(ctx, s.key, c.BudgetRate, int(refund))
+	if err != nil {
+		if c.Logger != nil {
+			c.Logger.LogAttrs(ctx, slog.LevelWarn, "cost budget refund failed", slog.String("error", err.Error()),
+				slog.String("request_id", reqctx.RequestID(ctx)))
+		}
+		return
+	}
+	s.RefundedQueryCost = refund
+	if s.ThrottleStatus != nil {
+		s.ThrottleStatus.CurrentlyAvailable = int64(max(d.Remaining, 0))
+	}
+	class := c.budgetClass(ctx)
+	c.Telemetry.BudgetRefunded(ctx, class, refund)
+	c.Telemetry.BudgetRemaining(ctx, class, int64(max(d.Remaining, 0)))
+}
+
+// meterKey carries the operation's *complexity.Meter to FieldMeter.
+type meterKey struct{}
+
+// FieldMeter returns the gqlgen field interceptor that measures the actual
+// cost for ActualCost. Install adds it when ActualCost is set; add it
+// yourself (srv.Use(c.FieldMeter()), after srv.Use(c)) when using
+// CostLimit alone. It does nothing for operations CostLimit does not
+// measure, and skips fields that cannot add to the cost (weight 0, no
+// weighted argument) after one map lookup.
+func (c *CostLimit) FieldMeter() graphql.HandlerExtension { return fieldMeter{c} }
+
+type fieldMeter struct{ c *CostLimit }
+
+var _ graphql.FieldInterceptor = fieldMeter{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (fieldMeter) ExtensionName() string { return "RampartActualCost" }
+
+// Validate implements graphql.HandlerExtension.
+func (fieldMeter) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptField implements graphql.FieldInterceptor.
+func (m fieldMeter) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	a := m.c.analyzer
+	fc := graphql.GetFieldContext(ctx)
+	if a == nil || fc == nil || fc.Field.Field == nil {
+		return res, err
+	}
+	if w, _, args := a.FieldWeight(fc.Field.Definition); w == 0 && !args {
+		return res, err
+	}
+	if meter, _ := ctx.Value(meterKey{}).(*complexity.Meter); meter != nil {
+		meter.Resolved(fc.Field.Field, res)
+	}
+	return res, err
 }

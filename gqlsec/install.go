@@ -17,6 +17,7 @@ import (
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // Config configures Install and Handler. The zero value is the hardened
@@ -42,6 +43,9 @@ type Config struct {
 	// Introspection decides who may introspect and see "Did you mean"
 	// suggestions. Nil allows nobody; AllowRoles("ADMIN") is typical.
 	Introspection func(*auth.Principal) bool
+	// IntrospectionMode is the introspection lockdown's mode (see
+	// Introspection.Mode); the zero value enforces it.
+	IntrospectionMode rampart.Mode
 	// TrustedDocuments, if set, restricts execution to its documents (see
 	// TrustedDocuments). Nil accepts any document that passes the limits.
 	TrustedDocuments *TrustedDocuments
@@ -66,6 +70,12 @@ type Config struct {
 	ValidationRules func() *rules.Rules
 	// HTTP configures the middleware Handler adds (batching).
 	HTTP HTTPOptions
+	// Telemetry, if set, is given to every guard Install adds (Limits,
+	// Cost, Introspection, TrustedDocuments) that has none of its own: they
+	// count rejections by guard and code, record operation depth, fields,
+	// tokens and cost, the budget left, and open a span per guard
+	// evaluation when it has a tracer. Nil records nothing, at no cost.
+	Telemetry *telemetry.Instruments
 	// Logger receives audit records of rejections and the full text of
 	// masked errors. Nil means slog.Default(), so that the detail behind an
 	// "internal error" answer is never lost; pass
@@ -130,9 +140,10 @@ func Install(srv Server, cfg Config) error {
 	for _, e := range exts {
 		srv.Use(e)
 	}
-	if cfg.Limits.For == nil {
+	if modes, _ := cfg.Limits.modesOf(limitTable()); cfg.Limits.For == nil && modes[rowTokens] == rampart.Enforce {
 		// Defense in depth: gqlgen's own parser stops at the same limit.
-		// With per-caller limits the extension's parse enforces them.
+		// With per-caller limits the extension's parse enforces them; a
+		// measured token limit must not be enforced by gqlgen either.
 		srv.SetParserTokenLimit(int(resolve(limitTable(), &cfg.Limits)[rowTokens]))
 	}
 	srv.SetDisableSuggestion(false) // decided per caller by SuggestionsFor
@@ -170,11 +181,17 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 	limits := cfg.Limits
 	limits.Logger, limits.Analysis, limits.analyzer = cfg.Logger, cfg.Analysis, a
 	limits.installed, limits.cache = true, nil
+	if limits.Telemetry == nil {
+		limits.Telemetry = cfg.Telemetry
+	}
 	if limits.ConcealLimits == nil {
 		limits.ConcealLimits = cfg.ConcealLimits
 	}
 	cost := cfg.Cost
 	cost.Logger, cost.Analysis, cost.analyzer = cfg.Logger, cfg.Analysis, a
+	if cost.Telemetry == nil {
+		cost.Telemetry = cfg.Telemetry
+	}
 	if cost.ConcealLimits == nil {
 		cost.ConcealLimits = cfg.ConcealLimits
 	}
@@ -184,12 +201,18 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 		if td.Logger == nil {
 			td.Logger = cfg.Logger
 		}
+		if td.Telemetry == nil {
+			td.Telemetry = cfg.Telemetry
+		}
 		exts = append(exts, &td)
 	}
-	exts = append(exts, &limits, &Introspection{Allow: cfg.Introspection, Logger: cfg.Logger}, &cost)
+	exts = append(exts, &limits, &Introspection{Allow: cfg.Introspection, Logger: cfg.Logger, Mode: cfg.IntrospectionMode, Telemetry: cfg.Telemetry}, &cost)
 	if n := pick(cfg.QueryCacheSize, DefaultQueryCacheSize); n > 0 {
 		limits.cache = lru.New[*cachedDoc](int(n))
 		exts = append(exts, &queryCacheFill{analyzer: a, cache: limits.cache, rules: cfg.ValidationRules})
+	}
+	if cost.ActualCost {
+		exts = append(exts, cost.FieldMeter())
 	}
 	for _, e := range exts {
 		if err := e.Validate(es); err != nil {

@@ -2,6 +2,7 @@ package gqlsec
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -10,7 +11,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // Introspection is a gqlgen extension that lets only some callers
@@ -29,7 +32,20 @@ type Introspection struct {
 	Allow func(*auth.Principal) bool
 	// Logger receives one audit record per rejection. Nil discards them.
 	Logger *slog.Logger
+	// Mode: the zero value rampart.Enforce refuses; rampart.Measure lets
+	// every caller introspect but counts and logs (with the request id)
+	// what would have been refused; rampart.Off lets every caller
+	// introspect and records nothing.
+	Mode rampart.Mode
+	// Telemetry counts rejections (guard telemetry.GuardIntrospection) and
+	// opens a span per evaluation. Nil records nothing.
+	Telemetry *telemetry.Instruments
 }
+
+// introspectionSeenKey marks an operation whose introspection the
+// pre-validation check already recorded, so that the post-validation
+// check does not count it twice in measure mode.
+const introspectionSeenKey = "RampartIntrospectionSeen"
 
 var _ interface {
 	graphql.HandlerExtension
@@ -47,10 +63,15 @@ func AllowRoles(roles ...string) func(*auth.Principal) bool {
 func (i *Introspection) ExtensionName() string { return "RampartIntrospection" }
 
 // Validate implements graphql.HandlerExtension.
-func (i *Introspection) Validate(graphql.ExecutableSchema) error { return nil }
+func (i *Introspection) Validate(graphql.ExecutableSchema) error {
+	if !i.Mode.Valid() {
+		return fmt.Errorf("%w: gqlsec: Introspection.Mode = %v", rampart.ErrConfig, i.Mode)
+	}
+	return nil
+}
 
 func (i *Introspection) allowed(ctx context.Context) bool {
-	return i.Allow != nil && i.Allow(principal(ctx))
+	return i.Mode == rampart.Off || (i.Allow != nil && i.Allow(principal(ctx)))
 }
 
 // MutateOperationParameters implements graphql.OperationParameterMutator.
@@ -61,15 +82,20 @@ func (i *Introspection) MutateOperationParameters(ctx context.Context, params *g
 	if !graphql.HasOperationContext(ctx) || i.allowed(ctx) {
 		return nil
 	}
-	an, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(analysisKey).(*analysis)
+	stats := &graphql.GetOperationContext(ctx).Stats
+	an, ok := stats.GetExtension(analysisKey).(*analysis)
 	if ok && an.doc != nil && an.report.IntrospectionFields > 0 {
+		ctx, span := i.Telemetry.Start(ctx, telemetry.GuardIntrospection)
+		defer span.End()
+		stats.SetExtension(introspectionSeenKey, true)
 		return i.reject(ctx, params.OperationName)
 	}
 	return nil
 }
 
 func (i *Introspection) reject(ctx context.Context, op string) *gqlerror.Error {
-	return auditor{logger: i.Logger}.reject(ctx, op, rejection{code: CodeIntrospection, message: "introspection is disabled"})
+	aud := auditor{logger: i.Logger, ins: i.Telemetry, guard: telemetry.GuardIntrospection, mode: i.Mode}
+	return aud.reject(ctx, op, rejection{code: CodeIntrospection, message: "introspection is disabled"})
 }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
@@ -78,7 +104,10 @@ func (i *Introspection) MutateOperationContext(ctx context.Context, opCtx *graph
 		opCtx.DisableIntrospection = false
 		return nil
 	}
-	opCtx.DisableIntrospection = true
+	opCtx.DisableIntrospection = i.Mode != rampart.Measure
+	if seen, _ := opCtx.Stats.GetExtension(introspectionSeenKey).(bool); seen {
+		return nil // recorded before validation (measure mode)
+	}
 	if opCtx.Operation != nil && selectsIntrospection(opCtx.Doc, opCtx.Operation.SelectionSet, map[string]bool{}) {
 		return i.reject(ctx, opCtx.OperationName)
 	}

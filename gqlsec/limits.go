@@ -12,6 +12,7 @@ import (
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // Default operation limits. Each is written here once; limitTable, the
@@ -89,6 +90,25 @@ type OperationLimits struct {
 	// default).
 	Analysis complexity.Options
 
+	// Mode applies to every limit that Modes does not name: the zero value
+	// rampart.Enforce refuses; rampart.Measure records the would-be
+	// rejection (metric outcome "measured", an INFO log line with the
+	// request id) and lets the operation through; rampart.Off skips the
+	// check. Modes of the caller's limits come from here, never from For's
+	// result.
+	Mode rampart.Mode
+	// Modes sets the mode of single limits, keyed by field name ("Depth",
+	// "Tokens", …, as in OperationLimits); it overrides Mode. An unknown
+	// name is a configuration error. Under Measure, Tokens parses the
+	// document without a token limit (DocumentBytes still bounds it), and
+	// gqlparser's 1000-level nesting cap stays a parse error whatever the
+	// Depth mode.
+	Modes map[string]rampart.Mode
+	// Telemetry counts rejections (guard telemetry.GuardLimits), records
+	// each operation's depth, fields and tokens, and opens a span per
+	// evaluation. Nil records nothing.
+	Telemetry *telemetry.Instruments
+
 	analyzer *complexity.Analyzer
 	// cache holds parsed documents (LRU, keyed by document text) so that a
 	// repeated document is not parsed again. Install sets it to the cache
@@ -103,6 +123,7 @@ type OperationLimits struct {
 	// both are set by Validate.
 	rows   []limitRow
 	static []int64
+	modes  []rampart.Mode
 }
 
 // DefaultQueryCacheSize is the default number of parsed documents kept
@@ -136,8 +157,56 @@ func (o *OperationLimits) Validate(es graphql.ExecutableSchema) error {
 	if !o.installed && o.cache == nil {
 		o.cache = lru.New[*cachedDoc](DefaultQueryCacheSize)
 	}
-	o.static = resolve(o.rows, o)
+	modes, err := o.modesOf(o.rows)
+	if err != nil {
+		return err
+	}
+	o.modes = modes
+	o.static = o.offModes(resolve(o.rows, o))
 	return nil
+}
+
+// modesOf returns the mode of each row of rows, or a configuration error
+// for an unknown name in Modes or an invalid mode.
+func (o *OperationLimits) modesOf(rows []limitRow) ([]rampart.Mode, error) {
+	if !o.Mode.Valid() {
+		return nil, fmt.Errorf("%w: gqlsec: OperationLimits.Mode = %v", rampart.ErrConfig, o.Mode)
+	}
+	out := make([]rampart.Mode, len(rows))
+	known := make(map[string]bool, len(rows))
+	for i, row := range rows {
+		known[row.name] = true
+		out[i] = o.Mode
+		if m, ok := o.Modes[row.name]; ok {
+			out[i] = m
+		}
+	}
+	for name, m := range o.Modes {
+		if !known[name] {
+			return nil, fmt.Errorf("%w: gqlsec: OperationLimits.Modes[%q]: no such limit", rampart.ErrConfig, name)
+		}
+		if !m.Valid() {
+			return nil, fmt.Errorf("%w: gqlsec: OperationLimits.Modes[%q] = %v", rampart.ErrConfig, name, m)
+		}
+	}
+	return out, nil
+}
+
+// modeAt returns the mode of row i; rampart.Off turns its limit off.
+func (o *OperationLimits) modeAt(i int) rampart.Mode {
+	if o.modes == nil {
+		if m, err := o.modesOf(o.table()); err == nil {
+			return m[i]
+		}
+		return rampart.Enforce
+	}
+	return o.modes[i]
+}
+
+// at returns aud set to the mode of row i.
+func (o *OperationLimits) at(aud auditor, i int) auditor {
+	aud.mode = o.modeAt(i)
+	return aud
 }
 
 func pick(v, def int) int64 {
@@ -152,14 +221,14 @@ func pick(v, def int) int64 {
 }
 
 // limitsFor returns the limits of caller p, indexed like limitTable, with
-// defaults applied; 0 means off.
+// defaults applied; 0 means off (rampart.Unlimited, or mode rampart.Off).
 func (o *OperationLimits) limitsFor(p *auth.Principal) []int64 {
 	switch {
 	case o.For != nil:
 		l := o.For(p)
-		return resolve(o.table(), &l)
+		return o.offModes(resolve(o.table(), &l))
 	case o.static == nil:
-		return resolve(o.table(), o)
+		return o.offModes(resolve(o.table(), o))
 	}
 	return o.static
 }
@@ -177,6 +246,17 @@ func (o *OperationLimits) known(ctx context.Context, query string, tokens int) b
 	return ok && tokenOK(c.tokens, tokens)
 }
 
+// offModes zeroes, in lim (indexed like limitTable), the limits whose mode
+// is rampart.Off, and returns lim.
+func (o *OperationLimits) offModes(lim []int64) []int64 {
+	for i := range lim {
+		if o.modeAt(i) == rampart.Off {
+			lim[i] = 0
+		}
+	}
+	return lim
+}
+
 // table returns the limit table Validate stored, or a new one.
 func (o *OperationLimits) table() []limitRow {
 	if o.rows == nil {
@@ -191,22 +271,34 @@ func (o *OperationLimits) MutateOperationParameters(ctx context.Context, params 
 	if params.Query == "" {
 		return nil
 	}
+	ctx, span := o.Telemetry.Start(ctx, telemetry.GuardLimits)
+	defer span.End()
 	lim := o.limitsFor(principal(ctx))
-	aud := auditor{logger: o.Logger, conceal: o.ConcealLimits}
+	aud := auditor{logger: o.Logger, conceal: o.ConcealLimits, ins: o.Telemetry, guard: telemetry.GuardLimits}
 	if n, max := int64(len(params.Query)), lim[rowDocumentBytes]; max > 0 && n > max {
-		return aud.reject(ctx, params.OperationName, rejection{
+		if e := o.at(aud, rowDocumentBytes).reject(ctx, params.OperationName, rejection{
 			code: CodeDocumentSize, message: "operation document is too large",
 			detail: fmt.Sprintf("operation document of %d bytes exceeds the limit of %d", n, max),
 			limit:  max, observed: n, hasFigures: true,
-		})
+		}); e != nil {
+			return e
+		}
 	}
 	tokens := lim[rowTokens]
 	if !o.known(ctx, params.Query, int(tokens)) {
 		// A first-seen document is read once, token by token, before it is
 		// parsed: a hostile one is refused at the first limit it exceeds.
+		// Only enforced limits stop the scan: a measured one is counted by
+		// the full analysis below, which lets the request through.
+		enforced := func(i int) int64 {
+			if o.modeAt(i) != rampart.Enforce {
+				return 0
+			}
+			return lim[i]
+		}
 		v := prescan(params.Query, params.OperationName, prescanLimits{
-			tokens: tokens, depth: lim[rowDepth], rootFields: lim[rowRootFields],
-			aliases: lim[rowAliases], fields: lim[rowFields],
+			tokens: enforced(rowTokens), depth: enforced(rowDepth), rootFields: enforced(rowRootFields),
+			aliases: enforced(rowAliases), fields: enforced(rowFields),
 		})
 		if v.row >= 0 {
 			row, max := o.table()[v.row], lim[v.row]
@@ -218,19 +310,22 @@ func (o *OperationLimits) MutateOperationParameters(ctx context.Context, params 
 			if v.row == rowTokens {
 				r.message, r.detail = "operation has too many tokens", fmt.Sprintf("operation exceeds the limit of %d tokens", tokens)
 			}
-			return aud.reject(ctx, params.OperationName, r)
+			return o.at(aud, v.row).reject(ctx, params.OperationName, r)
 		}
 	}
 	an := analyse(ctx, o.analyzer, params, int(tokens), o.cache)
 	if an.tokenHit {
-		return aud.reject(ctx, params.OperationName, rejection{
+		if e := o.at(aud, rowTokens).reject(ctx, params.OperationName, rejection{
 			code: CodeTokenLimit, message: "operation has too many tokens",
 			detail: fmt.Sprintf("operation exceeds the limit of %d tokens", tokens),
 			limit:  tokens, observed: tokens + 1, hasFigures: true,
-		})
+		}); e != nil {
+			return e
+		}
+		an = reanalyse(ctx, o.analyzer, params) // measured: parse it whole
 	}
 	if depth := lim[rowDepth]; an.nestingHit {
-		return aud.reject(ctx, params.OperationName, rejection{
+		return o.at(aud, rowDepth).reject(ctx, params.OperationName, rejection{
 			code: CodeDepthLimit, message: "operation is nested too deeply",
 			detail: fmt.Sprintf("operation nesting exceeds the parser's cap; the depth limit is %d", depth),
 			limit:  depth, observed: complexity.MaxNesting + 1, hasFigures: depth > 0,
@@ -239,21 +334,26 @@ func (o *OperationLimits) MutateOperationParameters(ctx context.Context, params 
 	if !an.measured() {
 		return nil // gqlgen reports parse and validation errors itself
 	}
+	if o.Telemetry.Enabled() {
+		o.Telemetry.Operation(ctx, -1, an.report.Depth, an.report.Fields, an.tokenCount())
+	}
 	for i, row := range o.table() {
 		if row.observe == nil {
 			continue
 		}
 		if max, n := lim[i], row.observe(&an.report); max > 0 && n > max {
-			return aud.reject(ctx, params.OperationName, rejection{
+			if e := o.at(aud, i).reject(ctx, params.OperationName, rejection{
 				code:    row.code,
 				message: "operation exceeds the " + row.what + " limit",
 				detail:  fmt.Sprintf("operation %s %d exceeds the limit of %d", row.what, n, max),
 				limit:   max, observed: n, hasFigures: true,
-			})
+			}); e != nil {
+				return e
+			}
 		}
 	}
 	if o.cache != nil && an.parseErr == nil && an.fresh && !o.installed {
-		o.cache.Add(ctx, params.Query, &cachedDoc{doc: an.doc, tokens: an.tokens})
+		o.cache.Add(ctx, params.Query, &cachedDoc{doc: an.doc, tokens: an.tokens, count: an.count})
 	}
 	return nil
 }

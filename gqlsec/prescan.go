@@ -39,7 +39,7 @@ type prescanVerdict struct {
 // (FuzzPrescanAgreesWithAnalysis); what it lets through is measured in full
 // afterwards.
 func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
-	s := lexer{src: doc}
+	s := byteLexer{src: doc}
 	var (
 		tokens int64
 		// Selection-set state of the current definition.
@@ -292,7 +292,7 @@ func satAdd(a, b int64) int64 {
 	return a + b
 }
 
-// Tokens of the pre-scan's lexer; punctuators are their own byte.
+// Tokens of the pre-scan's byteLexer; punctuators are their own byte.
 const (
 	tokEOF = iota + 256
 	tokInvalid
@@ -301,14 +301,14 @@ const (
 	tokValue // number or string
 )
 
-// lexer is a GraphQL lexer that only classifies tokens: it allocates
+// byteLexer is a GraphQL byteLexer that only classifies tokens: it allocates
 // nothing and returns names as slices of the source.
-type lexer struct {
+type byteLexer struct {
 	src string
 	pos int
 }
 
-func (s *lexer) next() (tok int, name string) {
+func (s *byteLexer) next() (tok int, name string) {
 	src := s.src
 	for s.pos < len(src) {
 		c := src[s.pos]
@@ -373,7 +373,7 @@ func (s *lexer) next() (tok int, name string) {
 }
 
 // string skips a string or block string starting at s.pos.
-func (s *lexer) string() (int, string) {
+func (s *byteLexer) string() (int, string) {
 	src := s.src
 	if len(src)-s.pos >= 3 && src[s.pos+1] == '"' && src[s.pos+2] == '"' {
 		s.pos += 3

@@ -88,7 +88,7 @@ func (q *queryCacheFill) MutateOperationParameters(ctx context.Context, _ *graph
 		return nil
 	}
 	errs := validator.Validate(q.schema, an.doc, q.list...)
-	q.cache.Add(ctx, an.query, &cachedDoc{doc: an.doc, tokens: an.tokens, valid: len(errs) == 0})
+	q.cache.Add(ctx, an.query, &cachedDoc{doc: an.doc, tokens: an.tokens, valid: len(errs) == 0, count: an.count})
 	return nil
 }
 

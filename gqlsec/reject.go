@@ -9,8 +9,10 @@ import (
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/reqctx"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // Stable codes found in extensions.code of every error Rampart returns.
@@ -68,14 +70,40 @@ type rejection struct {
 	extra      map[string]any
 }
 
-// auditor writes rejection records and builds the client error.
+// auditor writes rejection records, counts them, and builds the client
+// error.
 type auditor struct {
 	logger  *slog.Logger
 	conceal func(*auth.Principal) bool
+	// ins counts the rejection under guard; mode Measure turns the
+	// rejection into a record and a nil error (the operation goes on).
+	ins   *telemetry.Instruments
+	guard string
+	mode  rampart.Mode
 }
 
+// reject records r and returns the client error, or, when the auditor's
+// mode is rampart.Measure, records it as measured (metric outcome
+// "measured", one INFO log line with the request id) and returns nil.
 func (a auditor) reject(ctx context.Context, operationName string, r rejection) *gqlerror.Error {
+	a.ins.Reject(ctx, a.guard, r.code, a.mode)
 	p, _ := auth.PrincipalFrom(ctx)
+	if a.mode == rampart.Measure {
+		if a.logger != nil {
+			attrs := []slog.Attr{
+				slog.String("code", r.code),
+				slog.String("guard", a.guard),
+				slog.String("subject", subject(p)),
+				slog.String("operation", operationName),
+				slog.String("request_id", reqctx.RequestID(ctx)),
+			}
+			if r.hasFigures {
+				attrs = append(attrs, slog.Int64("limit", r.limit), slog.Int64("observed", r.observed))
+			}
+			a.logger.LogAttrs(ctx, slog.LevelInfo, "graphql operation would be rejected (measure mode)", attrs...)
+		}
+		return nil
+	}
 	show := r.hasFigures && (a.conceal == nil || !a.conceal(p))
 	ext := map[string]any{"code": r.code}
 	msg := r.message

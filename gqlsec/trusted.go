@@ -14,6 +14,7 @@ import (
 
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // DocumentStore is an immutable allowlist of GraphQL documents keyed by the
@@ -120,6 +121,15 @@ type TrustedDocuments struct {
 	AllowArbitrary func(*auth.Principal) bool
 	// Logger receives one audit record per rejection. Nil discards them.
 	Logger *slog.Logger
+	// Mode: the zero value rampart.Enforce refuses documents outside the
+	// store; rampart.Measure runs them but counts and logs (with the
+	// request id) PERSISTED_QUERY_REQUIRED and _HASH_MISMATCH; rampart.Off
+	// skips the check. A hash alone that is not in the store is always
+	// PERSISTED_QUERY_NOT_FOUND: there is no document to run.
+	Mode rampart.Mode
+	// Telemetry counts rejections (guard telemetry.GuardTrustedDocuments)
+	// and opens a span per evaluation. Nil records nothing.
+	Telemetry *telemetry.Instruments
 }
 
 var _ interface {
@@ -135,27 +145,38 @@ func (t *TrustedDocuments) Validate(graphql.ExecutableSchema) error {
 	if t.Store == nil {
 		return fmt.Errorf("%w: gqlsec: TrustedDocuments.Store is required", rampart.ErrConfig)
 	}
+	if !t.Mode.Valid() {
+		return fmt.Errorf("%w: gqlsec: TrustedDocuments.Mode = %v", rampart.ErrConfig, t.Mode)
+	}
 	return nil
 }
 
 // MutateOperationParameters implements graphql.OperationParameterMutator.
 func (t *TrustedDocuments) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
 	hash := persistedHash(params.Extensions)
-	aud := auditor{logger: t.Logger}
+	ctx, span := t.Telemetry.Start(ctx, telemetry.GuardTrustedDocuments)
+	defer span.End()
+	aud := auditor{logger: t.Logger, ins: t.Telemetry, guard: telemetry.GuardTrustedDocuments, mode: t.Mode}
 	if params.Query == "" {
 		if hash == "" {
 			return nil // gqlgen reports "no operation provided"
 		}
 		doc, ok := t.Store.Lookup(hash)
 		if !ok {
+			aud.mode = rampart.Enforce // nothing to run: never measured
 			return aud.reject(ctx, params.OperationName, rejection{code: CodePersistedNotFound, message: "PersistedQueryNotFound"})
 		}
 		params.Query = doc
 		return nil
 	}
+	if t.Mode == rampart.Off {
+		return nil
+	}
 	h := Hash(params.Query)
 	if hash != "" && !strings.EqualFold(hash, h) {
-		return aud.reject(ctx, params.OperationName, rejection{code: CodePersistedMismatch, message: "provided sha256Hash does not match the query"})
+		if e := aud.reject(ctx, params.OperationName, rejection{code: CodePersistedMismatch, message: "provided sha256Hash does not match the query"}); e != nil {
+			return e
+		}
 	}
 	if _, ok := t.Store.Lookup(h); ok {
 		return nil

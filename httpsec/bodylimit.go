@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/rampart-go/rampart"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // DefaultBodyLimit is the request body limit when BodyLimitOptions.MaxBytes
@@ -22,6 +23,12 @@ type BodyLimitOptions struct {
 	MaxBytes int64
 	// Auditor records each rejection; nil records nothing.
 	Auditor *Auditor
+	// Mode: the zero value rampart.Enforce refuses; rampart.Measure lets
+	// the request through, counted (outcome "measured") and audited;
+	// rampart.Off skips the check.
+	Mode rampart.Mode
+	// Telemetry counts refusals (guard telemetry.GuardBodyLimit). Nil records nothing.
+	Telemetry *telemetry.Instruments
 }
 
 // BodyLimit returns middleware that caps request bodies at MaxBytes.
@@ -51,13 +58,35 @@ func BodyLimit(opts BodyLimitOptions) (func(http.Handler) http.Handler, error) {
 	body := errorJSON(rampart.CodeRequestTooLarge, "The request body is larger than the limit of "+strconv.FormatInt(limit, 10)+" bytes.")
 	detail := "limit=" + strconv.FormatInt(limit, 10)
 	audit := opts.Auditor
+	if err := checkMode("body limit", opts.Mode); err != nil {
+		return nil, err
+	}
+	if opts.Mode == rampart.Off {
+		return func(next http.Handler) http.Handler { return next }, nil
+	}
+	g := guard{name: telemetry.GuardBodyLimit, mode: opts.Mode, ins: opts.Telemetry, audit: audit}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > limit {
-				audit.RejectRequest(r, rampart.CodeRequestTooLarge, http.StatusRequestEntityTooLarge,
-					detail+" content_length="+strconv.FormatInt(r.ContentLength, 10))
-				w.Header().Set("Connection", "close")
-				writeError(w, r, http.StatusRequestEntityTooLarge, body)
+				if g.refuse(r, rampart.CodeRequestTooLarge, http.StatusRequestEntityTooLarge,
+					detail+" content_length="+strconv.FormatInt(r.ContentLength, 10)) {
+					w.Header().Set("Connection", "close")
+					writeError(w, r, http.StatusRequestEntityTooLarge, body)
+					return
+				}
+				next.ServeHTTP(w, r)
+				return
+			}
+			if opts.Mode == rampart.Measure {
+				// Measure a body of unknown length as it is read; never cut it.
+				if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+					r2 := r.WithContext(r.Context())
+					r2.Body = &countingReader{rc: r.Body, left: limit, over: func() {
+						g.refuse(r, rampart.CodeRequestTooLarge, http.StatusRequestEntityTooLarge, detail+" chunked")
+					}}
+					r = r2
+				}
+				next.ServeHTTP(w, r)
 				return
 			}
 			if r.ContentLength >= 0 || r.Body == nil || r.Body == http.NoBody {
@@ -67,7 +96,7 @@ func BodyLimit(opts BodyLimitOptions) (func(http.Handler) http.Handler, error) {
 				return
 			}
 			lw := &limitWriter{ResponseWriter: w, r: r, body: body}
-			lr := &limitReader{rc: http.MaxBytesReader(w, r.Body, limit), w: lw, r: r, audit: audit, detail: detail}
+			lr := &limitReader{rc: http.MaxBytesReader(w, r.Body, limit), w: lw, r: r, g: g, detail: detail}
 			r2 := r.WithContext(r.Context()) // shallow copy; only Body changes
 			r2.Body = lr
 			next.ServeHTTP(lw, r2)
@@ -153,10 +182,29 @@ type limitReader struct {
 	rc     io.ReadCloser
 	w      *limitWriter
 	r      *http.Request
-	audit  *Auditor
+	g      guard
 	detail string
 	once   sync.Once
 }
+
+// countingReader calls over once when more than left bytes have been read
+// (BodyLimit in measure mode).
+type countingReader struct {
+	rc   io.ReadCloser
+	left int64
+	over func()
+	once sync.Once
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.rc.Read(p)
+	if c.left -= int64(n); c.left < 0 {
+		c.once.Do(c.over)
+	}
+	return n, err
+}
+
+func (c *countingReader) Close() error { return c.rc.Close() }
 
 func (lr *limitReader) Read(p []byte) (int, error) {
 	n, err := lr.rc.Read(p)
@@ -164,7 +212,7 @@ func (lr *limitReader) Read(p []byte) (int, error) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			lr.once.Do(func() {
-				lr.audit.RejectRequest(lr.r, rampart.CodeRequestTooLarge, http.StatusRequestEntityTooLarge, lr.detail+" chunked")
+				lr.g.refuse(lr.r, rampart.CodeRequestTooLarge, http.StatusRequestEntityTooLarge, lr.detail+" chunked")
 				lr.w.trip()
 			})
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rampart-go/rampart"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // DefaultCSRFHeaders returns the headers CSRF accepts when
@@ -27,6 +28,12 @@ type CSRFOptions struct {
 	RequestHeaders []string
 	// Auditor records each rejection; nil records nothing.
 	Auditor *Auditor
+	// Mode: the zero value rampart.Enforce refuses; rampart.Measure lets
+	// the request through, counted (outcome "measured") and audited;
+	// rampart.Off skips the check.
+	Mode rampart.Mode
+	// Telemetry counts refusals (guard telemetry.GuardCSRF). Nil records nothing.
+	Telemetry *telemetry.Instruments
 }
 
 // CSRF returns middleware implementing Apollo Server's CSRF prevention rule.
@@ -84,12 +91,20 @@ func CSRF(opts CSRFOptions) (func(http.Handler) http.Handler, error) {
 			"or multipart/form-data (such as application/json), or a non-empty %s header.",
 		strings.Join(shown, " or ")))
 	audit := opts.Auditor
+	if err := checkMode("csrf", opts.Mode); err != nil {
+		return nil, err
+	}
+	if opts.Mode == rampart.Off {
+		return func(next http.Handler) http.Handler { return next }, nil
+	}
+	g := guard{name: telemetry.GuardCSRF, mode: opts.Mode, ins: opts.Telemetry, audit: audit}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if csrfSuspect(r) && !hasAnyHeader(r.Header, canon) {
-				audit.RejectRequest(r, CodeCSRFRejected, http.StatusBadRequest, "")
-				writeError(w, r, http.StatusBadRequest, body)
-				return
+				if g.refuse(r, CodeCSRFRejected, http.StatusBadRequest, "") {
+					writeError(w, r, http.StatusBadRequest, body)
+					return
+				}
 			}
 			next.ServeHTTP(w, r)
 		})

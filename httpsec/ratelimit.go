@@ -10,6 +10,7 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/reqctx"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // Defaults of RateLimitOptions.
@@ -54,6 +55,14 @@ type RateLimitOptions struct {
 	RetryAfterUnavailable time.Duration
 	// Auditor records each refusal; nil records nothing.
 	Auditor *Auditor
+	// Mode: the zero value rampart.Enforce refuses; rampart.Measure spends
+	// tokens as usual but lets a request over its rate (or one the
+	// limiter failed on) through, counted (outcome "measured") and
+	// audited; rampart.Off skips the limiter.
+	Mode rampart.Mode
+	// Telemetry counts refusals (guard telemetry.GuardRateLimit) and every
+	// decision by backend (ratelimit.BackendName). Nil records nothing.
+	Telemetry *telemetry.Instruments
 }
 
 // RateLimit returns middleware that spends Cost tokens of the caller's
@@ -124,6 +133,14 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 	limited := errorJSON(rampart.CodeRateLimited, "Too many requests: slow down and retry after the number of seconds in the Retry-After header.")
 	unavailable := errorJSON(rampart.CodeRateLimitUnavailable, "The service cannot check request limits right now; retry after the number of seconds in the Retry-After header.")
 	audit := opts.Auditor
+	if err := checkMode("rate limit", opts.Mode); err != nil {
+		return nil, err
+	}
+	if opts.Mode == rampart.Off {
+		return func(next http.Handler) http.Handler { return next }, nil
+	}
+	g := guard{name: telemetry.GuardRateLimit, mode: opts.Mode, ins: opts.Telemetry, audit: audit}
+	backend := ratelimit.BackendName(l)
 
 	rateFor := func(p *auth.Principal) ratelimit.Rate {
 		best, found := authd, false
@@ -150,18 +167,28 @@ func RateLimit(l ratelimit.Limiter, opts RateLimitOptions) (func(http.Handler) h
 			}
 			d, err := l.Allow(ctx, key, rate, cost)
 			if err != nil {
-				audit.RejectRequest(r, rampart.CodeRateLimitUnavailable, http.StatusServiceUnavailable, "limiter error")
-				w.Header().Set("Retry-After", retryUnavailable)
-				writeError(w, r, http.StatusServiceUnavailable, unavailable)
+				g.ins.RateLimit(ctx, g.name, backend, telemetry.DecisionError)
+				if g.refuse(r, rampart.CodeRateLimitUnavailable, http.StatusServiceUnavailable, "limiter error") {
+					w.Header().Set("Retry-After", retryUnavailable)
+					writeError(w, r, http.StatusServiceUnavailable, unavailable)
+					return
+				}
+				next.ServeHTTP(w, r)
 				return
 			}
-			ratelimit.WriteHeaders(w.Header(), d)
 			if !d.Allowed {
-				audit.RejectRequest(r, rampart.CodeRateLimited, http.StatusTooManyRequests,
-					"limit="+strconv.Itoa(rate.Limit)+" period="+rate.Period.String())
-				writeError(w, r, http.StatusTooManyRequests, limited)
+				g.ins.RateLimit(ctx, g.name, backend, telemetry.DecisionRefused)
+				if g.refuse(r, rampart.CodeRateLimited, http.StatusTooManyRequests,
+					"limit="+strconv.Itoa(rate.Limit)+" period="+rate.Period.String()) {
+					ratelimit.WriteHeaders(w.Header(), d)
+					writeError(w, r, http.StatusTooManyRequests, limited)
+					return
+				}
+				next.ServeHTTP(w, r)
 				return
 			}
+			g.ins.RateLimit(ctx, g.name, backend, telemetry.DecisionAllowed)
+			ratelimit.WriteHeaders(w.Header(), d)
 			next.ServeHTTP(w, r)
 		})
 	}, nil

@@ -18,12 +18,14 @@ var (
 
 func TestConformanceMemory(t *testing.T) {
 	t.Parallel()
-	conformance.Limiter(t, func(t *testing.T) conformance.Harness {
+	harness := func(t *testing.T) conformance.Harness {
 		clk := newFakeClock()
 		m, err := ratelimit.NewMemory(ratelimit.MemoryOptions{Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return conformance.Harness{Limiter: m, Advance: clk.Advance, Tol: time.Millisecond}
-	})
+	}
+	conformance.Limiter(t, harness)
+	conformance.Refunder(t, harness)
 }

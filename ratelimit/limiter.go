@@ -44,3 +44,16 @@ var ErrBackend = errors.New("ratelimit: backend unavailable")
 type Limiter interface {
 	Allow(ctx context.Context, key string, rate Rate, n int) (Decision, error)
 }
+
+// BackendName names l's storage for metrics: "memory" for *Memory, what
+// l's Backend method returns when it has one (redisrl.Limiter: "redis"),
+// else "custom".
+func BackendName(l Limiter) string {
+	switch l := l.(type) {
+	case *Memory:
+		return "memory"
+	case interface{ Backend() string }:
+		return l.Backend()
+	}
+	return "custom"
+}

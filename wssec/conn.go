@@ -13,6 +13,8 @@ import (
 
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
+	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // Conn is a guarded WebSocket connection returned by Upgrader.Accept. Every
@@ -73,6 +75,12 @@ func newConn(u *Upgrader, reqCtx context.Context, ip string, p *auth.Principal, 
 func (c *Conn) start(ws *websocket.Conn, needInit bool) {
 	o := &c.u.o
 	c.ws = ws
+	if ins := o.Telemetry; ins != nil {
+		ins.WSConnections(c.base, telemetry.GuardWebSocket, 1)
+		c.mu.Lock()
+		c.releases = append(c.releases, func() { ins.WSConnections(context.Background(), telemetry.GuardWebSocket, -1) })
+		c.mu.Unlock()
+	}
 	if s := o.Sessions; s != nil {
 		// The release goes first: once added, another goroutine may close c.
 		c.mu.Lock()
@@ -306,7 +314,10 @@ func (c *Conn) armExpiryLocked() {
 
 func (c *Conn) allow(ctx context.Context) error {
 	o := &c.u.o
-	if c.lim != nil && !c.lim.AllowN(o.Now(), 1) {
+	if o.LimitsMode == rampart.Off {
+		return nil
+	}
+	if c.lim != nil && !c.lim.AllowN(o.Now(), 1) && !c.measured(ctx, CodeRateLimitedWS) {
 		_ = c.closeWith(CloseRateLimited, "Rate limit exceeded", ErrRateLimited)
 		return fmt.Errorf("wssec: read: %w", ErrRateLimited)
 	}
@@ -318,12 +329,20 @@ func (c *Conn) allow(ctx context.Context) error {
 		key = "ws:msg:sub:" + p.Subject
 	}
 	d, err := o.CallerLimiter.Allow(ctx, key, o.CallerRate, 1)
-	if err != nil {
+	decision := telemetry.DecisionAllowed
+	switch {
+	case err != nil:
+		decision = telemetry.DecisionError
+	case !d.Allowed:
+		decision = telemetry.DecisionRefused
+	}
+	o.Telemetry.RateLimit(ctx, telemetry.GuardWebSocket, ratelimit.BackendName(o.CallerLimiter), decision)
+	if err != nil && !c.measured(ctx, CodeUnavailable) {
 		err = fmt.Errorf("%w: %w", ErrBackend, err)
 		_ = c.closeWith(CloseTryAgainLater, "Try again later", err)
 		return fmt.Errorf("wssec: read: %w", err)
 	}
-	if !d.Allowed {
+	if err == nil && !d.Allowed && !c.measured(ctx, CodeRateLimitedWS) {
 		_ = c.closeWith(CloseRateLimited, "Rate limit exceeded", ErrRateLimited)
 		return fmt.Errorf("wssec: read: %w", ErrRateLimited)
 	}
@@ -349,6 +368,19 @@ func (c *Conn) keepalive() {
 	}
 }
 
+// measured reports whether a refusal with code is let through under
+// LimitsMode rampart.Measure (recorded as measured), and records an
+// enforced one otherwise.
+func (c *Conn) measured(ctx context.Context, code string) bool {
+	o := &c.u.o
+	o.Telemetry.Reject(ctx, telemetry.GuardWebSocket, code, o.LimitsMode)
+	if o.LimitsMode != rampart.Measure {
+		return false
+	}
+	o.Logger.Info("wssec: limit exceeded (measure mode: let through)", "code", code, "remote", c.ip)
+	return true
+}
+
 func (c *Conn) touch() { c.lastSeen.Store(time.Now().UnixNano()) }
 
 // closeWith closes the connection with code once, recording cause as the
@@ -363,6 +395,7 @@ func (c *Conn) closeWith(code websocket.StatusCode, reason string, cause error) 
 	c.closeErr = cause
 	c.stopTimersLocked()
 	c.mu.Unlock()
+	c.u.o.Telemetry.WSClose(c.base, telemetry.GuardWebSocket, int(code))
 	if cause != nil {
 		c.u.o.Logger.Info("wssec: closing connection", "code", int(code), "reason", reason, "cause", cause.Error(), "remote", c.ip)
 	}

@@ -50,6 +50,9 @@ const (
 	// and the credential-bearing one is never echoed: offer
 	// ["chat", "bearer.<token>"], not ["bearer.<token>"] alone.
 	CodeAppSubprotocolRequired = "WS_APP_SUBPROTOCOL_REQUIRED"
+	// CodeRateLimitedWS names, in metrics and logs, a connection closed
+	// (1008) for going over its message rate or its caller's.
+	CodeRateLimitedWS = "WS_RATE_LIMITED"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them; test

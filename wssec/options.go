@@ -12,6 +12,7 @@ import (
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // Defaults applied to zero fields of Options.
@@ -133,6 +134,18 @@ type Options struct {
 	// nil = discard.
 	Logger *slog.Logger
 
+	// LimitsMode is the mode of the rates (MessageRate, CallerRate) and
+	// the connection caps (MaxConnsPerCaller, MaxConnsPerIP): the zero
+	// value rampart.Enforce closes (1008, 1013) or refuses (429);
+	// rampart.Measure lets the message or connection through, counted
+	// (outcome "measured") and logged; rampart.Off skips them. The message
+	// size limit (1009) is enforced by the WebSocket library while reading
+	// and always applies.
+	LimitsMode rampart.Mode
+	// Telemetry counts open connections, closes by code, and refusals
+	// (guard telemetry.GuardWebSocket). Nil records nothing.
+	Telemetry *telemetry.Instruments
+
 	// Sessions, if set, registers every accepted connection so that it can
 	// be closed by subject or credential when a session is revoked
 	// (CloseSubject, CloseToken) and all at once at shutdown (Shutdown,
@@ -143,6 +156,9 @@ type Options struct {
 
 // withDefaults validates o and returns a copy with defaults filled in.
 func (o Options) withDefaults() (Options, error) {
+	if !o.LimitsMode.Valid() {
+		return o, fmt.Errorf("%w: wssec: invalid LimitsMode %v", rampart.ErrConfig, o.LimitsMode)
+	}
 	if o.Authenticator == nil && !o.AllowAnonymous {
 		return o, fmt.Errorf("%w: wssec: Authenticator is required unless AllowAnonymous is set", rampart.ErrConfig)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/reqctx"
+	"github.com/rampart-go/rampart/telemetry"
 )
 
 // bearerProtocolPrefix marks a Sec-WebSocket-Protocol value that carries a
@@ -77,6 +78,7 @@ func (u *Upgrader) AcceptWith(w http.ResponseWriter, r *http.Request, ao AcceptO
 	log := o.Logger.With("remote", r.RemoteAddr)
 	if !u.originAllowed(r) {
 		log.InfoContext(r.Context(), "wssec: origin refused", "origin", r.Header.Get("Origin"), "host", r.Host)
+		o.Telemetry.Reject(r.Context(), telemetry.GuardWebSocket, CodeOriginNotAllowed, rampart.Enforce)
 		http.Error(w, CodeOriginNotAllowed, http.StatusForbidden)
 		return nil, fmt.Errorf("%w: %q", ErrOriginNotAllowed, r.Header.Get("Origin"))
 	}
@@ -205,13 +207,17 @@ func (u *Upgrader) authenticate(ctx context.Context, cred auth.Credential) (*aut
 // acquire takes a slot for key; a nil release with a nil error means the
 // cap is off.
 func (u *Upgrader) acquire(ctx context.Context, key string, max int) (func(), error) {
-	if max == rampart.Unlimited {
+	if max == rampart.Unlimited || u.o.LimitsMode == rampart.Off {
 		return nil, nil
 	}
 	rel, err := u.o.Slots.Acquire(ctx, key, max)
 	switch {
 	case err == nil:
 		return rel, nil
+	case errors.Is(err, ratelimit.ErrNoSlot) && u.o.LimitsMode == rampart.Measure:
+		u.o.Telemetry.Reject(ctx, telemetry.GuardWebSocket, CodeTooManyConnections, rampart.Measure)
+		u.o.Logger.InfoContext(ctx, "wssec: connection cap exceeded (measure mode: let through)", "key", key, "max", max)
+		return nil, nil
 	case errors.Is(err, ratelimit.ErrNoSlot):
 		return nil, fmt.Errorf("%w: %s over %d", ErrTooManyConnections, key, max)
 	default:
@@ -222,6 +228,7 @@ func (u *Upgrader) acquire(ctx context.Context, key string, max int) (func(), er
 func (u *Upgrader) refuseCap(w http.ResponseWriter, r *http.Request, err error) {
 	u.o.Logger.InfoContext(r.Context(), "wssec: upgrade refused", "err", err)
 	if errors.Is(err, ErrTooManyConnections) {
+		u.o.Telemetry.Reject(r.Context(), telemetry.GuardWebSocket, CodeTooManyConnections, rampart.Enforce)
 		w.Header().Set("Retry-After", strconv.Itoa(1))
 		http.Error(w, CodeTooManyConnections, http.StatusTooManyRequests)
 		return

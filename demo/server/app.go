@@ -49,6 +49,9 @@ type app struct {
 	// trustedDocs, when set, is the only set of operations non-admins may run.
 	trustedDocs *gqlsec.DocumentStore
 	shared      *sharedState
+	// metrics, when -metrics-addr is set, holds the OpenTelemetry
+	// instruments every guard records into (metrics.go).
+	metrics *demoMetrics
 	// stop cancels the requests and connections still running when the
 	// drain timeout ends (and everything at Close).
 	stopCtx context.Context
@@ -88,6 +91,9 @@ func (a *app) wire(ctx context.Context) error {
 		return err
 	}
 	a.shared = shared
+	if a.metrics, err = newDemoMetrics(a.cfg); err != nil {
+		return err
+	}
 	audit := httpsec.NewAuditor(a.log)
 	accounts, authenticator, err := a.wireAccounts(ctx, audit)
 	if err != nil {
@@ -215,6 +221,7 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 		CallerLimiter:  limiter,
 		Sessions:       a.live,
 		Logger:         a.log,
+		Telemetry:      a.instruments(),
 	}})
 	if err != nil {
 		return nil, err
@@ -243,7 +250,7 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 	// them from being a free bandwidth amplifier.
 	imageLimit, err := httpsec.RateLimit(a.shared.limiter, httpsec.RateLimitOptions{
 		Anonymous: ratelimit.PerMinute(300), Authenticated: ratelimit.PerMinute(300),
-		KeyPrefix: "img:", Auditor: audit,
+		KeyPrefix: "img:", Auditor: audit, Telemetry: a.instruments(),
 	})
 	if err != nil {
 		return err
@@ -258,6 +265,7 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 		CallerLimiter: a.shared.limiter,
 		Logger:        a.log,
 		Sessions:      a.live,
+		Telemetry:     a.instruments(),
 	})
 	if err != nil {
 		return err
@@ -307,9 +315,11 @@ func (a *app) gqlsecConfig(limiter ratelimit.Limiter) gqlsec.Config {
 			ReportCost: true,
 			Budget:     limiter,
 			BudgetRate: ratelimit.Rate{Limit: 20000, Period: time.Minute},
+			ActualCost: true,
 		},
 		Introspection: isAdmin,
 		Logger:        a.log,
+		Telemetry:     a.instruments(),
 	}
 	if a.trustedDocs != nil {
 		cfg.TrustedDocuments = &gqlsec.TrustedDocuments{Store: a.trustedDocs, AllowArbitrary: isAdmin, Logger: a.log}
@@ -388,7 +398,7 @@ func (a *app) outerChain() (func(http.Handler) http.Handler, error) {
 	if a.cfg.Env == envProduction {
 		// Plain HTTP is refused unless a trusted proxy says the client used
 		// HTTPS; health probes stay reachable.
-		mw = append(mw, httpsec.RequireTLS(httpsec.RequireTLSOptions{ExemptPaths: []string{"/healthz"}, Auditor: httpsec.NewAuditor(a.log)}))
+		mw = append(mw, httpsec.RequireTLS(httpsec.RequireTLSOptions{ExemptPaths: []string{"/healthz"}, Auditor: httpsec.NewAuditor(a.log), Telemetry: a.instruments()}))
 	}
 	return chain(mw...), nil
 }
@@ -401,11 +411,11 @@ func (a *app) guardQuery(gql http.Handler, authn func(http.Handler) http.Handler
 	if err != nil {
 		return nil, fmt.Errorf("-allowed-origins: %w", err)
 	}
-	body, err := httpsec.BodyLimit(httpsec.BodyLimitOptions{Auditor: audit})
+	body, err := httpsec.BodyLimit(httpsec.BodyLimitOptions{Auditor: audit, Telemetry: a.instruments()})
 	if err != nil {
 		return nil, err
 	}
-	csrf, err := httpsec.CSRF(httpsec.CSRFOptions{Auditor: audit})
+	csrf, err := httpsec.CSRF(httpsec.CSRFOptions{Auditor: audit, Telemetry: a.instruments()})
 	if err != nil {
 		return nil, err
 	}
@@ -414,6 +424,7 @@ func (a *app) guardQuery(gql http.Handler, authn func(http.Handler) http.Handler
 		Authenticated: ratelimit.PerMinute(600),
 		Roles:         map[string]ratelimit.Rate{string(model.RoleAdmin): ratelimit.PerMinute(3000)},
 		Auditor:       audit,
+		Telemetry:     a.instruments(),
 	})
 	if err != nil {
 		return nil, err
@@ -538,5 +549,6 @@ func (a *app) Close() error {
 	if a.shared != nil {
 		a.shared.Close()
 	}
+	a.metrics.close()
 	return a.store.Close()
 }

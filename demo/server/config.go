@@ -52,6 +52,11 @@ type config struct {
 	// MFAKey (MFA_KEY, at least 32 bytes) encrypts TOTP secrets at rest;
 	// empty means a key derived from JWTSecret.
 	MFAKey []byte
+	// MetricsAddr (-metrics-addr, METRICS_ADDR) serves Prometheus metrics
+	// at GET /metrics on a separate listener; empty = off. A non-loopback
+	// address needs MetricsAllowPublic (metrics.go).
+	MetricsAddr        string
+	MetricsAllowPublic bool
 	// TLSCert and TLSKey, when set, make the server speak HTTPS.
 	TLSCert, TLSKey string
 	// ShutdownTimeout (-shutdown-timeout, SHUTDOWN_TIMEOUT) is how long a
@@ -102,6 +107,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 		c.ShutdownTimeout = d
 	}
+	metricsFlags(fs, def, c)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -118,6 +124,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, errors.New("-tls-cert and -tls-key must be set together")
+	}
+	if err := checkMetricsAddr(c); err != nil {
+		return nil, err
 	}
 	c.AllowedOrigins = splitList(origins)
 	c.TrustedProxies = splitList(proxies)

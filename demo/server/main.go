@@ -65,6 +65,22 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer, ready chan<- stri
 		return err
 	}
 	defer app.Close()
+	if app.metrics != nil {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		mctx, stopMetrics := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := app.metrics.serveMetrics(mctx, mln, logger); err != nil {
+				logger.Error("metrics server failed", "error", err)
+			}
+		}()
+		defer func() { stopMetrics(); <-done }()
+		logger.Info("metrics listening", "addr", "http://"+mln.Addr().String()+"/metrics")
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

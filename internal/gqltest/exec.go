@@ -113,7 +113,8 @@ func (r *run) object(ctx context.Context, w *bytes.Buffer, parent *graphql.Field
 		fc := &graphql.FieldContext{Parent: parent, Object: def.Name, Field: f, Args: f.ArgumentMap(r.opCtx.Variables), IsResolver: true}
 		fctx := graphql.WithFieldContext(ctx, fc)
 		r.e.calls.Add(1)
-		val, err := r.resolve(fctx, obj, f)
+		// Through the server's field interceptors, as generated code does.
+		val, err := r.opCtx.ResolverMiddleware(fctx, func(ctx context.Context) (any, error) { return r.resolve(ctx, obj, f) })
 		if err != nil {
 			graphql.AddError(fctx, err)
 			w.WriteString("null")

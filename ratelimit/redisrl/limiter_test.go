@@ -21,7 +21,7 @@ import (
 func TestConformanceRedis(t *testing.T) {
 	t.Parallel()
 	client := redistest.Client(t)
-	conformance.Limiter(t, func(t *testing.T) conformance.Harness {
+	harness := func(t *testing.T) conformance.Harness {
 		// A generous timeout: this suite is about semantics, not latency.
 		r, err := redisrl.New(client, redisrl.Options{Prefix: redistest.Prefix(t), Timeout: 5 * time.Second})
 		if err != nil {
@@ -31,7 +31,9 @@ func TestConformanceRedis(t *testing.T) {
 		// offset to it. tol covers wall time elapsing during a subtest.
 		advance := func(d time.Duration) { redisrl.AdvanceClock(r, d) }
 		return conformance.Harness{Limiter: r, Advance: advance, Tol: 20 * time.Millisecond}
-	})
+	}
+	conformance.Limiter(t, harness)
+	conformance.Refunder(t, harness)
 }
 
 func TestNewRejectsMisconfiguration(t *testing.T) {

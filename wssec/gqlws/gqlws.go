@@ -134,7 +134,14 @@ func (t *Transport) Accept(w http.ResponseWriter, r *http.Request, opts transpor
 	}
 	c := &conn{t: t, wc: wc, key: r.Context(), active: map[string]struct{}{}}
 	t.pending.Store(c.key, c)
-	context.AfterFunc(wc.Context(), func() { t.pending.CompareAndDelete(c.key, c) })
+	context.AfterFunc(wc.Context(), func() {
+		t.pending.CompareAndDelete(c.key, c)
+		c.mu.Lock()
+		n := len(c.active)
+		c.active = map[string]struct{}{}
+		c.mu.Unlock()
+		t.o.Telemetry.WSSubscriptions(context.Background(), -int64(n))
+	})
 	return c, nil
 }
 
@@ -236,6 +243,9 @@ func (c *conn) check(data []byte) ([]byte, error) {
 			c.active[*m.ID] = struct{}{}
 		}
 		c.mu.Unlock()
+		if !dup && !over {
+			c.t.o.Telemetry.WSSubscriptions(c.wc.Context(), 1)
+		}
 		if dup {
 			return nil, c.violation(CloseSubscriberExists, subscriberExists(*m.ID), "duplicate subscription id")
 		}
@@ -247,9 +257,7 @@ func (c *conn) check(data []byte) ([]byte, error) {
 		if m.ID == nil {
 			return nil, c.violation(CloseBadRequest, reasonBadRequest, "complete without id")
 		}
-		c.mu.Lock()
-		delete(c.active, *m.ID)
-		c.mu.Unlock()
+		c.drop(*m.ID)
 	case msgPing, msgPong:
 	default: // unknown, or a server-to-client type
 		return nil, c.violation(CloseBadRequest, reasonBadRequest, "unexpected message type")
@@ -310,6 +318,17 @@ func (c *conn) violation(code websocket.StatusCode, reason, why string) error {
 	return fmt.Errorf("%w: %s (closed %d)", ErrProtocol, why, code)
 }
 
+// drop ends subscription id, if active.
+func (c *conn) drop(id string) {
+	c.mu.Lock()
+	_, ok := c.active[id]
+	delete(c.active, id)
+	c.mu.Unlock()
+	if ok {
+		c.t.o.Telemetry.WSSubscriptions(context.Background(), -1)
+	}
+}
+
 // WriteJSON sends a message, tracking connection_ack and the end of
 // subscriptions (complete, error) so that ids can be reused.
 func (c *conn) WriteJSON(v any) error {
@@ -319,13 +338,13 @@ func (c *conn) WriteJSON(v any) error {
 	}
 	typ, id := c.t.messageTypeID(v, data)
 	c.mu.Lock()
-	switch typ {
-	case msgConnectionAck:
+	if typ == msgConnectionAck {
 		c.acked = true
-	case msgComplete, msgError:
-		delete(c.active, id)
 	}
 	c.mu.Unlock()
+	if typ == msgComplete || typ == msgError {
+		c.drop(id)
+	}
 	return c.wc.Write(context.Background(), websocket.MessageText, data) // bounded by the connection
 }
 

@@ -1,0 +1,36 @@
+package telemetry_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDeps keeps telemetry a leaf of the OpenTelemetry API: it imports the
+// metric and trace APIs (and their attribute and codes packages), never the
+// SDK, an exporter or the package holding OpenTelemetry's global providers,
+// and of the project only the root vocabulary package.
+func TestDeps(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/telemetry").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	pkgs := strings.Fields(string(out))
+	if !strings.Contains(string(out), "go.opentelemetry.io/otel/metric\n") {
+		t.Error("go list output does not list otel/metric: the check itself is broken")
+	}
+	for _, pkg := range pkgs {
+		switch {
+		case pkg == "go.opentelemetry.io/otel" || strings.HasPrefix(pkg, "go.opentelemetry.io/otel/internal/global"):
+			t.Errorf("telemetry imports %s: OpenTelemetry's global providers are never read or set; providers come in Options", pkg)
+		case strings.HasPrefix(pkg, "go.opentelemetry.io/otel/sdk") || strings.HasPrefix(pkg, "go.opentelemetry.io/otel/exporters"):
+			t.Errorf("telemetry imports %s: only the application (the demo) links the SDK and exporters", pkg)
+		case strings.HasPrefix(pkg, "github.com/rampart-go/rampart/") && pkg != "github.com/rampart-go/rampart/telemetry":
+			t.Errorf("telemetry imports %s: it is a leaf (only the root package)", pkg)
+		case strings.Contains(strings.SplitN(pkg, "/", 2)[0], ".") && !strings.HasPrefix(pkg, "go.opentelemetry.io/otel/") &&
+			!strings.HasPrefix(pkg, "github.com/rampart-go/rampart") && pkg != "github.com/cespare/xxhash/v2":
+			t.Errorf("telemetry imports %s: only the OpenTelemetry API is allowed", pkg)
+		}
+	}
+}
