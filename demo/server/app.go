@@ -53,6 +53,10 @@ type app struct {
 	// http.Server.Shutdown does not track.
 	stopCtx context.Context
 	stop    context.CancelFunc
+	// rejections counts the guards' audit records for the admin console;
+	// sessions registers every live WebSocket (revocation, the console).
+	rejections *rejectionLog
+	sessions   *wssec.Sessions
 }
 
 func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
@@ -60,7 +64,8 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: st}
+	a := &app{cfg: cfg, store: st, rejections: newRejectionLog(nil), sessions: wssec.NewSessions()}
+	a.log = slog.New(auditTap{next: log.Handler(), log: a.rejections})
 	if a.trustedDocs, err = loadTrustedDocuments(cfg); err != nil {
 		st.Close()
 		return nil, err
@@ -194,6 +199,7 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 		Slots:          a.shared.slots,
 		CallerLimiter:  limiter,
 		Logger:         a.log,
+		Sessions:       a.sessions,
 	}})
 	if err != nil {
 		return nil, err
@@ -236,6 +242,7 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 		Slots:         a.shared.slots,
 		CallerLimiter: a.shared.limiter,
 		Logger:        a.log,
+		Sessions:      a.sessions,
 	})
 	if err != nil {
 		return err
@@ -248,6 +255,11 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 	mux.Handle("/query", a.endWithServer(query))
 	mux.Handle("GET /images/{post}", imageLimit(http.HandlerFunc(a.serveImage)))
 	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
+	console := &adminConsole{feed: a.rejections, sessions: a.sessions, verifier: a.verifier, store: a.store, audit: audit,
+		log: a.log, budget: a.shared.limiter, budgetRate: costBudgetRate(), now: time.Now}
+	if err := console.mount(mux, a.endWithServer); err != nil {
+		return err
+	}
 	if len(a.cfg.WebhookSecrets) > 0 {
 		hook, err := moderationWebhook(a.cfg.WebhookSecrets, a.shared.webhookReplays, a.log)
 		if err != nil {
@@ -281,7 +293,7 @@ func (a *app) gqlsecConfig(limiter ratelimit.Limiter) gqlsec.Config {
 		Cost: gqlsec.CostLimit{
 			ReportCost: true,
 			Budget:     limiter,
-			BudgetRate: ratelimit.Rate{Limit: 20000, Period: time.Minute},
+			BudgetRate: costBudgetRate(),
 		},
 		Introspection: isAdmin,
 		Logger:        a.log,
@@ -291,6 +303,9 @@ func (a *app) gqlsecConfig(limiter ratelimit.Limiter) gqlsec.Config {
 	}
 	return cfg
 }
+
+// costBudgetRate is every caller's cost budget: 20,000 points a minute.
+func costBudgetRate() ratelimit.Rate { return ratelimit.Rate{Limit: 20000, Period: time.Minute} }
 
 // loadTrustedDocuments reads the manifest -trusted-documents names.
 func loadTrustedDocuments(cfg *config) (*gqlsec.DocumentStore, error) {
