@@ -70,7 +70,8 @@ type adminConsole struct {
 	audit    *httpsec.Auditor
 	log      *slog.Logger
 	// budget and budgetRate are the cost budget gqlsec.CostLimit debits,
-	// peeked (n = 0) read-only for the budget table.
+	// peeked (n = 0) read-only for the budget table; budget also holds
+	// the rate limit of POST /admin/revoke.
 	budget     ratelimit.Limiter
 	budgetRate ratelimit.Rate
 	now        func() time.Time
@@ -93,11 +94,19 @@ func (c *adminConsole) mount(mux *http.ServeMux, end func(http.Handler) http.Han
 		return err
 	}
 	c.live = live
+	// Revocations are few: 30 a minute per client address is plenty for an
+	// operator and keeps a flood from costing a token check per request.
+	limit, err := httpsec.RateLimit(c.budget, httpsec.RateLimitOptions{
+		Anonymous: ratelimit.PerMinute(30), Authenticated: ratelimit.PerMinute(30), KeyPrefix: "admin:", Auditor: c.audit,
+	})
+	if err != nil {
+		return err
+	}
 	mux.HandleFunc("GET /admin", c.servePage)
 	mux.HandleFunc("GET /admin/{$}", c.servePage)
 	mux.HandleFunc("GET /admin/static/{file}", c.serveStatic)
 	mux.Handle("GET /admin/live", end(live.Handler(c.serveLive)))
-	mux.HandleFunc("POST /admin/revoke", c.serveRevoke)
+	mux.Handle("POST /admin/revoke", limit(http.HandlerFunc(c.serveRevoke)))
 	return nil
 }
 
