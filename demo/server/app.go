@@ -63,6 +63,8 @@ type app struct {
 	sessions *graph.Sessions
 	// listening is closed when the session-event listener has stopped.
 	listening chan struct{}
+	// rejections counts the guards' audit records for the admin console.
+	rejections *rejectionLog
 }
 
 func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
@@ -70,7 +72,8 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: st, live: wssec.NewSessions()}
+	a := &app{cfg: cfg, store: st, rejections: newRejectionLog(nil), live: wssec.NewSessions()}
+	a.log = slog.New(auditTap{next: log.Handler(), log: a.rejections})
 	if a.trustedDocs, err = loadTrustedDocuments(cfg); err != nil {
 		st.Close()
 		return nil, err
@@ -281,6 +284,14 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 	mux.Handle("/query", a.endWithServer(query))
 	mux.Handle("GET /images/{post}", imageLimit(http.HandlerFunc(a.serveImage)))
 	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
+	console := &adminConsole{feed: a.rejections, sessions: a.live, verifier: a.verifier, store: a.store, audit: audit,
+		revokeAll: func(ctx context.Context, subject string) error {
+			return a.sessions.RevokeSubject(ctx, subject, graph.CauseRevoked)
+		},
+		log: a.log, budget: a.shared.limiter, budgetRate: costBudgetRate(), now: time.Now}
+	if err := console.mount(mux, a.endWithServer); err != nil {
+		return err
+	}
 	if len(a.cfg.WebhookSecrets) > 0 {
 		hook, err := moderationWebhook(a.cfg.WebhookSecrets, a.shared.webhookReplays, a.log)
 		if err != nil {
@@ -314,7 +325,7 @@ func (a *app) gqlsecConfig(limiter ratelimit.Limiter) gqlsec.Config {
 		Cost: gqlsec.CostLimit{
 			ReportCost: true,
 			Budget:     limiter,
-			BudgetRate: ratelimit.Rate{Limit: 20000, Period: time.Minute},
+			BudgetRate: costBudgetRate(),
 			ActualCost: true,
 		},
 		Introspection: isAdmin,
@@ -326,6 +337,9 @@ func (a *app) gqlsecConfig(limiter ratelimit.Limiter) gqlsec.Config {
 	}
 	return cfg
 }
+
+// costBudgetRate is every caller's cost budget: 20,000 points a minute.
+func costBudgetRate() ratelimit.Rate { return ratelimit.Rate{Limit: 20000, Period: time.Minute} }
 
 // loadTrustedDocuments reads the manifest -trusted-documents names.
 func loadTrustedDocuments(cfg *config) (*gqlsec.DocumentStore, error) {

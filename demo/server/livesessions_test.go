@@ -27,7 +27,7 @@ const (
 	generous          = 20 * time.Second
 )
 
-var adminEnv = []string{"DEMO_ADMIN_EMAIL", "root@example.com", "DEMO_ADMIN_PASSWORD", "an admin passphrase"}
+var liveAdminEnv = []string{"DEMO_ADMIN_EMAIL", "root@example.com", "DEMO_ADMIN_PASSWORD", "an admin passphrase"}
 
 // liveSub is a graphql-transport-ws connection with one commentAdded
 // subscription, read on its own goroutine.
@@ -154,7 +154,7 @@ func steppedAdmin(t *testing.T, s *demoServer) string {
 // revokeSessions on A closes them on A; other users' sockets stay open.
 func TestLiveSessionsAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	a, b, _ := replicas(t, adminEnv...)
+	a, b, _ := replicas(t, liveAdminEnv...)
 	liveSessionsAcross(t, a, b, true)
 }
 
@@ -163,8 +163,8 @@ func TestLiveSessionsOnRedisCluster(t *testing.T) {
 	t.Parallel()
 	cl := redistest.StartCluster(t)
 	env := map[string]string{"REDIS_URL": cl.URL(), "JWT_SECRET": strings.Repeat("r", 40), "REDIS_TIMEOUT": "2s"}
-	for i := 0; i+1 < len(adminEnv); i += 2 {
-		env[adminEnv[i]] = adminEnv[i+1]
+	for i := 0; i+1 < len(liveAdminEnv); i += 2 {
+		env[liveAdminEnv[i]] = liveAdminEnv[i+1]
 	}
 	db := filepath.Join(t.TempDir(), "shared.db")
 	a, b := startDemoDB(t, env, db), startDemoDB(t, env, db)

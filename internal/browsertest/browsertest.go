@@ -85,6 +85,31 @@ func Navigate(ctx context.Context, url string) error {
 	return nil
 }
 
+// Until waits until the JavaScript expression expr is truthy in the page
+// of ctx, evaluating it every 50 ms, for as long as ctx lives (Deadline at
+// most): a test waits on the condition it needs, never for a fixed time.
+// The error of a condition that never came quotes expr.
+func Until(ctx context.Context, expr string) error {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0))); err != nil {
+		return fmt.Errorf("browsertest: waiting for %.120q: %w", expr, err)
+	}
+	return nil
+}
+
+// Screenshot writes a PNG of the whole page of ctx (beyond the viewport)
+// to path.
+func Screenshot(ctx context.Context, path string) error {
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		return fmt.Errorf("browsertest: screenshot: %w", err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return fmt.Errorf("browsertest: screenshot: %w", err)
+	}
+	return nil
+}
+
 // logSink keeps chromedp's messages for the test log of a failed test (the
 // browser's goroutines may log after the test has returned, when t.Logf is
 // no longer allowed).
