@@ -14,23 +14,15 @@ import (
 )
 
 // follow runs sessions.Follow(bus) until the test ends and waits for it to
-// return; it returns once the bus has resynced the first time.
+// return; it returns once the bus has made its first resync, so that the
+// listener is registered before the test publishes.
 func follow(t *testing.T, sessions *wssec.Sessions, bus wssec.SessionBus, check func(context.Context, *auth.Principal) error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	synced := make(chan struct{}, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- sessions.Follow(ctx, bus, func(ctx context.Context, p *auth.Principal) error {
-			select {
-			case synced <- struct{}{}:
-			default:
-			}
-			if check == nil {
-				return nil
-			}
-			return check(ctx, p)
-		})
+		done <- sessions.Follow(ctx, resyncSignal{bus, synced}, check)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -38,7 +30,30 @@ func follow(t *testing.T, sessions *wssec.Sessions, bus wssec.SessionBus, check 
 			t.Errorf("Follow returned %v, want context.Canceled", err)
 		}
 	})
-	_ = synced // the first resync may run before any connection exists; nothing to wait for
+	select {
+	case <-synced:
+	case err := <-done:
+		t.Fatalf("Follow returned before listening: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the bus never resynced")
+	}
+}
+
+// resyncSignal is a bus that reports each resync (the listener is
+// registered by then) on a channel.
+type resyncSignal struct {
+	wssec.SessionBus
+	synced chan struct{}
+}
+
+func (b resyncSignal) Listen(ctx context.Context, deliver func(wssec.SessionEvent), resync func()) error {
+	return b.SessionBus.Listen(ctx, deliver, func() {
+		resync()
+		select {
+		case b.synced <- struct{}{}:
+		default:
+		}
+	})
 }
 
 // An event published on the bus closes the sockets it names with 4403 and
