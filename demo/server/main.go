@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -108,7 +109,19 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer, ready chan<- stri
 		ready <- ln.Addr().String()
 	}
 
-	if err := waitServing(ctx, app, cfg, errc); err != nil {
+	changed := make(chan struct{}, 1)
+	if ticks := cfg.watchTicks; ticks != nil || cfg.ConfigWatch > 0 {
+		if ticks == nil {
+			ticker := time.NewTicker(cfg.ConfigWatch)
+			defer ticker.Stop()
+			ticks = ticker.C
+		}
+		wctx, stopWatch := context.WithCancel(context.Background())
+		watched := make(chan struct{})
+		go func() { defer close(watched); app.watchFiles(wctx, ticks, changed) }()
+		defer func() { stopWatch(); <-watched }()
+	}
+	if err := waitServing(ctx, app, cfg, errc, changed); err != nil {
 		return err
 	}
 	logger.Info("shutting down", "drain_timeout", cfg.ShutdownTimeout.String())
@@ -124,10 +137,11 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer, ready chan<- stri
 }
 
 // waitServing returns when ctx is done (nil) or the server fails (its
-// error), reloading the configuration at each signal on cfg.reloadOn
-// meanwhile (app.reload logs the outcome; a refused reload keeps the
-// configuration in force and the server running).
-func waitServing(ctx context.Context, app *app, cfg *config, errc <-chan error) error {
+// error), reloading the configuration meanwhile at each signal on
+// cfg.reloadOn (SIGHUP) and each change the file watch reports on changed
+// (app.reload logs the outcome; a refused reload keeps the configuration
+// in force and the server running).
+func waitServing(ctx context.Context, app *app, cfg *config, errc <-chan error, changed <-chan struct{}) error {
 	for {
 		select {
 		case err := <-errc:
@@ -135,10 +149,11 @@ func waitServing(ctx context.Context, app *app, cfg *config, errc <-chan error) 
 		case <-ctx.Done():
 			return nil
 		case <-cfg.reloadOn:
-			err := app.reload()
-			if cfg.reloaded != nil {
-				cfg.reloaded(err)
-			}
+		case <-changed:
+		}
+		err := app.reload()
+		if cfg.reloaded != nil {
+			cfg.reloaded(err)
 		}
 	}
 }

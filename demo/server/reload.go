@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -335,4 +338,51 @@ func (a *app) reload() error {
 	a.policy.Store(p)
 	a.log.Info("configuration reloaded", append(attrs, "changes", p.changes(old))...)
 	return nil
+}
+
+// filesDigest is the SHA-256 of the config file's content and of the
+// manifest in force: what -config-watch compares. A file that cannot be
+// read counts as empty (the reload then says why).
+func (a *app) filesDigest() string {
+	h := sha256.New()
+	for _, path := range []string{a.cfg.ConfigFile, a.policy.Load().manifestPath()} {
+		if path == "" {
+			continue
+		}
+		if b, err := os.ReadFile(path); err == nil {
+			h.Write(b)
+		}
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// manifestPath is the manifest file in force, or "" (none, or embedded).
+func (p *policy) manifestPath() string {
+	if p.docs == nil || p.manifest == "embedded" {
+		return ""
+	}
+	return p.manifest
+}
+
+// watchFiles checks the files at each tick and signals changed (without
+// blocking: one pending reload is enough) when their content differs
+// from what it saw last, until ctx is done. A file refused by the reload
+// is not reported again until it changes once more.
+func (a *app) watchFiles(ctx context.Context, ticks <-chan time.Time, changed chan<- struct{}) {
+	last := a.filesDigest()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		}
+		if d := a.filesDigest(); d != last {
+			last = d
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
+		}
+	}
 }

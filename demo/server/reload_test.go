@@ -84,6 +84,82 @@ func TestLoadPolicy(t *testing.T) {
 	}
 }
 
+// startReloadable starts the demo with a config file holding content and
+// returns it, a function that rewrites the file, one that reloads it as
+// SIGHUP does and returns the result, the channel that receives the post
+// id of each live subscription, and the channel of reload results (for
+// reloads the test does not start itself). ticks, when set, drives the
+// file watch.
+func startReloadable(t *testing.T, content string, logs io.Writer, ticks <-chan time.Time) (s *demoServer, writeCfg func(string), reload func() error, subscribed <-chan string, reloaded <-chan error) {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "rampart.json")
+	writeCfg = func(content string) {
+		t.Helper()
+		if err := os.WriteFile(cfgPath, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCfg(content)
+	env := map[string]string{"JWT_SECRET": strings.Repeat("s", 40), "RAMPART_CONFIG": cfgPath}
+	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "demo.db")},
+		func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hup, results, subs := make(chan os.Signal), make(chan error), make(chan string, 4)
+	cfg.reloadOn, cfg.watchTicks = hup, ticks
+	cfg.reloaded = func(err error) { results <- err }
+	cfg.subscribed = func(post string) { subs <- post }
+	reload = func() error {
+		t.Helper()
+		hup <- syscall.SIGHUP
+		return <-results
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	ready, served := make(chan string, 1), make(chan error, 1)
+	go func() { served <- serve(ctx, cfg, logs, ready) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("server stopped with error: %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		s = &demoServer{t: t, base: "http://" + addr}
+	case err := <-served:
+		t.Fatalf("server did not start: %v", err)
+	}
+	return s, writeCfg, reload, subs, results
+}
+
+// TestConfigWatch: with -config-watch, a change of the config file's
+// content reloads it at the next check; a check that finds no change
+// reloads nothing. The test drives the checks itself.
+func TestConfigWatch(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	ticks := make(chan time.Time)
+	s, writeCfg, _, _, reloaded := startReloadable(t, `{"limits": {"depth": 7}}`, &logs, ticks)
+	if r := s.do("", depth7, nil); len(r.Errors) > 0 {
+		t.Fatalf("depth 7 refused under limit 7: %+v", r.Errors)
+	}
+	ticks <- time.Time{} // no change: no reload
+	ticks <- time.Time{}
+	writeCfg(`{"limits": {"depth": 6}}`)
+	ticks <- time.Time{}
+	if err := <-reloaded; err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if r := s.do("", depth7, nil); r.code() != gqlsec.CodeDepthLimit {
+		t.Fatalf("depth 7 under limit 6: %+v, want DEPTH_LIMIT_EXCEEDED", r.Errors)
+	}
+	if !strings.Contains(logs.String(), `"changes":"limits.depth 7 → 6"`) {
+		t.Fatalf("the first reload was not the change:\n%s", logs.String())
+	}
+}
+
 // depth7 is a query of depth 7 (posts 1, nodes 2, author 3, … name 7).
 const depth7 = `{ posts(first: 1) { nodes { author { posts(first: 1) { nodes { author { name } } } } } } }`
 
@@ -96,47 +172,8 @@ const depth7 = `{ posts(first: 1) { nodes { author { posts(first: 1) { nodes { a
 // drives them, and the test waits for each one's result.
 func TestReloadKeepsSubscriptionsOpen(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "rampart.json")
-	writeCfg := func(content string) {
-		t.Helper()
-		if err := os.WriteFile(cfgPath, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	writeCfg(`{"limits": {"depth": 7}}`)
-	env := map[string]string{"JWT_SECRET": strings.Repeat("s", 40), "RAMPART_CONFIG": cfgPath}
-	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "demo.db")},
-		func(k string) string { return env[k] }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hup, reloaded, subscribed := make(chan os.Signal), make(chan error), make(chan string, 4)
-	cfg.reloadOn = hup
-	cfg.reloaded = func(err error) { reloaded <- err }
-	cfg.subscribed = func(post string) { subscribed <- post }
-	reload := func() error {
-		t.Helper()
-		hup <- syscall.SIGHUP
-		return <-reloaded
-	}
 	var logs syncBuffer
-	ctx, stop := context.WithCancel(context.Background())
-	ready, served := make(chan string, 1), make(chan error, 1)
-	go func() { served <- serve(ctx, cfg, &logs, ready) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("server stopped with error: %v", err)
-		}
-	})
-	var s *demoServer
-	select {
-	case addr := <-ready:
-		s = &demoServer{t: t, base: "http://" + addr}
-	case err := <-served:
-		t.Fatalf("server did not start: %v", err)
-	}
+	s, writeCfg, reload, subscribed, _ := startReloadable(t, `{"limits": {"depth": 7}}`, &logs, nil)
 	alice, _, _ := s.register("alice@example.com", "Alice", "alice's long passphrase")
 	post := s.createPost(alice, "t", "b")
 
