@@ -85,6 +85,9 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	}
 	a.policy.Store(p)
 	a.reloader = &gqlsec.Reloader{}
+	if cfg.ConfigFile != "" {
+		a.log.Info("configuration loaded; SIGHUP reloads it", "config", cfg.ConfigFile, "trusted_documents", p.manifestText())
+	}
 	a.stopCtx, a.stop = context.WithCancel(context.Background())
 	if err := a.wire(ctx); err != nil {
 		a.Close()

@@ -8,7 +8,8 @@
 // (APP_ENV), -allowed-origins (ALLOWED_ORIGINS), -trusted-proxies
 // (TRUSTED_PROXIES), -config (RAMPART_CONFIG: the JSON file of operation
 // limits, cost and trusted documents, re-read with the manifest on
-// SIGHUP: kill -HUP <pid>); JWT_SECRET, REDIS_URL, DEMO_ADMIN_EMAIL and
+// SIGHUP: kill -HUP <pid>, and at each change with -config-watch
+// (RAMPART_CONFIG_WATCH)); JWT_SECRET, REDIS_URL, DEMO_ADMIN_EMAIL and
 // DEMO_ADMIN_PASSWORD are read from the environment only, so secrets never
 // appear in a process listing.
 package main
