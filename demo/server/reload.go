@@ -38,7 +38,9 @@ type policyFile struct {
 	// Cost is the per-operation cost limit and the per-caller budget.
 	Cost *costFile `json:"cost"`
 	// TrustedDocuments is the path of the trusted-documents manifest
-	// (relative to the config file's directory), or "off".
+	// (relative to the config file's directory), or "off". When present it
+	// overrides -trusted-documents; the manifest is re-read at each
+	// reload, so a new manifest under the same path is picked up.
 	TrustedDocuments *string `json:"trustedDocuments"`
 }
 
