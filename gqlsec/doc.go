@@ -20,6 +20,16 @@
 // and validates the documents that passed, so a document is parsed twice;
 // see README.md for what that costs.
 //
+// # Hot reload
+//
+// The guards Install adds read their configuration through one atomic
+// pointer, loaded once per operation. A Reloader set in Config.Reloader
+// swaps in new limits, cost settings, introspection policy and trusted
+// documents while the server runs: Reload validates the whole new
+// configuration first and changes nothing if it is invalid; an operation
+// in flight (an open subscription too) keeps the configuration it started
+// with.
+//
 // # Rejections
 //
 // Every rejection is a GraphQL error with a stable extensions.code (the

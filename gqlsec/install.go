@@ -82,6 +82,13 @@ type Config struct {
 	// slog.New(slog.DiscardHandler) to drop it. It is read once, by
 	// Install.
 	Logger *slog.Logger
+	// Reloader, if set, is bound by Install to the guards it adds, so that
+	// Reloader.Reload can later swap in new Limits, Cost, Introspection,
+	// IntrospectionMode, TrustedDocuments and ConcealLimits atomically while
+	// the server runs (see Reloader). A Reloader binds to one Install. With
+	// a Reloader, Install leaves gqlgen's own parser token limit off: the
+	// guards' parse enforces the token limit in force.
+	Reloader *Reloader
 }
 
 // Server is the part of gqlgen's *handler.Server that Install uses; pass
@@ -120,12 +127,18 @@ type Server interface {
 // request, before gqlgen's cache lookup: a document cached for one caller
 // is checked again against each other caller's limits.
 //
+// The guards read their configuration through one atomic pointer, loaded
+// once per operation: an operation (a subscription included) keeps the
+// configuration it started with to its end. Set cfg.Reloader to swap a
+// new one in later (Reloader.Reload).
+//
 // Install does not set HTTP statuses or refuse batches; wrap srv with
 // Middleware, or call Handler, which does both.
 func Install(srv Server, cfg Config) error {
 	if v := reflect.ValueOf(srv); srv == nil || (v.Kind() == reflect.Pointer && v.IsNil()) {
 		return fmt.Errorf("%w: gqlsec: nil server", rampart.ErrConfig)
 	}
+	given := cfg
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -133,27 +146,53 @@ func Install(srv Server, cfg Config) error {
 	if es == nil {
 		return fmt.Errorf("%w: gqlsec: server has no executable schema", rampart.ErrConfig)
 	}
-	exts, err := build(es, cfg)
+	if cfg.QueryCacheSize < rampart.Unlimited {
+		return fmt.Errorf("%w: gqlsec: Config.QueryCacheSize = %d (use rampart.Unlimited to turn it off)", rampart.ErrConfig, cfg.QueryCacheSize)
+	}
+	a, err := complexity.NewAnalyzer(es.Schema(), cfg.Analysis)
+	if err != nil {
+		return fmt.Errorf("gqlsec: %w", err)
+	}
+	b := &binding{es: es, analyzer: a, fixed: given, logger: cfg.Logger, meter: cfg.Cost.ActualCost}
+	if n := pick(cfg.QueryCacheSize, DefaultQueryCacheSize); n > 0 {
+		b.cache = lru.New[*cachedDoc](int(n))
+		b.fill = &queryCacheFill{analyzer: a, cache: b.cache, rules: cfg.ValidationRules}
+		if err := b.fill.Validate(es); err != nil {
+			return err
+		}
+	}
+	gs, err := b.build(cfg)
 	if err != nil {
 		return err
 	}
-	for _, e := range exts {
-		srv.Use(e)
+	if r := cfg.Reloader; r != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.b != nil {
+			return fmt.Errorf("%w: gqlsec: Config.Reloader is already bound to another Install", rampart.ErrConfig)
+		}
+		defer func() { r.b = b }()
 	}
-	if modes, _ := cfg.Limits.modesOf(limitTable()); cfg.Limits.For == nil && modes[rowTokens] == rampart.Enforce {
+	b.cur.Store(gs)
+	srv.Use(&guards{b: b})
+	if cfg.Cost.ActualCost {
+		srv.Use(gs.cost.FieldMeter())
+	}
+	if modes, _ := cfg.Limits.modesOf(limitTable()); cfg.Reloader == nil && cfg.Limits.For == nil && modes[rowTokens] == rampart.Enforce {
 		// Defense in depth: gqlgen's own parser stops at the same limit.
 		// With per-caller limits the extension's parse enforces them; a
-		// measured token limit must not be enforced by gqlgen either.
+		// measured token limit must not be enforced by gqlgen either, nor
+		// one a Reloader may raise.
 		srv.SetParserTokenLimit(int(resolve(limitTable(), &cfg.Limits)[rowTokens]))
 	}
-	srv.SetDisableSuggestion(false) // decided per caller by SuggestionsFor
+	srv.SetDisableSuggestion(false) // decided per caller by the presenter below
 	rulesFn := cfg.ValidationRules
 	if rulesFn == nil {
 		rulesFn = rules.NewDefaultRules
 	}
 	srv.SetValidationRulesFn(rulesFn)
-	if c := limitsOf(exts); c != nil && c.cache != nil {
-		srv.SetQueryCache(execCache{c.cache})
+	if b.cache != nil {
+		srv.SetQueryCache(execCache{b.cache})
 	}
 	mask := MaskErrors(cfg.Logger)
 	presenter := mask
@@ -163,24 +202,22 @@ func Install(srv Server, cfg Config) error {
 			return inner(ctx, mask(ctx, err))
 		}
 	}
-	srv.SetErrorPresenter(SuggestionsFor(cfg.Introspection, presenter))
+	srv.SetErrorPresenter(suggestions(b.mayIntrospect, presenter))
 	srv.SetRecoverFunc(Recover(cfg.Logger))
 	return nil
 }
 
-// build validates cfg against es and returns the extensions Install adds,
-// in order, sharing one Analyzer.
-func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension, error) {
-	a, err := complexity.NewAnalyzer(es.Schema(), cfg.Analysis)
-	if err != nil {
-		return nil, fmt.Errorf("gqlsec: %w", err)
-	}
-	if cfg.QueryCacheSize < rampart.Unlimited {
-		return nil, fmt.Errorf("%w: gqlsec: Config.QueryCacheSize = %d (use rampart.Unlimited to turn it off)", rampart.ErrConfig, cfg.QueryCacheSize)
+// build validates cfg against the schema and returns the guards it
+// configures, sharing b's Analyzer and query cache. Install and
+// Reloader.Reload both build through it, so a configuration one accepts
+// the other accepts too.
+func (b *binding) build(cfg Config) (*guardSet, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = b.logger
 	}
 	limits := cfg.Limits
-	limits.Logger, limits.Analysis, limits.analyzer = cfg.Logger, cfg.Analysis, a
-	limits.installed, limits.cache = true, nil
+	limits.Logger, limits.Analysis, limits.analyzer = cfg.Logger, cfg.Analysis, b.analyzer
+	limits.installed, limits.cache = true, b.cache
 	if limits.Telemetry == nil {
 		limits.Telemetry = cfg.Telemetry
 	}
@@ -188,12 +225,16 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 		limits.ConcealLimits = cfg.ConcealLimits
 	}
 	cost := cfg.Cost
-	cost.Logger, cost.Analysis, cost.analyzer = cfg.Logger, cfg.Analysis, a
+	cost.Logger, cost.Analysis, cost.analyzer = cfg.Logger, cfg.Analysis, b.analyzer
 	if cost.Telemetry == nil {
 		cost.Telemetry = cfg.Telemetry
 	}
 	if cost.ConcealLimits == nil {
 		cost.ConcealLimits = cfg.ConcealLimits
+	}
+	gs := &guardSet{
+		limits: &limits, cost: &cost, introspect: cfg.Introspection,
+		intro: &Introspection{Allow: cfg.Introspection, Logger: cfg.Logger, Mode: cfg.IntrospectionMode, Telemetry: cfg.Telemetry},
 	}
 	var exts []graphql.HandlerExtension
 	if cfg.TrustedDocuments != nil {
@@ -204,31 +245,16 @@ func build(es graphql.ExecutableSchema, cfg Config) ([]graphql.HandlerExtension,
 		if td.Telemetry == nil {
 			td.Telemetry = cfg.Telemetry
 		}
-		exts = append(exts, &td)
+		gs.td = &td
+		exts = append(exts, gs.td)
 	}
-	exts = append(exts, &limits, &Introspection{Allow: cfg.Introspection, Logger: cfg.Logger, Mode: cfg.IntrospectionMode, Telemetry: cfg.Telemetry}, &cost)
-	if n := pick(cfg.QueryCacheSize, DefaultQueryCacheSize); n > 0 {
-		limits.cache = lru.New[*cachedDoc](int(n))
-		exts = append(exts, &queryCacheFill{analyzer: a, cache: limits.cache, rules: cfg.ValidationRules})
-	}
-	if cost.ActualCost {
-		exts = append(exts, cost.FieldMeter())
-	}
+	exts = append(exts, gs.limits, gs.intro, gs.cost)
 	for _, e := range exts {
-		if err := e.Validate(es); err != nil {
+		if err := e.Validate(b.es); err != nil {
 			return nil, err
 		}
 	}
-	return exts, nil
-}
-
-func limitsOf(exts []graphql.HandlerExtension) *OperationLimits {
-	for _, e := range exts {
-		if l, ok := e.(*OperationLimits); ok {
-			return l
-		}
-	}
-	return nil
+	return gs, nil
 }
 
 // schemaOf reads srv's executable schema, which handler.Server does not

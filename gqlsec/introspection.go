@@ -148,12 +148,18 @@ func selectsIntrospection(doc *ast.QueryDocument, ss ast.SelectionSet, seen map[
 // withholds suggestions from everyone; a nil next means
 // graphql.DefaultErrorPresenter.
 func SuggestionsFor(allow func(*auth.Principal) bool, next graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	return suggestions(func(ctx context.Context) bool { return allow != nil && allow(principal(ctx)) }, next)
+}
+
+// suggestions is SuggestionsFor with allow deciding from the context (the
+// operation's pinned configuration, see Reloader).
+func suggestions(allow func(context.Context) bool, next graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
 	if next == nil {
 		next = graphql.DefaultErrorPresenter
 	}
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		out := next(ctx, err)
-		if out == nil || (allow != nil && allow(principal(ctx))) {
+		if out == nil || allow(ctx) {
 			return out
 		}
 		if out.Rule == "" && out.Extensions["code"] != errcode.ValidationFailed {

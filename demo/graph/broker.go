@@ -11,6 +11,12 @@ import (
 // post, in process. A subscriber that falls behind by more than its buffer
 // misses events rather than slowing the publisher.
 type Broker struct {
+	// OnSubscribe, if set, is called with the post id each time a
+	// subscriber has been registered, so that a test can wait for a
+	// subscription to be live instead of waiting for time to pass. Set it
+	// before the broker is used.
+	OnSubscribe func(postID string)
+
 	mu   sync.Mutex
 	subs map[string]map[chan *model.Comment]struct{}
 }
@@ -35,6 +41,9 @@ func (b *Broker) Subscribe(ctx context.Context, postID string) <-chan *model.Com
 	}
 	set[ch] = struct{}{}
 	b.mu.Unlock()
+	if b.OnSubscribe != nil {
+		b.OnSubscribe(postID)
+	}
 	go func() {
 		<-ctx.Done()
 		b.mu.Lock()

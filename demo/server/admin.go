@@ -73,11 +73,11 @@ type adminConsole struct {
 	store     *store.Store
 	audit     *httpsec.Auditor
 	log       *slog.Logger
-	// budget and budgetRate are the cost budget gqlsec.CostLimit debits,
-	// peeked (n = 0) read-only for the budget table; budget also holds
+	// budget and budgetRate (which returns the rate in force) are the
+	// cost budget gqlsec.CostLimit debits, peeked (n = 0) read-only for the budget table; budget also holds
 	// the rate limit of POST /admin/revoke.
 	budget     ratelimit.Limiter
-	budgetRate ratelimit.Rate
+	budgetRate func() ratelimit.Rate
 	now        func() time.Time
 	live       *wssec.Upgrader
 }
@@ -256,7 +256,7 @@ func (c *adminConsole) snapshot(ctx context.Context, self *auth.Principal) admin
 	}
 	sort.Slice(s.Sessions, func(i, j int) bool { return s.Sessions[i].Since.Before(s.Sessions[j].Since) })
 
-	r := c.budgetRate
+	r := c.budgetRate()
 	s.Budget = adminBudget{Points: r.Capacity(), PeriodSeconds: r.Period.Seconds(), RestoreRate: float64(r.Limit) / r.Period.Seconds(), Callers: []adminCallers{}}
 	seen := map[string]bool{}
 	peek := func(subject, class string) {

@@ -8,7 +8,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -46,9 +47,12 @@ type app struct {
 	store    *store.Store
 	verifier *jwt.Verifier
 	handler  http.Handler
-	// trustedDocs, when set, is the only set of operations non-admins may run.
-	trustedDocs *gqlsec.DocumentStore
-	shared      *sharedState
+	// policy is the reloadable configuration in force (reload.go): limits,
+	// cost, trusted documents; reloader swaps it into the guards.
+	policy   atomic.Pointer[policy]
+	reloader *gqlsec.Reloader
+	reloadMu sync.Mutex // one reload at a time
+	shared   *sharedState
 	// metrics, when -metrics-addr is set, holds the OpenTelemetry
 	// instruments every guard records into (metrics.go).
 	metrics *demoMetrics
@@ -74,9 +78,15 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	}
 	a := &app{cfg: cfg, store: st, rejections: newRejectionLog(nil), live: wssec.NewSessions()}
 	a.log = slog.New(auditTap{next: log.Handler(), log: a.rejections})
-	if a.trustedDocs, err = loadTrustedDocuments(cfg); err != nil {
+	p, err := loadPolicy(cfg)
+	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	a.policy.Store(p)
+	a.reloader = &gqlsec.Reloader{}
+	if cfg.ConfigFile != "" {
+		a.log.Info("configuration loaded; SIGHUP reloads it", "config", cfg.ConfigFile, "trusted_documents", p.manifestText())
 	}
 	a.stopCtx, a.stop = context.WithCancel(context.Background())
 	if err := a.wire(ctx); err != nil {
@@ -197,7 +207,9 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 	if err != nil {
 		return nil, err
 	}
-	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: graph.NewBroker(), Uploads: uploads, Sessions: a.sessions, Logger: a.log}
+	broker := graph.NewBroker()
+	broker.OnSubscribe = a.cfg.subscribed
+	resolver := &graph.Resolver{Store: a.store, Accounts: accounts, Broker: broker, Uploads: uploads, Sessions: a.sessions, Logger: a.log}
 	dirs, err := graph.NewDirectives(a.store, limiter, &ssrf.Guard{}, a.sessions.Current, a.log)
 	if err != nil {
 		return nil, err
@@ -235,7 +247,7 @@ func (a *app) wireGraphQL(accounts *graph.Accounts, authenticator auth.Authentic
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(uploads.Transport())
 
-	guarded, err := gqlsec.Handler(srv, a.gqlsecConfig(limiter))
+	guarded, err := gqlsec.Handler(srv, a.gqlsecConfig(limiter, a.policy.Load()))
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +300,7 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 		revokeAll: func(ctx context.Context, subject string) error {
 			return a.sessions.RevokeSubject(ctx, subject, graph.CauseRevoked)
 		},
-		log: a.log, budget: a.shared.limiter, budgetRate: costBudgetRate(), now: time.Now}
+		log: a.log, budget: a.shared.limiter, budgetRate: func() ratelimit.Rate { return a.policy.Load().budget }, now: time.Now}
 	if err := console.mount(mux, a.endWithServer); err != nil {
 		return err
 	}
@@ -306,63 +318,40 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 //go:embed trusted-documents.json
 var demoManifest []byte
 
-// gqlsecConfig is the demo's operation policy: the design's default limits
-// (admins get deeper queries), a cost limit with a per-caller budget
-// reported in extensions.cost, introspection and suggestions for admins
-// only, and in production a trusted-documents allowlist that admins may
-// bypass.
-func (a *app) gqlsecConfig(limiter ratelimit.Limiter) gqlsec.Config {
+// gqlsecConfig is the demo's operation policy p: its limits (admins get
+// deeper queries), a cost limit with a per-caller budget reported in
+// extensions.cost, introspection and suggestions for admins only, and,
+// when p has a manifest (in production by default), a trusted-documents
+// allowlist that admins may bypass. It is built at start and again at
+// each reload, for a.reloader.
+func (a *app) gqlsecConfig(limiter ratelimit.Limiter, p *policy) gqlsec.Config {
 	isAdmin := gqlsec.AllowRoles(string(model.RoleAdmin))
+	users, admins := p.limits, p.adminLimits
 	cfg := gqlsec.Config{
 		Limits: gqlsec.OperationLimits{
 			For: func(p *auth.Principal) gqlsec.OperationLimits {
 				if isAdmin(p) {
-					return gqlsec.OperationLimits{Depth: 25, Aliases: 100, Fields: 5000}
+					return admins
 				}
-				return gqlsec.OperationLimits{}
+				return users
 			},
 		},
 		Cost: gqlsec.CostLimit{
+			Max:        p.maxCost,
 			ReportCost: true,
 			Budget:     limiter,
-			BudgetRate: costBudgetRate(),
+			BudgetRate: p.budget,
 			ActualCost: true,
 		},
 		Introspection: isAdmin,
 		Logger:        a.log,
 		Telemetry:     a.instruments(),
+		Reloader:      a.reloader,
 	}
-	if a.trustedDocs != nil {
-		cfg.TrustedDocuments = &gqlsec.TrustedDocuments{Store: a.trustedDocs, AllowArbitrary: isAdmin, Logger: a.log}
+	if p.docs != nil {
+		cfg.TrustedDocuments = &gqlsec.TrustedDocuments{Store: p.docs, AllowArbitrary: isAdmin, Logger: a.log}
 	}
 	return cfg
-}
-
-// costBudgetRate is every caller's cost budget: 20,000 points a minute.
-func costBudgetRate() ratelimit.Rate { return ratelimit.Rate{Limit: 20000, Period: time.Minute} }
-
-// loadTrustedDocuments reads the manifest -trusted-documents names.
-func loadTrustedDocuments(cfg *config) (*gqlsec.DocumentStore, error) {
-	var data []byte
-	switch {
-	case cfg.TrustedDocuments == "off":
-		return nil, nil
-	case cfg.TrustedDocuments != "":
-		b, err := os.ReadFile(cfg.TrustedDocuments)
-		if err != nil {
-			return nil, fmt.Errorf("-trusted-documents: %w", err)
-		}
-		data = b
-	case cfg.Env == envProduction:
-		data = demoManifest
-	default:
-		return nil, nil
-	}
-	store, err := gqlsec.ParseManifest(data)
-	if err != nil {
-		return nil, fmt.Errorf("-trusted-documents: %w", err)
-	}
-	return store, nil
 }
 
 // serveImage serves a post's image with the type sniffed at upload, never

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -57,6 +58,14 @@ type config struct {
 	// address needs MetricsAllowPublic (metrics.go).
 	MetricsAddr        string
 	MetricsAllowPublic bool
+	// ConfigFile (-config, RAMPART_CONFIG) is the JSON file of the
+	// reloadable configuration (reload.go): limits, cost, trusted
+	// documents. Read at start and at each SIGHUP; "" means none.
+	ConfigFile string
+	// ConfigWatch (-config-watch, RAMPART_CONFIG_WATCH), when positive,
+	// also reloads when the content of ConfigFile or of the manifest in
+	// force changes, checked at this interval; 0 = SIGHUP only.
+	ConfigWatch time.Duration
 	// TLSCert and TLSKey, when set, make the server speak HTTPS.
 	TLSCert, TLSKey string
 	// ShutdownTimeout (-shutdown-timeout, SHUTDOWN_TIMEOUT) is how long a
@@ -71,6 +80,19 @@ type config struct {
 	// reaches GraphQL, inside the request's lifetime: a test holds a
 	// request in flight with it, without sleeping.
 	holdQuery func(*http.Request)
+	// reloadOn delivers the signals that reload ConfigFile and the
+	// trusted-documents manifest: run sets it to SIGHUP; tests that call
+	// serve send on a channel of their own. Nil: never.
+	reloadOn <-chan os.Signal
+	// reloaded, when set (tests only), is called after each reload with
+	// its result, once the log line is written.
+	reloaded func(error)
+	// watchTicks, when set (tests only), replaces -config-watch's ticker:
+	// each value sent checks the files once.
+	watchTicks <-chan time.Time
+	// subscribed, when set (tests only), is called with the post id each
+	// time a commentAdded subscription is live (graph.Broker.OnSubscribe).
+	subscribed func(postID string)
 }
 
 // serveTLS reports whether the server terminates TLS itself.
@@ -99,6 +121,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.TLSCert, "tls-cert", def("TLS_CERT_FILE", ""), "PEM certificate: serve HTTPS (env TLS_CERT_FILE)")
 	fs.StringVar(&c.TLSKey, "tls-key", def("TLS_KEY_FILE", ""), "PEM private key for -tls-cert (env TLS_KEY_FILE)")
 	fs.StringVar(&c.TrustedDocuments, "trusted-documents", def("TRUSTED_DOCUMENTS", ""), `persisted-query manifest (Apollo or Relay JSON) of the only operations non-admins may run; default: the embedded demo manifest in production, none in development; "off" disables (env TRUSTED_DOCUMENTS)`)
+	fs.StringVar(&c.ConfigFile, "config", def("RAMPART_CONFIG", ""), "JSON file of the reloadable configuration (limits, cost, trusted documents), re-read on SIGHUP (env RAMPART_CONFIG)")
+	fs.DurationVar(&c.ConfigWatch, "config-watch", 0, "also reload when -config or the manifest it names changes, checked at this interval, such as 5s; 0 = on SIGHUP only (env RAMPART_CONFIG_WATCH)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long a stopping server lets in-flight requests finish before cancelling them (env SHUTDOWN_TIMEOUT)")
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -106,6 +130,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			return nil, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)
 		}
 		c.ShutdownTimeout = d
+	}
+	if v := getenv("RAMPART_CONFIG_WATCH"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("RAMPART_CONFIG_WATCH: %w", err)
+		}
+		c.ConfigWatch = d
 	}
 	metricsFlags(fs, def, c)
 	if err := fs.Parse(args); err != nil {
@@ -121,6 +152,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if c.ShutdownTimeout <= 0 {
 		return nil, fmt.Errorf("-shutdown-timeout must be positive, not %v", c.ShutdownTimeout)
+	}
+	if c.ConfigWatch < 0 || (c.ConfigWatch > 0 && c.ConfigWatch < 100*time.Millisecond) {
+		return nil, fmt.Errorf("-config-watch must be 0 (off) or at least 100ms, not %v", c.ConfigWatch)
+	}
+	if c.ConfigWatch > 0 && c.ConfigFile == "" {
+		return nil, errors.New("-config-watch needs -config (RAMPART_CONFIG)")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, errors.New("-tls-cert and -tls-key must be set together")

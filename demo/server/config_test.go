@@ -30,6 +30,10 @@ func TestParseConfig(t *testing.T) {
 		{name: "redis_timeout_accepted", env: map[string]string{"REDIS_TIMEOUT": "250ms"}, ephemeral: true},
 		{name: "redis_timeout_malformed_refused", env: map[string]string{"REDIS_TIMEOUT": "fast"}, wantErr: "REDIS_TIMEOUT must be"},
 		{name: "redis_timeout_zero_refused", env: map[string]string{"REDIS_TIMEOUT": "0s"}, wantErr: "REDIS_TIMEOUT must be"},
+		{name: "config_watch_accepted", args: []string{"-config", "rampart.json", "-config-watch", "5s"}, ephemeral: true},
+		{name: "config_watch_without_config_refused", env: map[string]string{"RAMPART_CONFIG_WATCH": "5s"}, wantErr: "-config-watch needs -config"},
+		{name: "config_watch_too_short_refused", args: []string{"-config", "rampart.json", "-config-watch", "1ms"}, wantErr: "at least 100ms"},
+		{name: "config_watch_malformed_refused", env: map[string]string{"RAMPART_CONFIG_WATCH": "often"}, wantErr: "RAMPART_CONFIG_WATCH"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

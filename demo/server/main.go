@@ -6,7 +6,10 @@
 //
 // Flags have environment fallbacks: -addr (ADDR), -db (DB_PATH), -env
 // (APP_ENV), -allowed-origins (ALLOWED_ORIGINS), -trusted-proxies
-// (TRUSTED_PROXIES); JWT_SECRET, REDIS_URL, DEMO_ADMIN_EMAIL and
+// (TRUSTED_PROXIES), -config (RAMPART_CONFIG: the JSON file of operation
+// limits, cost and trusted documents, re-read with the manifest on
+// SIGHUP: kill -HUP <pid>, and at each change with -config-watch
+// (RAMPART_CONFIG_WATCH)); JWT_SECRET, REDIS_URL, DEMO_ADMIN_EMAIL and
 // DEMO_ADMIN_PASSWORD are read from the environment only, so secrets never
 // appear in a process listing.
 package main
@@ -22,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -47,6 +51,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	// SIGHUP reloads the configuration file and the trusted-documents
+	// manifest; the subscription ends with the server.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	cfg.reloadOn = hup
 	return serve(ctx, cfg, stderr, ready)
 }
 
@@ -100,10 +110,20 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer, ready chan<- stri
 		ready <- ln.Addr().String()
 	}
 
-	select {
-	case err := <-errc:
+	changed := make(chan struct{}, 1)
+	if ticks := cfg.watchTicks; ticks != nil || cfg.ConfigWatch > 0 {
+		if ticks == nil {
+			ticker := time.NewTicker(cfg.ConfigWatch)
+			defer ticker.Stop()
+			ticks = ticker.C
+		}
+		wctx, stopWatch := context.WithCancel(context.Background())
+		watched := make(chan struct{})
+		go func() { defer close(watched); app.watchFiles(wctx, ticks, changed) }()
+		defer func() { stopWatch(); <-watched }()
+	}
+	if err := waitServing(ctx, app, cfg, errc, changed); err != nil {
 		return err
-	case <-ctx.Done():
 	}
 	logger.Info("shutting down", "drain_timeout", cfg.ShutdownTimeout.String())
 	drained := app.shutdown(srv, cfg.ShutdownTimeout)
@@ -115,6 +135,28 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer, ready chan<- stri
 	}
 	logger.Info("shut down cleanly")
 	return nil
+}
+
+// waitServing returns when ctx is done (nil) or the server fails (its
+// error), reloading the configuration meanwhile at each signal on
+// cfg.reloadOn (SIGHUP) and each change the file watch reports on changed
+// (app.reload logs the outcome; a refused reload keeps the configuration
+// in force and the server running).
+func waitServing(ctx context.Context, app *app, cfg *config, errc <-chan error, changed <-chan struct{}) error {
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+			return nil
+		case <-cfg.reloadOn:
+		case <-changed:
+		}
+		err := app.reload()
+		if cfg.reloaded != nil {
+			cfg.reloaded(err)
+		}
+	}
 }
 
 // redisClientLog routes go-redis's own log lines (pool and dial failures,
