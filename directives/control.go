@@ -97,40 +97,6 @@ func (l *limits) checkControl(s string) (string, string, bool) {
 	return "", "", false
 }
 
-// stripControl applies StripControl to the string values @sanitize
-// rewrites, unless the field opted out; other values are returned as they
-// are.
-func (d *Directives) stripControl(ctx context.Context, v any) any {
-	if d.allowsControl(ctx) {
-		return v
-	}
-	switch v := v.(type) {
-	case string:
-		return StripControl(v)
-	case *string:
-		if v != nil {
-			s := StripControl(*v)
-			return &s
-		}
-	case []string:
-		out := make([]string, len(v))
-		for i, s := range v {
-			out[i] = StripControl(s)
-		}
-		return out
-	case []*string:
-		out := make([]*string, len(v))
-		for i, s := range v {
-			if s != nil {
-				c := StripControl(*s)
-				out[i] = &c
-			}
-		}
-		return out
-	}
-	return v
-}
-
 // setOf returns the elements of list as a set (nil when empty).
 func setOf(list []string) map[string]bool {
 	if len(list) == 0 {

@@ -69,9 +69,10 @@ func (s *JSONSanitizer) Sanitize(data []byte) []byte {
 }
 
 // sanitize strips control characters, runs the policy, and strips again
-// what the policy decoded from character references (&#27; is ESC).
+// what the policy decoded from character references (&#27; is ESC), until
+// nothing changes (textctl.Sanitize).
 func (s *JSONSanitizer) sanitize(v string) string {
-	return textctl.Strip(s.policy.Sanitize(textctl.Strip(v)))
+	return textctl.Sanitize(v, s.policy.Sanitize)
 }
 
 // SanitizeJSON sanitises the string values of the JSON document data. It

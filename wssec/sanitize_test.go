@@ -131,6 +131,7 @@ func FuzzSanitize(f *testing.F) {
 	f.Add([]byte("\xff<\xfe>"))
 	f.Add([]byte("{\"t\":\"\x1b[1m\u202e\\u0000&#x9b;\xc2\"}"))
 	f.Add([]byte("\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \x00"))
+	f.Add([]byte(`{"t":"&#x1b;<b>x</b>&#X1B<B>"}`))
 	strict, ugc := wssec.NewJSONSanitizer(nil), wssec.NewJSONSanitizer(bluemonday.UGCPolicy())
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, s := range []*wssec.JSONSanitizer{strict, ugc} {

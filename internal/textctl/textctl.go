@@ -111,3 +111,25 @@ func isControl(r rune, whitespace bool) bool {
 	}
 	return false
 }
+
+// MaxPasses bounds the passes Sanitize makes to reach a fixed point.
+const MaxPasses = 4
+
+// Sanitize runs an HTML sanitizer over s with control characters stripped
+// before and after it: HTML sanitizing decodes character references, so
+// "&#27;" and "&#x202E;" come out of it as a raw ESC and a bidi override.
+// Stripping an escape sequence after sanitizing may remove markup (ESC
+// followed by "<" is a two-byte escape), so the two steps repeat, at most
+// MaxPasses times, until the output no longer changes: the result is then
+// a fixed point, and sanitizing it again changes nothing.
+func Sanitize(s string, sanitize func(string) string) string {
+	out := Strip(s)
+	for range MaxPasses {
+		next := Strip(sanitize(out))
+		if next == out {
+			break
+		}
+		out = next
+	}
+	return out
+}
