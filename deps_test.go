@@ -38,7 +38,7 @@ func isStd(pkg string) bool { return !strings.Contains(strings.SplitN(pkg, "/", 
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	imports := listDeps(t, module+"/...")
-	for _, leaf := range []string{module, module + "/reqctx", module + "/internal/expiring", module + "/internal/jsonerror"} {
+	for _, leaf := range []string{module, module + "/reqctx", module + "/internal/expiring", module + "/internal/jsonerror", module + "/internal/logthrottle", module + "/internal/textctl"} {
 		imps, ok := imports[leaf]
 		if !ok {
 			t.Errorf("go list does not list %s: the check itself is broken", leaf)

@@ -7,27 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync/atomic"
-	"time"
+
+	"github.com/rampart-go/rampart/internal/logthrottle"
 )
-
-// throttle lets one log line through per second and counts the others.
-type throttle struct {
-	last       atomic.Int64 // Unix nanoseconds of the last line let through
-	suppressed atomic.Int64
-}
-
-// allow reports whether a line may be written at now and, if so, how many
-// were suppressed since the previous one.
-func (t *throttle) allow(now time.Time) (suppressed int64, ok bool) {
-	n := now.UnixNano()
-	last := t.last.Load()
-	if (last != 0 && n-last < int64(time.Second)) || !t.last.CompareAndSwap(last, n) {
-		t.suppressed.Add(1)
-		return 0, false
-	}
-	return t.suppressed.Swap(0), true
-}
 
 // Header names read by CredentialFromRequest.
 const (
@@ -166,7 +148,7 @@ func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	outage := &throttle{}
+	outage := &logthrottle.Throttle{}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
@@ -191,14 +173,14 @@ func Middleware(a Authenticator, opts MiddlewareOptions) func(http.Handler) http
 	}
 }
 
-func refuse(ctx context.Context, w http.ResponseWriter, log *slog.Logger, outage *throttle, err error) {
+func refuse(ctx context.Context, w http.ResponseWriter, log *slog.Logger, outage *logthrottle.Throttle, err error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	if errors.Is(err, ErrUnavailable) {
-		if suppressed, ok := outage.allow(time.Now()); ok {
+		if suppressed, ok := outage.Allow(); ok {
 			log.LogAttrs(ctx, slog.LevelError, "auth: credential check unavailable",
-				slog.Int64("suppressed", suppressed), slog.String("error", err.Error()))
+				slog.Int("suppressed", suppressed), slog.String("error", err.Error()))
 		}
 		h.Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)

@@ -40,6 +40,9 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/reqctx":    true,
 		// telemetry: the OpenTelemetry API only (its own TestDeps).
 		"github.com/rampart-go/rampart/telemetry": true,
+		// textctl: the control-character rules shared with wssec (standard
+		// library only, the root TestDeps).
+		"github.com/rampart-go/rampart/internal/textctl": true,
 	}
 	allowed := func(imp string) bool {
 		// auth's subpackages (auth/jwt, ...) but not its Redis stores.

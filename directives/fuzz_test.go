@@ -24,6 +24,7 @@ func FuzzSanitize(f *testing.F) {
 	f.Add(`<a href="JaVaScRiPt:alert(1)">x</a>`)
 	f.Add(`<<script>script>alert(1)<</script>/script>`)
 	f.Add(`<img """><script>alert(1)</script>">`)
+	f.Add("&#27;[31m&#x202E;x\x00<b>&#x9b;</b>")
 	d, err := directives.New(directives.Options{})
 	if err != nil {
 		f.Fatal(err)
@@ -39,6 +40,9 @@ func FuzzSanitize(f *testing.F) {
 				t.Fatalf("%s: not idempotent:\nin:    %q\nonce:  %q\ntwice: %q", policy, in, once, twice)
 			}
 			assertInert(t, once)
+			if at, r, bad := directives.FindControl(once, true); bad {
+				t.Fatalf("%s: output %q of %q keeps control U+%04X at %d", policy, once, in, r, at)
+			}
 			if policy == directives.PolicyStrict && strings.ContainsAny(once, "<>") {
 				t.Fatalf("strict output %q contains a raw angle bracket", once)
 			}

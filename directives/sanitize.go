@@ -8,6 +8,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/rampart-go/rampart"
+	"github.com/rampart-go/rampart/internal/textctl"
 )
 
 // Built-in @sanitize policies.
@@ -43,29 +44,36 @@ func (d *Directives) Sanitize(ctx context.Context, obj any, next graphql.Resolve
 	if err != nil {
 		return v, err
 	}
-	v = d.stripControl(ctx, v)
+	// Control characters are stripped before the policy runs and again
+	// after it (textctl.Sanitize), unless the field opted out.
+	clean := func(s string) string {
+		return textctl.Sanitize(s, func(s string) string { return sanitizeString(p, s) })
+	}
+	if d.allowsControl(ctx) {
+		clean = func(s string) string { return sanitizeString(p, s) }
+	}
 	switch v := v.(type) {
 	case nil:
 		return nil, nil
 	case string:
-		return sanitizeString(p, v), nil
+		return clean(v), nil
 	case *string:
 		if v == nil {
 			return v, nil
 		}
-		s := sanitizeString(p, *v)
+		s := clean(*v)
 		return &s, nil
 	case []string:
 		out := make([]string, len(v))
 		for i, s := range v {
-			out[i] = sanitizeString(p, s)
+			out[i] = clean(s)
 		}
 		return out, nil
 	case []*string:
 		out := make([]*string, len(v))
 		for i, s := range v {
 			if s != nil {
-				c := sanitizeString(p, *s)
+				c := clean(*s)
 				out[i] = &c
 			}
 		}
@@ -82,7 +90,7 @@ func (d *Directives) SanitizeString(policy, s string) (string, error) {
 	if p == nil {
 		return "", fmt.Errorf("%w: directives: unknown sanitize policy %q", rampart.ErrConfig, policy)
 	}
-	return sanitizeString(p, StripControl(s)), nil
+	return textctl.Sanitize(s, func(s string) string { return sanitizeString(p, s) }), nil
 }
 
 func sanitizeString(p *bluemonday.Policy, s string) string {

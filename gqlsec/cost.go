@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-go/rampart"
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/complexity"
+	"github.com/rampart-go/rampart/internal/logthrottle"
 	"github.com/rampart-go/rampart/ratelimit"
 	"github.com/rampart-go/rampart/reqctx"
 	"github.com/rampart-go/rampart/telemetry"
@@ -83,7 +84,12 @@ type CostLimit struct {
 	Telemetry *telemetry.Instruments
 
 	// Logger receives one audit record per rejection. Nil discards them.
+	// While the Budget's backend fails, its ERROR line ("cost budget
+	// unavailable") is written at most once a second, with the number of
+	// lines suppressed since the previous one.
 	Logger *slog.Logger
+	// Now is the clock of that once-a-second throttle. Nil means time.Now.
+	Now func() time.Time
 	// ConcealLimits, if set, hides extensions.limit and extensions.observed
 	// from the callers for whom it returns true. Nil shows them.
 	ConcealLimits func(*auth.Principal) bool
@@ -91,6 +97,8 @@ type CostLimit struct {
 	Analysis complexity.Options
 
 	analyzer *complexity.Analyzer
+	// outage throttles the "cost budget unavailable" line (set by Validate).
+	outage *logthrottle.Throttle
 }
 
 var _ interface {
@@ -153,6 +161,9 @@ func (c *CostLimit) Validate(es graphql.ExecutableSchema) error {
 	}
 	if c.Budget != nil && (c.BudgetRate.Limit <= 0 || c.BudgetRate.Period <= 0 || c.BudgetRate.Burst < 0) {
 		return fmt.Errorf("%w: gqlsec: CostLimit.BudgetRate must have Limit > 0 and Period > 0 when Budget is set", rampart.ErrConfig)
+	}
+	if c.outage == nil {
+		c.outage = &logthrottle.Throttle{Now: c.Now}
 	}
 	if c.analyzer == nil {
 		a, err := complexity.NewAnalyzer(es.Schema(), c.Analysis)
@@ -232,8 +243,10 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	aud := auditor{logger: c.Logger, conceal: c.ConcealLimits, ins: c.Telemetry, guard: telemetry.GuardBudget, mode: c.BudgetMode}
 	if err != nil {
 		if c.Logger != nil {
-			c.Logger.LogAttrs(ctx, slog.LevelError, "cost budget unavailable", slog.String("error", err.Error()),
-				slog.String("request_id", reqctx.RequestID(ctx)))
+			if suppressed, ok := c.outage.Allow(); ok {
+				c.Logger.LogAttrs(ctx, slog.LevelError, "cost budget unavailable", slog.String("error", err.Error()),
+					slog.Int("suppressed", suppressed), slog.String("request_id", reqctx.RequestID(ctx)))
+			}
 		}
 		return aud.reject(ctx, opCtx.OperationName, rejection{
 			code: CodeThrottled, message: "cost budget unavailable, try again later",

@@ -2,6 +2,7 @@ package gqlsec_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -453,5 +454,53 @@ func TestCostBudgetRefills(t *testing.T) {
 	mu.Unlock()
 	if r := h.query(t, user, q); r.status != 200 {
 		t.Fatalf("after the refill: %d %s", r.status, r.body)
+	}
+}
+
+// While the budget's backend is down every operation is refused (fail
+// closed), but the ERROR line is written at most once a second, carrying
+// the number of lines suppressed meanwhile; the clock is the test's.
+func TestCostBudgetOutageLogThrottled(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	b := &bucket{left: map[string]int{}}
+	h := newHarness(t, gqlsec.Config{Cost: gqlsec.CostLimit{Budget: b, BudgetRate: ratelimit.Rate{Limit: 1000, Period: time.Second}, Now: clock}})
+	const q = `{ tags }`
+	lines := func() []map[string]any {
+		var out []map[string]any
+		for _, l := range strings.Split(strings.TrimSpace(h.log.String()), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "cost budget unavailable" {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	if r := h.query(t, user, q); r.status != 200 || len(lines()) != 0 {
+		t.Fatalf("budget up: %d %s, %d outage lines", r.status, r.body, len(lines()))
+	}
+	b.mu.Lock()
+	b.err = ratelimit.ErrBackend
+	b.mu.Unlock()
+	for i := range 5 {
+		if r := h.query(t, user, q); r.status != 429 || r.code(t) != gqlsec.CodeThrottled {
+			t.Fatalf("request %d with the budget down: %d %s, want 429 THROTTLED", i+1, r.status, r.body)
+		}
+		advance(100 * time.Millisecond)
+	}
+	got := lines()
+	if len(got) != 1 || got[0]["level"] != "ERROR" || got[0]["suppressed"] != float64(0) {
+		t.Fatalf("5 failures within a second logged %d lines, want 1 ERROR line: %v", len(got), got)
+	}
+	advance(500 * time.Millisecond) // a second after the first line
+	if r := h.query(t, user, q); r.status != 429 {
+		t.Fatalf("after a second: %d", r.status)
+	}
+	got = lines()
+	if len(got) != 2 || got[1]["suppressed"] != float64(4) {
+		t.Fatalf("after a second: %d lines, want 2 (the second with suppressed 4): %v", len(got), got)
 	}
 }

@@ -201,8 +201,29 @@ func (failingSlots) Acquire(context.Context, string, int) (func(), error) {
 func TestAccept_slotBackendFailureRefuses(t *testing.T) {
 	t.Parallel()
 	srv, _ := server(t, wssec.Options{Authenticator: verifier(t, nil), Slots: failingSlots{}}, echo)
-	if got := dialStatus(t, wsURL(srv), bearer(token(t, "alice", t0))); got != http.StatusServiceUnavailable {
-		t.Fatalf("status %d, want 503 (fail closed)", got)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, res, err := websocket.Dial(ctx, wsURL(srv), bearer(token(t, "alice", t0)))
+	if err == nil {
+		c.CloseNow()
+		t.Fatal("connected while the slot backend is down, want 503 (fail closed)")
+	}
+	if res == nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("response %v (%v), want 503 (fail closed)", res, err)
+	}
+	// A backend outage is the server's: the client is told when to retry.
+	if got := res.Header.Get("Retry-After"); got != "1" {
+		t.Fatalf("Retry-After %q, want 1", got)
+	}
+}
+
+// With a working backend the same handshake connects: the 503 above comes
+// from the failing backend, not from the caller.
+func TestAccept_slotBackendWorkingConnects(t *testing.T) {
+	t.Parallel()
+	srv, _ := server(t, wssec.Options{Authenticator: verifier(t, nil), Slots: ratelimit.NewMemorySlots()}, echo)
+	if got := dialStatus(t, wsURL(srv), bearer(token(t, "alice", t0))); got != http.StatusSwitchingProtocols {
+		t.Fatalf("status %d, want 101", got)
 	}
 }
 

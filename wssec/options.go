@@ -109,7 +109,8 @@ type Options struct {
 
 	// Sanitizer cleans incoming text messages; binary messages are never
 	// touched. nil = NewJSONSanitizer(nil): string values of JSON messages
-	// (and whole non-JSON texts) through bluemonday's strict policy.
+	// (and whole non-JSON texts) through bluemonday's strict policy, with
+	// control characters stripped.
 	Sanitizer Sanitizer
 	// InsecureNoSanitize turns sanitisation off for this endpoint.
 	InsecureNoSanitize bool

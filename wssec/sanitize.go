@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 
 	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/rampart-go/rampart/internal/textctl"
 )
 
 // Sanitizer cleans the payload of an incoming text message. It is never
@@ -32,7 +34,13 @@ func (f SanitizerFunc) Sanitize(data []byte) []byte { return f(data) }
 // Sanitised strings are HTML-safe text: tags the policy does not allow are
 // removed, and the characters & < > " ' come out as HTML entities
 // ("a & b" becomes "a &amp; b"), so clients must render them as HTML or
-// unescape them before displaying as plain text. Sanitising is idempotent.
+// unescape them before displaying as plain text. Control characters, which
+// HTML sanitizing lets through, are removed too: NUL and the other C0
+// controls but tab, line feed and carriage return, DEL, the C1 controls,
+// ANSI escape sequences (whole) and the bidirectional overrides and
+// isolates (U+202A–U+202E, U+2066–U+2069), whether raw or written as JSON
+// \u escapes or HTML character references. Object keys are left as they
+// are. Sanitising is idempotent.
 type JSONSanitizer struct {
 	policy *bluemonday.Policy
 }
@@ -54,10 +62,17 @@ func (s *JSONSanitizer) Sanitize(data []byte) []byte {
 		return data
 	}
 	if !json.Valid(data) {
-		return []byte(s.policy.Sanitize(string(data)))
+		return []byte(s.sanitize(string(data)))
 	}
 	out, _ := s.SanitizeJSON(data)
 	return out
+}
+
+// sanitize strips control characters, runs the policy, and strips again
+// what the policy decoded from character references (&#27; is ESC), until
+// nothing changes (textctl.Sanitize).
+func (s *JSONSanitizer) sanitize(v string) string {
+	return textctl.Sanitize(v, s.policy.Sanitize)
 }
 
 // SanitizeJSON sanitises the string values of the JSON document data. It
@@ -88,7 +103,7 @@ func (s *JSONSanitizer) SanitizeString(v string) string {
 	if !stringNeedsSanitizing(v) {
 		return v
 	}
-	return s.policy.Sanitize(v)
+	return s.sanitize(v)
 }
 
 func (s *JSONSanitizer) walk(v any) (any, bool) {
@@ -130,12 +145,13 @@ func encodeJSON(v any) ([]byte, error) {
 }
 
 // needsSanitizing reports whether a raw message could contain text that a
-// bluemonday policy would change. bluemonday leaves text without markup,
-// entity or quote characters (and without carriage returns, which the HTML
-// tokenizer normalises) as it is; in JSON such characters can also hide
-// behind a backslash escape, and a double quote can only appear inside a
-// JSON string escaped. So a message without those bytes needs no work unless
-// it holds a bare double quote and is not JSON.
+// bluemonday policy would change, or a control character. bluemonday leaves
+// text without markup, entity or quote characters (and without carriage
+// returns, which the HTML tokenizer normalises) as it is; in JSON such
+// characters can also hide behind a backslash escape, and a double quote
+// can only appear inside a JSON string escaped. So a message without those
+// bytes and without a control character needs no work unless it holds a
+// bare double quote and is not JSON.
 func needsSanitizing(data []byte) bool {
 	special, quote := scanSpecial(data)
 	return special || (quote && !json.Valid(data))
@@ -144,21 +160,47 @@ func needsSanitizing(data []byte) bool {
 // scanSpecial reports whether data holds a byte bluemonday may change (or
 // a backslash that may hide one), and whether it holds a double quote.
 func scanSpecial(data []byte) (special, quote bool) {
-	for _, b := range data {
-		switch b {
-		case '<', '>', '&', '\'', '\r', '\\':
+	for i, b := range data {
+		switch {
+		case b == '<', b == '>', b == '&', b == '\'', b == '\r', b == '\\':
 			return true, quote
-		case '"':
+		case b == '"':
 			quote = true
+		case isControlAt(data, i):
+			return true, quote
 		}
 	}
 	return false, quote
+}
+
+// isControlAt reports whether a control character textctl strips starts at
+// data[i]: a C0 control but tab and line feed (carriage return is special
+// anyway), DEL, a C1 control (0xC2 0x80–0x9F) or a bidirectional override
+// or isolate (0xE2 0x80 0xAA–0xAE, 0xE2 0x81 0xA6–0xA9). It looks at the
+// bytes only, so that the common case costs no UTF-8 decoding.
+func isControlAt[T string | []byte](data T, i int) bool {
+	b := data[i]
+	switch {
+	case b < 0x20:
+		return b != '\t' && b != '\n'
+	case b == 0x7f:
+		return true
+	case b == 0xc2:
+		return i+1 < len(data) && data[i+1] >= 0x80 && data[i+1] <= 0x9f
+	case b == 0xe2 && i+2 < len(data):
+		c, d := data[i+1], data[i+2]
+		return (c == 0x80 && d >= 0xaa && d <= 0xae) || (c == 0x81 && d >= 0xa6 && d <= 0xa9)
+	}
+	return false
 }
 
 func stringNeedsSanitizing(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '<', '>', '&', '\'', '"', '\r':
+			return true
+		}
+		if isControlAt(s, i) {
 			return true
 		}
 	}

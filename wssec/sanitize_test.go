@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/microcosm-cc/bluemonday"
 
+	"github.com/rampart-go/rampart/internal/textctl"
 	"github.com/rampart-go/rampart/wssec"
 )
 
@@ -30,6 +31,17 @@ var sanitizeCases = []struct {
 	{"plain_text_markup_removed", `<img src=x onerror=alert(1)>hello`, `hello`},
 	{"plain_text_quote_escaped", `say "hi"`, `say &#34;hi&#34;`},
 	{"entity_text_stays_escaped", `&lt;script&gt;`, `&lt;script&gt;`},
+	// Control characters pass HTML sanitizing; they are stripped (tab and
+	// line feed stay), raw, as JSON escapes or as character references.
+	{"escaped_nul_removed", `{"t":"a\u0000b"}`, `{"t":"ab"}`},
+	{"escaped_ansi_removed_whole", `{"t":"\u001b[31mred\u001b[0m \u001b]0;title\u0007ok"}`, `{"t":"red ok"}`},
+	{"raw_bidi_override_removed", "{\"t\":\"abc\u202edef\u2066x\u2069\"}", `{"t":"abcdefx"}`},
+	{"raw_c1_and_del_removed", "{\"t\":\"a\u0085b\u007fc\"}", `{"t":"abc"}`},
+	{"escaped_bidi_removed", `{"t":"x\u202Ey"}`, `{"t":"xy"}`},
+	{"entity_ansi_removed", `{"t":"&#27;[31mred &#x202E;x"}`, `{"t":"red x"}`},
+	{"plain_text_controls_removed", "hi\x00 \x1b[2Jthere\u202e!", `hi there!`},
+	{"tab_newline_kept_byte_for_byte", `{"t":"a\tb\nc"}`, `{"t":"a\tb\nc"}`},
+	{"typographic_unicode_untouched", "{\"t\":\"\u201cquoted\u201d \u2014 caf\u00e9 \u2018x\u2019 \u20ac\"}", "{\"t\":\"\u201cquoted\u201d \u2014 caf\u00e9 \u2018x\u2019 \u20ac\"}"},
 }
 
 func TestJSONSanitizer(t *testing.T) {
@@ -117,6 +129,9 @@ func FuzzSanitize(f *testing.F) {
 	}
 	f.Add([]byte(`{"a":"\ud800"}`))
 	f.Add([]byte("\xff<\xfe>"))
+	f.Add([]byte("{\"t\":\"\x1b[1m\u202e\\u0000&#x9b;\xc2\"}"))
+	f.Add([]byte("\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \x00"))
+	f.Add([]byte(`{"t":"&#x1b;<b>x</b>&#X1B<B>"}`))
 	strict, ugc := wssec.NewJSONSanitizer(nil), wssec.NewJSONSanitizer(bluemonday.UGCPolicy())
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, s := range []*wssec.JSONSanitizer{strict, ugc} {
@@ -129,7 +144,15 @@ func FuzzSanitize(f *testing.F) {
 				t.Fatalf("not idempotent:\n in  %q\n out %q\n again %q", in, out, again)
 			}
 			if !json.Valid(in) {
+				if at, r, bad := textctl.Find(string(out), true); bad {
+					t.Fatalf("text %q kept control U+%04X at %d: %q", in, r, at, out)
+				}
 				continue
+			}
+			for _, v := range jsonStrings(t, out) {
+				if at, r, bad := textctl.Find(v, true); bad {
+					t.Fatalf("JSON %q kept control U+%04X at %d of value %q", in, r, at, v)
+				}
 			}
 			if !json.Valid(out) {
 				t.Fatalf("valid JSON %q became invalid %q", in, out)
@@ -139,6 +162,34 @@ func FuzzSanitize(f *testing.F) {
 			}
 		}
 	})
+}
+
+// jsonStrings lists the string values of a JSON document.
+func jsonStrings(t *testing.T, data []byte) []string {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("unmarshal %q: %v", data, err)
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			out = append(out, x)
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
 }
 
 // jsonKeys lists the distinct object keys of a JSON document, sorted.

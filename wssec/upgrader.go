@@ -233,6 +233,9 @@ func (u *Upgrader) refuseCap(w http.ResponseWriter, r *http.Request, err error) 
 		http.Error(w, CodeTooManyConnections, http.StatusTooManyRequests)
 		return
 	}
+	// The cap's backend failed: the refusal is about the server, not the
+	// caller, so a client may retry soon (RFC 9110 §10.2.3).
+	w.Header().Set("Retry-After", strconv.Itoa(1))
 	http.Error(w, CodeUnavailable, http.StatusServiceUnavailable)
 }
 

@@ -32,8 +32,8 @@ func TestDeps(t *testing.T) {
 	}
 	seen := 0
 	for _, pkg := range strings.Fields(string(out)) {
-		if pkg == "github.com/rampart-go/rampart/internal/redisx" {
-			continue // the option and call helper shared with ratelimit/redisrl
+		if pkg == "github.com/rampart-go/rampart/internal/redisx" || pkg == "github.com/rampart-go/rampart/internal/logthrottle" {
+			continue // runtime helpers: redisx shared with ratelimit/redisrl, logthrottle through auth
 		}
 		if pkg == self {
 			seen++

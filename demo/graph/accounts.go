@@ -29,7 +29,8 @@ type RefreshManager interface {
 	Revoke(ctx context.Context, token string) error
 }
 
-// Accounts is registration, login, token refresh and logout.
+// Accounts is registration, login, token refresh, logout and password
+// changes.
 type Accounts struct {
 	Store     *store.Store
 	Passwords *password.Hasher
@@ -214,6 +215,9 @@ func (a *Accounts) Refresh(ctx context.Context, token string) (*model.AuthPayloa
 		}
 		return nil, errInvalidRefresh()
 	}
+	if err := a.refreshedBeforeCutoff(ctx, token, subject); err != nil {
+		return nil, err
+	}
 	u, err := a.Store.UserByID(ctx, subject)
 	if err != nil {
 		return nil, errInvalidRefresh()
@@ -248,6 +252,118 @@ func (a *Accounts) Logout(ctx context.Context, refreshToken string) (bool, error
 		}
 	}
 	return true, nil
+}
+
+// ChangePassword replaces the caller's password after checking the
+// current one, then revokes every session of the caller: access tokens and
+// refresh tokens issued until now (this request's included) are refused
+// and the caller's live WebSockets close on every replica with 4403
+// "session revoked: password change". A wrong current password answers
+// INVALID_CREDENTIALS and counts against the caller's account and IP like
+// a failed login; the new password must pass the registration policy.
+//
+// The sessions are revoked before the new hash is stored: if revoking
+// fails nothing has changed (AUTH_UNAVAILABLE), and if storing fails the
+// caller has only been logged out.
+func (a *Accounts) ChangePassword(ctx context.Context, current, next string) (bool, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return false, err
+	}
+	if p.Method != auth.MethodJWT {
+		// Only a logged-in user (not an API key) changes a password; the
+		// schema's account:manage scope says so too.
+		return false, errForbidden()
+	}
+	if err := a.Guard.check(ctx, "changePassword", p.Subject); err != nil {
+		return false, err
+	}
+	if a.Sessions == nil {
+		// Without session control the old sessions would outlive the
+		// password: refuse rather than pretend.
+		return false, errAuthUnavailable(ctx)
+	}
+	u, err := a.Store.UserByID(ctx, p.Subject)
+	if err != nil {
+		return false, storeError(err)
+	}
+	if len(current) > 1024 {
+		return false, a.wrongPassword(ctx, p.Subject)
+	}
+	ok, err := a.Passwords.VerifyContext(ctx, current, u.PasswordHash)
+	if isBusy(err) {
+		return false, errTooBusy(ctx)
+	}
+	if err != nil || !ok {
+		if err != nil {
+			a.log().ErrorContext(ctx, "password hash unreadable", "user", u.ID, "err", err)
+		}
+		return false, a.wrongPassword(ctx, p.Subject)
+	}
+	a.Guard.success(ctx, "changePassword", p.Subject)
+	email := ""
+	if u.Email != nil {
+		email = *u.Email
+	}
+	if err := password.CheckPolicy(next, email); err != nil {
+		return false, publicError(rampart.CodeBadUserInput, passwordMessage(err))
+	}
+	if err := password.CheckStrength(next, []string{email, u.Name}, a.MinPasswordScore); err != nil {
+		return false, publicError(rampart.CodeBadUserInput, passwordMessage(err))
+	}
+	hash, err := a.Passwords.HashContext(ctx, next)
+	if err != nil {
+		return false, dependencyError(ctx, err)
+	}
+	if err := a.Sessions.RevokeSubject(ctx, u.ID, CausePasswordReset); err != nil {
+		a.log().ErrorContext(ctx, "password not changed: sessions cannot be revoked", "user", u.ID, "err", err)
+		return false, errAuthUnavailable(ctx)
+	}
+	if err := a.Store.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		return false, err
+	}
+	a.log().WarnContext(ctx, "audit: password changed, sessions revoked", "user", u.ID)
+	return true, nil
+}
+
+// wrongPassword counts a failed current-password check and answers it as
+// a failed login would.
+func (a *Accounts) wrongPassword(ctx context.Context, subject string) error {
+	a.Guard.failure(ctx, "changePassword", subject)
+	return errInvalidCredentials()
+}
+
+// refreshedBeforeCutoff refuses a rotation whose presented token was
+// issued at or before the last revocation of its user's sessions
+// (revokeSessions, a password change, refresh-token reuse): the refresh
+// stores cannot list a user's token families, so the cutoff is checked
+// here instead, and the refused family is revoked. A token created by a
+// rotation that raced the revocation is older than the cutoff too, so it
+// is refused at its own next use.
+func (a *Accounts) refreshedBeforeCutoff(ctx context.Context, token, subject string) error {
+	if a.Sessions == nil || a.RefreshRecords == nil {
+		return nil
+	}
+	rec, err := a.RefreshRecords.Get(ctx, refresh.HashToken(token))
+	if err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return errInvalidRefresh()
+		}
+		return errAuthUnavailable(ctx)
+	}
+	err = a.Sessions.CheckIssued(ctx, subject, rec.CreatedAt)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, auth.ErrRevoked):
+		a.log().WarnContext(ctx, "refresh refused", "reason", "issued before the user's sessions were revoked")
+		if rerr := a.Tokens.Revoke(ctx, token); rerr != nil {
+			a.log().ErrorContext(ctx, "refresh family not revoked", "user", subject, "err", rerr)
+		}
+		return errInvalidRefresh()
+	default:
+		return errAuthUnavailable(ctx)
+	}
 }
 
 // revokeReused revokes every session of the owner of a reused refresh
@@ -391,12 +507,15 @@ func (a *Accounts) freshSession(ctx context.Context, subject string) (*model.Aut
 }
 
 func (a *Accounts) session(ctx context.Context, u *model.User, amr []string) (*model.AuthPayload, error) {
+	// Both tokens are issued after the second of the user's last cutoff:
+	// one issued in that second counts as revoked (access and refresh
+	// tokens alike).
+	if err := a.awaitNewSecond(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	refresh, err := a.Tokens.Issue(ctx, u.ID)
 	if err != nil {
 		return nil, dependencyError(ctx, err)
-	}
-	if err := a.awaitNewSecond(ctx, u.ID); err != nil {
-		return nil, err
 	}
 	return a.payload(u, refresh, amr)
 }

@@ -197,6 +197,11 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (bool, e
 	return r.revokeAPIKey(ctx, id)
 }
 
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (bool, error) {
+	return r.Accounts.ChangePassword(ctx, currentPassword, newPassword)
+}
+
 // EnrollMfa is the resolver for the enrollMFA field.
 func (r *mutationResolver) EnrollMfa(ctx context.Context) (*model.MFAEnrollment, error) {
 	return r.Accounts.EnrollMFA(ctx)

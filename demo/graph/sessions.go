@@ -79,6 +79,10 @@ type Sessions struct {
 	// TokenLifetime is the access tokens' lifetime: a token was issued at
 	// ExpiresAt - TokenLifetime, and a cutoff may lapse after it.
 	TokenLifetime time.Duration
+	// RefreshLifetime is how long a refresh-token family may live: a
+	// cutoff is kept that long too, so that refresh tokens issued before it
+	// stay refused (CheckIssued). Zero keeps cutoffs for TokenLifetime only.
+	RefreshLifetime time.Duration
 	// CacheTTL bounds how long a user's role is answered from the cache
 	// when no event says it changed (while the bus is down). Zero means 1s.
 	CacheTTL time.Duration
@@ -119,10 +123,27 @@ func (s *Sessions) Publish(ctx context.Context, ev wssec.SessionEvent) {
 // recorded.
 func (s *Sessions) RevokeSubject(ctx context.Context, subject, cause string) error {
 	now := s.now()
-	if err := s.Cutoffs.Cut(ctx, subject, now, now.Add(s.TokenLifetime+time.Minute)); err != nil {
+	keep := max(s.TokenLifetime, s.RefreshLifetime) + time.Minute
+	if err := s.Cutoffs.Cut(ctx, subject, now, now.Add(keep)); err != nil {
 		return fmt.Errorf("revoke sessions: %w", err)
 	}
 	s.Publish(ctx, wssec.SessionEvent{Subject: subject, Cause: cause})
+	return nil
+}
+
+// CheckIssued reports whether a credential of subject issued at issued
+// (a refresh token) outlived a revocation of subject's sessions: an error
+// wrapping auth.ErrRevoked when issued is at or before the cutoff (whole
+// seconds, as for access tokens), one wrapping auth.ErrUnavailable when
+// the cutoff cannot be read.
+func (s *Sessions) CheckIssued(ctx context.Context, subject string, issued time.Time) error {
+	cutoff, err := s.Cutoffs.Cutoff(ctx, subject)
+	if err != nil {
+		return fmt.Errorf("session: %w: %w", auth.ErrUnavailable, err)
+	}
+	if !cutoff.IsZero() && issued.Unix() <= cutoff.Unix() {
+		return fmt.Errorf("session: %w: sessions revoked", auth.ErrRevoked)
+	}
 	return nil
 }
 

@@ -176,7 +176,7 @@ func (a *app) wireAccounts(ctx context.Context, audit *httpsec.Auditor) (*graph.
 	}
 	a.sessions = &graph.Sessions{
 		Store: a.store, Bus: a.shared.bus, Live: a.live, Cutoffs: a.shared.cutoffs,
-		TokenLifetime: issuer.Lifetime(), Logger: a.log,
+		TokenLifetime: issuer.Lifetime(), RefreshLifetime: refresh.DefaultFamilyLifetime, Logger: a.log,
 	}
 	accounts := &graph.Accounts{
 		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: tokens,

@@ -363,3 +363,91 @@ func TestRedisClientFromURL(t *testing.T) {
 		}
 	}
 }
+
+// changePassword on replica B closes the user's subscription on replica A
+// with 4403 "session revoked: password change", and refuses every token
+// issued before it: the access token, and the refresh tokens of every
+// login (the refresh stores cannot list a user's families; the cutoff
+// refuses them at their next use). The old password stops working and the
+// new one logs in. A wrong current password and a weak new password change
+// nothing, and another user's socket stays open throughout.
+func TestPasswordChangeClosesSessionsAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	a, b, _ := replicas(t)
+	const oldPass, newPass = "a long enough passphrase", "a brand new passphrase, quite long"
+	_, _, _, bystanderPost, bystander := liveUser(t, a, a, "pw-bystander@example.com")
+	tok, refresh1, _, _, sub := liveUser(t, a, a, "pw@example.com")
+	lr := a.do("", `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { refreshToken } }`, map[string]any{"e": "pw@example.com", "p": oldPass})
+	refresh2, _ := dig(lr.Data, "login", "refreshToken").(string)
+	if refresh2 == "" {
+		t.Fatalf("second login: %+v", lr)
+	}
+	const change = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`
+
+	// Refusals change nothing: the socket and the tokens keep working.
+	if r := b.do(tok, change, map[string]any{"c": "not the password at all", "n": newPass}); r.code() != "INVALID_CREDENTIALS" {
+		t.Fatalf("wrong current password: %d %q, want INVALID_CREDENTIALS", r.Status, r.code())
+	}
+	if r := b.do(tok, change, map[string]any{"c": oldPass, "n": "passwordpassword"}); r.code() != "BAD_USER_INPUT" {
+		t.Fatalf("weak new password: %d %q, want BAD_USER_INPUT", r.Status, r.code())
+	}
+	if r := b.do("", change, map[string]any{"c": oldPass, "n": newPass}); r.Status != http.StatusUnauthorized && r.code() != "UNAUTHENTICATED" {
+		t.Fatalf("anonymous changePassword: %d %q", r.Status, r.code())
+	}
+	select {
+	case ce := <-sub.closed:
+		t.Fatalf("socket closed by a refused password change: %v", ce)
+	default:
+	}
+	if r := a.do(tok, `{ me { id } }`, nil); dig(r.Data, "me", "id") == nil {
+		t.Fatalf("token refused after refused password changes: %+v", r)
+	}
+
+	start := time.Now()
+	if r := b.do(tok, change, map[string]any{"c": oldPass, "n": newPass}); dig(r.Data, "changePassword") != true {
+		t.Fatalf("changePassword on B: %d %+v", r.Status, r.Errors)
+	}
+	ce, took := sub.awaitClose(t, start)
+	wantRevoked(t, "password change on the other replica", ce, took, otherReplicaBound, "session revoked: password change")
+
+	if r := a.do(tok, `{ me { id } }`, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("access token after the password change: %d, want 401", r.Status)
+	}
+	if c, err := a.dialGQL(context.Background(), tok); err == nil {
+		c.CloseNow()
+		t.Fatal("a token issued before the password change opened a new socket")
+	}
+	for i, rt := range []string{refresh1, refresh2} {
+		if r := a.do("", `mutation($t: String!) { refreshToken(token: $t) { accessToken } }`, map[string]any{"t": rt}); r.code() != "INVALID_CREDENTIALS" {
+			t.Fatalf("refresh token %d after the password change: %d %q, want INVALID_CREDENTIALS", i+1, r.Status, r.code())
+		}
+	}
+	login := `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }`
+	if r := a.do("", login, map[string]any{"e": "pw@example.com", "p": oldPass}); r.code() != "INVALID_CREDENTIALS" {
+		t.Fatalf("old password after the change: %d %q, want INVALID_CREDENTIALS", r.Status, r.code())
+	}
+	r := b.do("", login, map[string]any{"e": "pw@example.com", "p": newPass})
+	fresh, _ := dig(r.Data, "login", "accessToken").(string)
+	freshRefresh, _ := dig(r.Data, "login", "refreshToken").(string)
+	if fresh == "" {
+		t.Fatalf("new password: %+v", r)
+	}
+	if r := a.do(fresh, `{ me { id } }`, nil); dig(r.Data, "me", "id") == nil {
+		t.Fatalf("token from the new password refused: %+v", r)
+	}
+	if r := a.do("", `mutation($t: String!) { refreshToken(token: $t) { accessToken } }`, map[string]any{"t": freshRefresh}); dig(r.Data, "refreshToken", "accessToken") == nil {
+		t.Fatalf("refresh token from the new password refused: %+v", r)
+	}
+	bystander.awaitEvent(t, a, bystanderLogin(t, a, "pw-bystander@example.com"), bystanderPost, "1")
+}
+
+// bystanderLogin logs a liveUser in again and returns an access token.
+func bystanderLogin(t *testing.T, s *demoServer, email string) string {
+	t.Helper()
+	r := s.do("", `mutation($e: String!) { login(email: $e, password: "a long enough passphrase") { accessToken } }`, map[string]any{"e": email})
+	tok, _ := dig(r.Data, "login", "accessToken").(string)
+	if tok == "" {
+		t.Fatalf("%s login: %+v", email, r)
+	}
+	return tok
+}

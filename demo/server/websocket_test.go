@@ -167,7 +167,7 @@ func TestChatSanitizesMessages(t *testing.T) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if err := a.Write(ctx, websocket.MessageText, []byte(`{"text":"hi <img src=x onerror=alert(1)><script>alert(2)</script>bob"}`)); err != nil {
+		if err := a.Write(ctx, websocket.MessageText, []byte(`{"text":"hi <img src=x onerror=alert(1)><script>alert(2)</script>\u001b[31m\u202ebob\u0000"}`)); err != nil {
 			t.Fatal(err)
 		}
 		select {

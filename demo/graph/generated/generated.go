@@ -93,6 +93,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddComment     func(childComplexity int, postID string, body string) int
 		AttachImage    func(childComplexity int, postID string, file graphql.Upload) int
+		ChangePassword func(childComplexity int, currentPassword string, newPassword string) int
 		ConfirmMfa     func(childComplexity int, code string) int
 		CreateAPIKey   func(childComplexity int, name string, scopes []string, expiresInDays *int) int
 		CreatePost     func(childComplexity int, input model.PostInput) int
@@ -197,6 +198,7 @@ type MutationResolver interface {
 	CreateAPIKey(ctx context.Context, name string, scopes []string, expiresInDays *int) (*model.CreatedAPIKey, error)
 	RotateAPIKey(ctx context.Context, id string, overlapHours *int) (*model.CreatedAPIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) (bool, error)
+	ChangePassword(ctx context.Context, currentPassword string, newPassword string) (bool, error)
 	EnrollMfa(ctx context.Context) (*model.MFAEnrollment, error)
 	ConfirmMfa(ctx context.Context, code string) (*model.AuthPayload, error)
 	StepUp(ctx context.Context, code string) (*model.AuthPayload, error)
@@ -417,6 +419,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AttachImage(childComplexity, args["postId"].(string), args["file"].(graphql.Upload)), true
+	case "Mutation.changePassword":
+		if e.ComplexityRoot.Mutation.ChangePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["currentPassword"].(string), args["newPassword"].(string)), true
 	case "Mutation.confirmMFA":
 		if e.ComplexityRoot.Mutation.ConfirmMfa == nil {
 			break
@@ -1116,6 +1129,14 @@ type Mutation {
   """
   rotateAPIKey(id: ID! @constraint(maxLength: 64), overlapHours: Int @constraint(min: 0, max: 168)): CreatedAPIKey! @stepUp @auth(scopes: ["keys:manage"]) @rateLimit(limit: 10, window: "1h")
   revokeAPIKey(id: ID! @constraint(maxLength: 64)): Boolean! @auth(scopes: ["keys:manage"])
+  """
+  Changes the caller's password (newPassword: 12 to 128 characters, not the
+  email, strong enough for zxcvbn). A wrong currentPassword is
+  INVALID_CREDENTIALS. On success every session of the caller is revoked
+  (access and refresh tokens issued until now, this one included) and the
+  caller's live WebSockets close on every replica (4403): log in again.
+  """
+  changePassword(currentPassword: String! @constraint(maxLength: 128), newPassword: String! @constraint(minLength: 12, maxLength: 128)): Boolean! @auth(scopes: ["account:manage"]) @cost(weight: "10") @rateLimit(limit: 10, window: "10m")
   "Starts (or restarts) TOTP enrolment for the caller."
   enrollMFA: MFAEnrollment! @auth(scopes: ["account:manage"]) @rateLimit(limit: 5, window: "1h")
   "Confirms enrolment with a first code; answers fresh tokens that carry amr [pwd, otp]."
@@ -1766,6 +1787,119 @@ func (ec *executionContext) field_Mutation_attachImage_args(ctx context.Context,
 	}
 	args["file"] = arg1
 	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_Mutation_changePassword_argsCurrentPassword(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["currentPassword"] = arg0
+
+	arg1, err := ec.field_Mutation_changePassword_argsNewPassword(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["newPassword"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_changePassword_argsCurrentPassword(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["currentPassword"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("currentPassword"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["currentPassword"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNString2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		maxLength, err := ec.unmarshalOInt2ᚖint(ctx, 128)
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.Constraint == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive constraint is not implemented")
+		}
+		return ec.Directives.Constraint(ctx, rawArgs, directive0, nil, maxLength, nil, nil, nil, nil)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
+}
+
+func (ec *executionContext) field_Mutation_changePassword_argsNewPassword(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["newPassword"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("newPassword"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["newPassword"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNString2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		minLength, err := ec.unmarshalOInt2ᚖint(ctx, 12)
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		maxLength, err := ec.unmarshalOInt2ᚖint(ctx, 128)
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.Constraint == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive constraint is not implemented")
+		}
+		return ec.Directives.Constraint(ctx, rawArgs, directive0, minLength, maxLength, nil, nil, nil, nil)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
 }
 
 func (ec *executionContext) field_Mutation_confirmMFA_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
@@ -5619,6 +5753,90 @@ func (ec *executionContext) fieldContext_Mutation_revokeAPIKey(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changePassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangePassword(ctx, fc.Args["currentPassword"].(string), fc.Args["newPassword"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOString2ᚕstringᚄ(ctx, []any{"account:manage"})
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				limit, err := ec.unmarshalNInt2int(ctx, 10)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				window, err := ec.unmarshalNString2string(ctx, "10m")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				by, err := ec.unmarshalOString2ᚖstring(ctx, "CALLER")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.RateLimit == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive rateLimit is not implemented")
+				}
+				return ec.Directives.RateLimit(ctx, nil, directive1, limit, window, by)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_enrollMFA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9086,6 +9304,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeAPIKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeAPIKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changePassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changePassword(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
