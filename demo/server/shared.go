@@ -146,9 +146,10 @@ func (o openCutoffs) Cutoff(ctx context.Context, subject string) (time.Time, err
 // more than one node (go-redis's cluster form,
 // redis://host:port?addr=host:port&addr=host:port), else one server.
 // Every key Rampart uses is single-slot or hash-tagged, so both work. No
-// retries: every call has its own short budget, and go-redis's retries
-// (with backoff) made each call to a stopped Redis take hundreds of
-// milliseconds; the next request tries again anyway.
+// retries, of commands or of dials: every call has its own short budget
+// (REDIS_TIMEOUT), and go-redis's retries (five dials with backoff by
+// default) made each call to a stopped Redis wait out the whole budget;
+// the next request tries again anyway.
 func redisClient(url string) (redis.UniversalClient, string, error) {
 	if strings.Contains(url, "addr=") {
 		o, err := redis.ParseClusterURL(url)
@@ -156,7 +157,7 @@ func redisClient(url string) (redis.UniversalClient, string, error) {
 			return nil, "", fmt.Errorf("REDIS_URL: %w", err)
 		}
 		o.ContextTimeoutEnabled = true
-		o.MaxRetries = -1
+		o.MaxRetries, o.DialerRetries = -1, 1
 		return redis.NewClusterClient(o), strings.Join(o.Addrs, ","), nil
 	}
 	o, err := redis.ParseURL(url)
@@ -164,7 +165,7 @@ func redisClient(url string) (redis.UniversalClient, string, error) {
 		return nil, "", fmt.Errorf("REDIS_URL: %w", err)
 	}
 	o.ContextTimeoutEnabled = true
-	o.MaxRetries = -1
+	o.MaxRetries, o.DialerRetries = -1, 1
 	return redis.NewClient(o), o.Addr, nil
 }
 
