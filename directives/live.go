@@ -80,7 +80,13 @@ func (d *Directives) forward(ctx context.Context, lc *liveContext, rule *liveRul
 		}
 		cur, gerr := d.reauthorize(ctx, rule, fc, p0)
 		if gerr != nil {
-			d.endSubscription(ctx, gerr)
+			if ctx.Err() == nil {
+				// gqlgen reads the subscription's errors once its stream
+				// ends, without a lock: only add one while the
+				// subscription is still running (when its context is done
+				// gqlgen may be reading them already).
+				d.endSubscription(ctx, gerr)
+			}
 			return
 		}
 		lc.cur.Store(cur)
