@@ -139,7 +139,7 @@ func BenchmarkPrescan(b *testing.B) {
 		{"aliases_1000", gqltest.Aliases(1000)},
 		{"tokens_15000", gqltest.Echo(15000)},
 		{"depth_5000", gqltest.Deep(5000)},
-		{"typical_20_fields", `query Feed { posts(first: 10) { nodes { id title body createdAt author { id name email role createdAt } comments(first: 5) { nodes { id body createdAt author { id name } } } } pageInfo { hasNextPage endCursor } } }`},
+		{"typical_20_fields", gqltest.Typical},
 	} {
 		b.Run(tt.name+"/prescan", func(b *testing.B) {
 			b.SetBytes(int64(len(tt.doc)))
