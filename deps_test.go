@@ -56,7 +56,7 @@ func TestDeps(t *testing.T) {
 // files, and the helpers themselves, may import them.
 func TestTestHelpersStayInTests(t *testing.T) {
 	t.Parallel()
-	testOnly := []string{module + "/internal/golden", module + "/internal/gqltest", module + "/internal/redistest", module + "/internal/loadgen", module + "/internal/oteltest", module + "/ratelimit/internal/conformance"}
+	testOnly := []string{module + "/internal/depstest", module + "/internal/golden", module + "/internal/gqltest", module + "/internal/redistest", module + "/internal/loadgen", module + "/internal/oteltest", module + "/ratelimit/internal/conformance"}
 	under := func(pkg, prefix string) bool { return pkg == prefix || strings.HasPrefix(pkg, prefix+"/") }
 	imports := listDeps(t, module+"/...")
 	for pkg, imps := range imports {
