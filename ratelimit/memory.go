@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/rampart-go/rampart"
 )
 
@@ -28,7 +26,7 @@ const idleScan = 2
 // MemoryOptions configures NewMemory. The zero value is the hardened default.
 type MemoryOptions struct {
 	// MaxKeys bounds how many keys (buckets) are kept at once. Zero means
-	// DefaultMaxKeys (100,000: roughly 25 MB). Negative is an error. See
+	// DefaultMaxKeys (100,000: roughly 17 MB). Negative is an error. See
 	// Memory for the eviction policy.
 	MaxKeys int
 	// Now returns the current time. Nil means the monotonic clock (see
@@ -36,8 +34,9 @@ type MemoryOptions struct {
 	Now func() time.Time
 }
 
-// Memory is an in-process Limiter: one golang.org/x/time/rate token bucket per
-// key, in a key table split into up to 64 independently locked shards chosen
+// Memory is an in-process Limiter: one token bucket per key (the arithmetic of
+// golang.org/x/time/rate, kept in step with it by a test, under the shard's
+// lock instead of a mutex of its own), in a key table split into up to 64 independently locked shards chosen
 // by a per-instance seeded hash of the key (so callers cannot aim many keys at
 // one shard).
 //
@@ -74,7 +73,7 @@ type Memory struct {
 	perCap  int
 	maxKeys int
 	seed    maphash.Seed
-	now     func() time.Time
+	clock   func() int64 // nanoseconds; see NewMemory
 }
 
 var (
@@ -93,7 +92,7 @@ type shard struct {
 type entry struct {
 	key        string
 	rate       Rate // as given by the caller; compared to detect changes
-	lim        *rate.Limiter
+	b          bucket
 	prev, next *entry
 }
 
@@ -112,9 +111,9 @@ func NewMemory(opts MemoryOptions) (*Memory, error) {
 	for n > 1 && maxKeys/n < 16 {
 		n /= 2
 	}
-	now := opts.Now
-	if now == nil {
-		now = monotonicNow()
+	clock := monotonicClock()
+	if opts.Now != nil {
+		clock = injectedClock(opts.Now)
 	}
 	m := &Memory{
 		shards:  make([]shard, n),
@@ -122,7 +121,7 @@ func NewMemory(opts MemoryOptions) (*Memory, error) {
 		perCap:  maxKeys / n,
 		maxKeys: maxKeys,
 		seed:    maphash.MakeSeed(),
-		now:     now,
+		clock:   clock,
 	}
 	for i := range m.shards {
 		m.shards[i].m = make(map[string]*entry)
@@ -130,14 +129,21 @@ func NewMemory(opts MemoryOptions) (*Memory, error) {
 	return m, nil
 }
 
-// monotonicNow returns a clock that reads only the monotonic clock: a
-// fixed wall-clock base plus the monotonic time since. Buckets only compare
-// and subtract times, so the wall clock (which time.Now reads too, a second
-// clock read: about 20 ns on a VM's kvm-clock) adds nothing but cost; a
+// monotonicClock returns a clock that reads only the monotonic clock, in
+// nanoseconds since the limiter was made. Buckets only compare and subtract
+// readings, so the wall clock (which time.Now reads too, a second clock
+// read: about 20 ns on a VM's kvm-clock) adds nothing but cost; a
 // wall-clock step (NTP) cannot move a bucket either.
-func monotonicNow() func() time.Time {
+func monotonicClock() func() int64 {
 	base := time.Now()
-	return func() time.Time { return base.Add(time.Since(base)) }
+	return func() int64 { return int64(time.Since(base)) }
+}
+
+// injectedClock turns MemoryOptions.Now into nanoseconds since its first
+// reading (time.Time.Sub saturates instead of overflowing).
+func injectedClock(now func() time.Time) func() int64 {
+	base := now()
+	return func() int64 { return int64(now().Sub(base)) }
 }
 
 // MaxKeys returns the bound on the number of buckets kept.
@@ -170,9 +176,8 @@ func (m *Memory) Allow(_ context.Context, key string, r Rate, n int) (Decision, 
 	if n < 0 {
 		return refused(r, 0), fmt.Errorf("%w: %d", ErrInvalidN, n)
 	}
-	now := m.now()
+	now := m.clock()
 	burst := r.Capacity()
-	perSecond := r.perSecond()
 	s := &m.shards[maphash.String(m.seed, key)&m.mask]
 
 	s.mu.Lock()
@@ -187,24 +192,20 @@ func (m *Memory) Allow(_ context.Context, key string, r Rate, n int) (Decision, 
 	} else {
 		s.touch(e)
 		if e.rate != r {
-			if e.lim.TokensAt(now) >= float64(e.rate.Capacity()) {
-				// Full: the same as a fresh bucket, under the new rate.
-				e.lim = rate.NewLimiter(rate.Limit(perSecond), burst)
-			} else {
-				e.lim.SetLimitAt(now, rate.Limit(perSecond))
-				e.lim.SetBurstAt(now, burst)
-			}
+			e.b.retune(now, r.perSecond(), burst)
 			e.rate = r
 		}
 	}
-	// Check first: x/time rounds a deficit shorter than a nanosecond down to
-	// no wait, which at more than a token per nanosecond would allow n
-	// tokens out of n-1. The shard lock makes check-then-spend atomic.
-	tokens := e.lim.TokensAt(now)
-	ok := tokens >= float64(n) && e.lim.AllowN(now, n)
+	// Spend only whole tokens that are there: x/time/rate's AllowN rounds
+	// a deficit shorter than a nanosecond down to no wait, which at more
+	// than a token per nanosecond would allow n tokens out of n-1.
+	tokens := e.b.at(now)
+	ok := tokens >= float64(n)
 	if ok {
 		tokens -= float64(n)
+		e.b.set(now, tokens)
 	}
+	perSecond := e.b.perSecond
 	s.mu.Unlock()
 
 	d := Decision{
@@ -237,14 +238,14 @@ func (m *Memory) Reset(_ context.Context, key string) error {
 
 // insert adds a full bucket for key, evicting as described on Memory. s.mu
 // must be held.
-func (s *shard) insert(key string, r Rate, now time.Time, perCap int) *entry {
+func (s *shard) insert(key string, r Rate, now int64, perCap int) *entry {
 	// Below half the shard's share the table is cheap; dropping refilled
 	// buckets there would only make active callers with fast-refilling
 	// buckets churn (evicted, then re-inserted on their next request).
 	if 2*len(s.m) >= perCap {
 		for range idleScan {
 			t := s.tail
-			if t == nil || t.lim.TokensAt(now) < float64(t.rate.Capacity()) {
+			if t == nil || t.b.at(now) < t.b.burst {
 				break
 			}
 			s.remove(t)
@@ -253,7 +254,7 @@ func (s *shard) insert(key string, r Rate, now time.Time, perCap int) *entry {
 	for len(s.m) >= perCap {
 		s.remove(s.tail)
 	}
-	e := &entry{key: key, rate: r, lim: rate.NewLimiter(rate.Limit(r.perSecond()), r.Capacity())}
+	e := &entry{key: key, rate: r, b: newBucket(now, r.perSecond(), r.Capacity())}
 	s.m[key] = e
 	s.pushFront(e)
 	return e

@@ -94,7 +94,7 @@ func TestMemoryMillionKeysBoundedMemory(t *testing.T) {
 		t.Errorf("Len() = %d > MaxKeys %d", n, m.MaxKeys())
 	}
 	growth := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-	// About 250 bytes per kept bucket; a million kept buckets would be ~250 MB.
+	// About 180 bytes per kept bucket; a million kept buckets would be ~180 MB.
 	const bound = 64 << 20
 	if growth > bound {
 		t.Errorf("heap grew by %d MB for %d keys (MaxKeys %d), want < %d MB",

@@ -29,7 +29,7 @@ func (m *Memory) Refund(_ context.Context, key string, r Rate, n int) (Decision,
 	if n < 0 {
 		return Decision{}, fmt.Errorf("%w: %d", ErrInvalidN, n)
 	}
-	now := m.now()
+	now := m.clock()
 	burst := r.Capacity()
 	s := &m.shards[maphash.String(m.seed, key)&m.mask]
 	s.mu.Lock()
@@ -38,14 +38,13 @@ func (m *Memory) Refund(_ context.Context, key string, r Rate, n int) (Decision,
 		s.mu.Unlock()
 		return Decision{Allowed: true, Limit: burst, Remaining: burst}, nil
 	}
-	tokens := e.lim.TokensAt(now)
-	// Whole tokens only, and never past the capacity: x/time's AllowN with
-	// a negative count adds tokens without capping them.
-	room := math.Floor(float64(e.lim.Burst()) - tokens)
+	tokens := e.b.at(now)
+	// Whole tokens only, and never past the capacity.
+	room := math.Floor(e.b.burst - tokens)
 	add := min(float64(n), max(room, 0))
 	if add > 0 {
-		e.lim.AllowN(now, -int(add))
 		tokens += add
+		e.b.set(now, tokens)
 	}
 	s.mu.Unlock()
 	return Decision{
