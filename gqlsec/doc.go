@@ -14,11 +14,15 @@
 // tokens, well under the token limit) keep gqlparser's overlapping-fields
 // rule busy for seconds. So OperationLimits, CostLimit and the
 // introspection check run as OperationParameterMutators, before gqlgen
-// parses: they parse the document once with the token limit, measure it
-// once with package complexity (shared through the operation context) and
-// refuse it before validation and before any resolver. gqlgen then parses
-// and validates the documents that passed, so a document is parsed twice;
-// see README.md for what that costs.
+// parses. A first-seen document is first read token by token (no AST):
+// the scan stops at the first token over the token, depth, root-field,
+// alias or field limit, and finds __schema and __type for the
+// introspection check. A document that passes is parsed once with the
+// token limit, measured once with package complexity (shared through the
+// operation context), and refused before validation and before any
+// resolver if it breaks a limit. Install shares its query cache with
+// gqlgen's executor and validates the documents that passed itself, so
+// gqlgen neither parses nor validates them again.
 //
 // # Hot reload
 //

@@ -248,6 +248,7 @@ func (b *binding) build(cfg Config) (*guardSet, error) {
 		gs.td = &td
 		exts = append(exts, gs.td)
 	}
+	limits.intro = gs.intro
 	exts = append(exts, gs.limits, gs.intro, gs.cost)
 	for _, e := range exts {
 		if err := e.Validate(b.es); err != nil {

@@ -83,6 +83,9 @@ func (i *Introspection) MutateOperationParameters(ctx context.Context, params *g
 		return nil
 	}
 	stats := &graphql.GetOperationContext(ctx).Stats
+	if seen, _ := stats.GetExtension(introspectionSeenKey).(bool); seen {
+		return nil // recorded by the pre-scan (measure mode)
+	}
 	an, ok := stats.GetExtension(analysisKey).(*analysis)
 	if ok && an.doc != nil && an.report.IntrospectionFields > 0 {
 		ctx, span := i.Telemetry.Start(ctx, telemetry.GuardIntrospection)
@@ -91,6 +94,19 @@ func (i *Introspection) MutateOperationParameters(ctx context.Context, params *g
 		return i.reject(ctx, params.OperationName)
 	}
 	return nil
+}
+
+// early is the check OperationLimits makes when its pre-scan finds
+// introspection fields in a first-seen document: the caller who may not
+// introspect is refused before the document is parsed.
+func (i *Introspection) early(ctx context.Context, op string) *gqlerror.Error {
+	if !graphql.HasOperationContext(ctx) || i.allowed(ctx) {
+		return nil
+	}
+	ctx, span := i.Telemetry.Start(ctx, telemetry.GuardIntrospection)
+	defer span.End()
+	graphql.GetOperationContext(ctx).Stats.SetExtension(introspectionSeenKey, true)
+	return i.reject(ctx, op)
 }
 
 func (i *Introspection) reject(ctx context.Context, op string) *gqlerror.Error {

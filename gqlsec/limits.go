@@ -119,6 +119,9 @@ type OperationLimits struct {
 	// installed: Install owns the cache (nil when Config.QueryCacheSize is
 	// Unlimited), and queryCacheFill adds documents to it.
 	installed bool
+	// intro, set by Install, refuses introspection the pre-scan finds for
+	// a caller who may not introspect, before the document is parsed.
+	intro *Introspection
 	// rows is limitTable(), and static limitsFor's result when For is nil;
 	// both are set by Validate.
 	rows   []limitRow
@@ -311,6 +314,11 @@ func (o *OperationLimits) MutateOperationParameters(ctx context.Context, params 
 				r.message, r.detail = "operation has too many tokens", fmt.Sprintf("operation exceeds the limit of %d tokens", tokens)
 			}
 			return o.at(aud, v.row).reject(ctx, params.OperationName, r)
+		}
+		if v.introspection && o.intro != nil {
+			if e := o.intro.early(ctx, params.OperationName); e != nil {
+				return e
+			}
 		}
 	}
 	an := analyse(ctx, o.analyzer, params, int(tokens), o.cache)

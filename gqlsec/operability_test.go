@@ -58,6 +58,41 @@ func TestEnforcedRejectionIsCountedAndTraced(t *testing.T) {
 	}
 }
 
+// TestIntrospectionRefusedBeforeParse: the pre-scan finds __schema and
+// __type in a first-seen document, so a caller who may not introspect is
+// refused before the document is parsed or measured (the operation
+// histograms count only measured operations); an admin's introspection and
+// a benign query are measured as before.
+func TestIntrospectionRefusedBeforeParse(t *testing.T) {
+	t.Parallel()
+	ins, r := oteltest.New(t)
+	h := newHarness(t, gqlsec.Config{Introspection: gqlsec.AllowRoles("ADMIN"), Telemetry: ins})
+	for _, q := range []string{
+		"{ __schema { queryType { name } } }",
+		`{ t: __type(name: "User") { name } }`,
+		`query Q { ...F } fragment F on Query { __schema { types { name } } }`,
+	} {
+		if res := h.query(t, user, q); res.status != http.StatusForbidden || res.code(t) != gqlsec.CodeIntrospection {
+			t.Fatalf("%s: %d %s", q, res.status, res.body)
+		}
+	}
+	if n, _ := r.Histogram(t, telemetry.MetricOperationDepth, nil); n != 0 {
+		t.Fatalf("%d refused introspection operations were parsed and measured, want 0", n)
+	}
+	if got := r.Rejections(t, telemetry.GuardIntrospection, gqlsec.CodeIntrospection, "rejected"); got != 3 {
+		t.Errorf("rejections = %d, want 3", got)
+	}
+	if res := h.query(t, admin, "{ __schema { queryType { name } } }"); res.status != http.StatusOK || res.code(t) != "" {
+		t.Fatalf("admin: %d %s", res.status, res.body)
+	}
+	if res := h.query(t, user, `{ me { __typename id } }`); res.status != http.StatusOK || res.code(t) != "" {
+		t.Fatalf("benign: %d %s", res.status, res.body)
+	}
+	if n, _ := r.Histogram(t, telemetry.MetricOperationDepth, nil); n != 2 {
+		t.Errorf("depth histogram count = %d, want 2 (the admin's and the benign operation)", n)
+	}
+}
+
 func TestMeasureModeLetsAttackThroughAndCountsIt(t *testing.T) {
 	t.Parallel()
 	ins, r := oteltest.New(t)

@@ -12,6 +12,9 @@ type prescanLimits struct {
 type prescanVerdict struct {
 	row      int
 	observed int64
+	// introspection: with no limit exceeded, an operation that can run
+	// selects __schema or __type (itself or through its fragments).
+	introspection bool
 }
 
 // prescan reads a GraphQL document once, token by token, without building
@@ -26,7 +29,9 @@ type prescanVerdict struct {
 //     measures them. What an operation writes itself is counted as it is
 //     read, and the scan stops at the first figure over a limit; what named
 //     fragments add is known only once they are all read, so a fragment
-//     bomb is refused at the end of the scan, still before any parse.
+//     bomb is refused at the end of the scan, still before any parse;
+//   - whether such an operation selects __schema or __type, so that a
+//     caller who may not introspect is refused before the parse too.
 //
 // Only operations that can run are counted: all of them when operationName
 // is empty (a document with several must name one, or gqlgen refuses it),
@@ -139,6 +144,9 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 			spread, fieldOpen = true, false
 		case ':':
 			afterAlias = true // the name just read was an alias
+			if cur != nil && isIntrospectionField(lastName) {
+				cur.introspection-- // counted as a field below
+			}
 		case tokName:
 			switch {
 			case directive:
@@ -156,6 +164,9 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 				// The aliased field, counted (field, depth) at its alias; an
 				// alias is counted when it differs from the field's name.
 				afterAlias, fieldOpen = false, true
+				if cur != nil && isIntrospectionField(val) {
+					cur.introspection++
+				}
 				if cur != nil && val != lastName {
 					cur.aliases++
 					if counted && over(cur.aliases, lim.aliases) {
@@ -168,6 +179,9 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 					break
 				}
 				cur.fields++
+				if isIntrospectionField(val) {
+					cur.introspection++ // taken back if it turns out an alias
+				}
 				cur.height = max(cur.height, fieldDepth+1)
 				if fieldDepth == 0 {
 					cur.direct++
@@ -217,9 +231,15 @@ func prescan(doc, operationName string, lim prescanLimits) prescanVerdict {
 // spreads too.
 type defStats struct {
 	fields, aliases, direct, height int64
+	introspection                   int64 // __schema and __type selections
 	spreads                         []spreadAt
 	state                           uint8 // expansion: 0 not yet, 1 in progress, 2 done
 }
+
+// isIntrospectionField reports whether a field name reads the schema
+// (__typename does not). Names starting with "__" are reserved to
+// introspection, so no schema defines these.
+func isIntrospectionField(name string) bool { return name == "__schema" || name == "__type" }
 
 // spreadAt is a fragment spread and the field depth it is written at.
 type spreadAt struct {
@@ -229,8 +249,10 @@ type spreadAt struct {
 
 // expand adds to each operation what its fragment spreads select, as
 // complexity.Analyze does (every spread counts its fragment again), and
-// returns the first limit exceeded, in the limit table's order.
+// returns the first limit exceeded, in the limit table's order, or
+// whether an operation selects introspection fields.
 func expand(ops []*defStats, frags map[string]*defStats, lim prescanLimits) prescanVerdict {
+	introspection := false
 	for _, op := range ops {
 		t, ok := op.total(frags)
 		if !ok {
@@ -247,8 +269,9 @@ func expand(ops []*defStats, frags map[string]*defStats, lim prescanLimits) pres
 				return prescanVerdict{row: c.row, observed: c.n}
 			}
 		}
+		introspection = introspection || t.introspection > 0
 	}
-	return prescanVerdict{row: -1}
+	return prescanVerdict{row: -1, introspection: introspection}
 }
 
 // total returns d's figures with its spreads expanded (memoized in d, so a
@@ -273,6 +296,7 @@ func (d *defStats) total(frags map[string]*defStats) (defStats, bool) {
 		}
 		d.fields = satAdd(d.fields, t.fields)
 		d.aliases = satAdd(d.aliases, t.aliases)
+		d.introspection = satAdd(d.introspection, t.introspection)
 		if sp.depth == 0 {
 			d.direct = satAdd(d.direct, t.direct)
 		}

@@ -82,6 +82,32 @@ func TestPrescanLetsBenignDocumentsThrough(t *testing.T) {
 	}
 }
 
+// TestPrescanFindsIntrospection: __schema and __type selected by the
+// operation that runs, itself or through a fragment, aliased or not; not
+// __typename, not an alias named __schema, not a word in a string or a
+// comment, not another operation's.
+func TestPrescanFindsIntrospection(t *testing.T) {
+	for _, tt := range []struct {
+		doc, op string
+		want    bool
+	}{
+		{`{ __schema { types { name } } }`, "", true},
+		{`{ __type(name: "User") { name } }`, "", true},
+		{`{ s: __schema { queryType { name } } }`, "", true},
+		{`{ ...F } fragment F on Query { ...G } fragment G on Query { __type(name: "X") { name } }`, "", true},
+		{`query A { __schema { queryType { name } } } query B { me { id } }`, "A", true},
+		{`query A { __schema { queryType { name } } } query B { me { id } }`, "B", false},
+		{`{ me { __typename id } __typename }`, "", false},
+		{`{ __schema: me { id } }`, "", false},
+		{`{ posts(filter: "__schema") { nodes { id } } } # __type`, "", false},
+		{`{ me { id } } fragment F on Query { __schema { types { name } } }`, "", false},
+	} {
+		if v := prescan(tt.doc, tt.op, defaultPrescan); v.row >= 0 || v.introspection != tt.want {
+			t.Errorf("%s (op %q): row %d introspection %v, want no limit verdict and %v", tt.doc, tt.op, v.row, v.introspection, tt.want)
+		}
+	}
+}
+
 // FuzzPrescanAgreesWithAnalysis is the pre-scan's differential test
 // against gqlparser and complexity: whenever the pre-scan refuses a
 // document, the full check refuses it too — gqlparser fails to parse it
@@ -98,6 +124,7 @@ func FuzzPrescanAgreesWithAnalysis(f *testing.F) {
 		`{ me { id name } }`, gqltest.Deep(8), gqltest.Aliases(8), gqltest.FragmentBomb(3, 3), `{ me { id: id n: name } }`,
 		`{ me { ... on User { posts { nodes { id } } } } }`, `query A { me { id } } query B { me { name email role } }`,
 		`{ a: me { id } b: me { id } __typename }`, `{ me { posts(first: 2) @tag(name: "{") { nodes { author { id } } } } }`,
+		`{ __schema { types { name } } }`, `{ ...F } fragment F on Query { t: __type(name: "User") { name } }`,
 		"query Q($v: PostInput = {title: \"}}\", body: \"\"\"{{\"\"\"}) { me { id } }",
 		`{ ... on Query { me { id } a: me { id } b: me { id } } }`, `{ me @skip(if: true) { id } x: me { id } }`, `{ me { id: id } }`,
 	} {
@@ -109,12 +136,21 @@ func FuzzPrescanAgreesWithAnalysis(f *testing.F) {
 	rows := limitTable()
 	f.Fuzz(func(t *testing.T, doc, op string) {
 		v := prescan(doc, op, lim)
-		if v.row < 0 {
+		if v.row < 0 && !v.introspection {
 			return
 		}
 		qd, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: doc}, int(lim.tokens))
 		if perr != nil {
 			return // refused: syntax or token limit
+		}
+		if v.row < 0 { // introspection found: the full check must find it too
+			if errs := validator.ValidateWithRules(schema, qd, rules.NewDefaultRules()); len(errs) > 0 {
+				return
+			}
+			if rep, aerr := an.Analyze(qd, op, nil); aerr == nil && rep.IntrospectionFields == 0 {
+				t.Fatalf("pre-scan found introspection in %q, the analysis counts none", doc)
+			}
+			return
 		}
 		if v.row == rowTokens {
 			t.Fatalf("pre-scan counted %d tokens, gqlparser parsed %q within %d", v.observed, doc, lim.tokens)

@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"syscall"
@@ -89,6 +90,8 @@ func main() {
 	rounds := flag.Int("rounds", 5, "interleaved rounds")
 	minTime := flag.Duration("time", 300*time.Millisecond, "minimum time per document, setting and round on each side")
 	peers := flag.String("peers", "scripts/peers", "folder of armor.mjs and its node_modules")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of Rampart's side to this file")
+	only := flag.String("doc", "", "time only the document with this name (default: all)")
 	flag.Parse()
 	if _, err := os.Stat(filepath.Join(*peers, "node_modules", "@escape.tech", "graphql-armor")); err != nil {
 		log.Fatalf("graphql-armor is not installed: run `npm ci --prefix %s` (make bench-peers does): %v", *peers, err)
@@ -106,6 +109,16 @@ func main() {
 	}
 	defer os.Remove(specFile)
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	type key struct{ doc, setting string }
 	rampart, armor := map[key][]float64{}, map[key][]float64{}
 	verdicts := map[key][2]string{}
@@ -130,6 +143,9 @@ func main() {
 		for _, s := range settings {
 			e := rampartExecutor(s)
 			for _, d := range docs() {
+				if *only != "" && d.Name != *only {
+					continue
+				}
 				k := key{d.Name, s.Name}
 				ns, verdict := timeRampart(e, d.Query, *minTime)
 				rampart[k] = append(rampart[k], ns)
