@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -143,6 +145,58 @@ func BenchmarkGuards(b *testing.B) {
 					runGuards(b, srv, gs, qs[i&1])
 					if mode.cache == 1 {
 						i++
+					}
+				}
+			})
+		}
+	}
+}
+
+// execServer lets Install equip a bare gqlgen executor.
+type execServer struct{ *executor.Executor }
+
+func (execServer) ServeHTTP(http.ResponseWriter, *http.Request) {}
+func (s execServer) SetValidationRulesFn(f func() *rules.Rules) { s.SetDefaultRulesFn(f) }
+
+// BenchmarkFirstSeen is the like-for-like comparison for a document seen
+// for the first time: what gqlgen's executor does before it executes a
+// document (CreateOperationContext: parse, then validate — gqlgen builds
+// and sorts its validation rules for every document), bare and with
+// Install (every limit off, so each document is measured in full, the
+// worst case; the guards validate on gqlgen's behalf with rules built
+// once), each with a query cache of the same size. Each iteration reads a text not seen before (a numbered comment
+// appended), so neither side answers from a cache.
+func BenchmarkFirstSeen(b *testing.B) {
+	off := rampart.Unlimited
+	bare := executor.New(gqltest.New())
+	// As handler.NewDefaultServer has it, and as large as Install's: both
+	// keep the documents they accepted (for large ones, the garbage
+	// collector then scans what the cache holds on both sides).
+	bare.SetQueryCache(lru.New[*ast.QueryDocument](gqlsec.DefaultQueryCacheSize))
+	hardened := executor.New(gqltest.New())
+	err := gqlsec.Install(execServer{hardened}, gqlsec.Config{
+		Limits: gqlsec.OperationLimits{Depth: off, Aliases: off, RootFields: off, Fields: off,
+			DirectivesPerField: off, Directives: off, Tokens: 20000, DocumentBytes: off},
+		Cost:          gqlsec.CostLimit{Max: off},
+		Introspection: func(*auth.Principal) bool { return true },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range benchDocs() {
+		for _, s := range []struct {
+			name string
+			e    *executor.Executor
+		}{{"bare_gqlgen", bare}, {"hardened", hardened}} {
+			b.Run(d.name+"/"+s.name, func(b *testing.B) {
+				ctx := graphql.StartOperationTrace(context.Background())
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					i++
+					q := d.q + "\n# " + strconv.Itoa(i)
+					if _, errs := s.e.CreateOperationContext(ctx, &graphql.RawParams{Query: q}); len(errs) > 0 {
+						b.Fatal(errs)
 					}
 				}
 			})

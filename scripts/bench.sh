@@ -31,7 +31,7 @@ fi
 # package  -bench pattern  -benchtime
 SUITE="
 complexity    ^Benchmark(ParseValidate|Analyze|GqlgenComplexity|FragmentBombSeries)$  $BENCHTIME
-gqlsec        ^Benchmark(BaselineParseValidate|Guards|Server|Prescan|CheckRequestBody)$ $BENCHTIME
+gqlsec        ^Benchmark(BaselineParseValidate|Guards|FirstSeen|Server|Prescan|CheckRequestBody)$ $BENCHTIME
 ratelimit     ^Benchmark                                                              $BENCHTIME
 ratelimit/redisrl ^Benchmark                                                          $BENCHTIME
 httpsec       ^Benchmark(Bare|SecureHeaders|CSRF|CORS|BodyLimit|RequestID|ClientIP|RateLimit|FullChain)$ $BENCHTIME

@@ -59,6 +59,8 @@ func Sections() []Section {
 			// ratio - 1: the goal "extra ≤ 0.25×" is a ratio ≤ 1.25.
 			Row{Label: "guards + validation, first-seen document (extra = ratio − 1): " + d.name, Key: "gqlsec.BenchmarkGuards/first_seen/" + d.name, Unit: "ns/op",
 				BaseKey: "gqlsec.BenchmarkBaselineParseValidate/" + d.name, RatioMax: 1.25},
+			Row{Label: "first-seen document through gqlgen's executor, hardened vs bare gqlgen (same query cache): " + d.name, Key: "gqlsec.BenchmarkFirstSeen/" + d.name + "/hardened", Unit: "ns/op",
+				BaseKey: "gqlsec.BenchmarkFirstSeen/" + d.name + "/bare_gqlgen", RatioMax: 1.25},
 			Row{Label: "complexity.Analyze: " + d.name, Key: "complexity.BenchmarkAnalyze/" + d.name, Unit: "ns/op",
 				BaseKey: "complexity.BenchmarkParseValidate/" + d.name, RatioMax: 0.25},
 		)
