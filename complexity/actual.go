@@ -61,8 +61,8 @@ func (m *Meter) Resolved(f *ast.Field, result any) {
 		return
 	}
 	fm := m.a.byDef[f.Definition]
-	if fm == nil {
-		return
+	if fm == nil || fm.weight == 0 && !fm.argWeighted {
+		return // nothing to add, whatever it returned
 	}
 	if m.a.ignoreIS && len(f.Name) > 1 && f.Name[:2] == "__" {
 		return

@@ -38,7 +38,7 @@ type directiveShape struct {
 	args [][2]string // name, type
 }
 
-// compile walks the schema once: per-field policies for the interceptor, and
+// compile walks the schema once: per-field policies for GuardField, and
 // a check of every directive use.
 func (d *Directives) compile(schema *ast.Schema) (*compiled, error) {
 	c := &compiled{
@@ -193,7 +193,7 @@ func compileLive(c *compiled, def *ast.Definition) {
 	}
 }
 
-// anonymousAllowed is the default-deny rule shared by the interceptor and
+// anonymousAllowed is the default-deny rule shared by GuardField and
 // AnonymousSurface: an anonymous caller may resolve a field only when it or
 // its type is @public and neither it nor its type carries @auth, nor it
 // @owner or @stepUp.

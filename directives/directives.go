@@ -148,7 +148,7 @@ type Options struct {
 }
 
 // Directives implements the directives of SDL for gqlgen and the default-deny
-// field interceptor. Create it with New, assign its methods to the generated
+// rule applied to every field (GuardField). Create it with New, assign its methods to the generated
 // DirectiveRoot, and install it on the server with srv.Use(d): Use calls
 // Validate, which checks every directive use in the schema and precomputes
 // the per-field policy. Until then every directive fails closed with
@@ -182,8 +182,8 @@ type Directives struct {
 }
 
 var (
-	_ graphql.HandlerExtension = (*Directives)(nil)
-	_ graphql.FieldInterceptor = (*Directives)(nil)
+	_ graphql.HandlerExtension        = (*Directives)(nil)
+	_ graphql.OperationContextMutator = (*Directives)(nil)
 )
 
 // New checks opts and returns the directives. It copies the maps of opts.
@@ -329,9 +329,17 @@ type compiled struct {
 	patterns map[string]*regexp.Regexp
 }
 
+// policy returns the policy of the field in fc: the one of the field of
+// the object type being resolved (fc.Object), whatever definition fc
+// carries (an interface's, for a field selected through it). An unknown
+// field has the zero policy: anonymous callers are refused.
+func (c *compiled) policy(fc *graphql.FieldContext) fieldPolicy {
+	return c.fields[fieldKey{fc.Object, fc.Field.Name}]
+}
+
 type fieldKey struct{ typ, field string }
 
-// fieldPolicy is what the field interceptor enforces for one field of an
+// fieldPolicy is what GuardField enforces for one field of an
 // object type.
 type fieldPolicy struct {
 	// anonymous: an anonymous caller may resolve the field.

@@ -3,7 +3,7 @@
 // property-level authorization, OWASP API1 and API3), @stepUp (a recent
 // second factor for sensitive operations), @rateLimit (per-caller limits on
 // business flows, OWASP API6), the input guards @constraint and @sanitize,
-// and @public together with a default-deny field interceptor so that a field
+// and @public together with a default-deny rule on every field so that a field
 // nobody annotated is refused to anonymous callers.
 //
 // Include SDL in the schema (`go run github.com/rampart-go/rampart/cmd/rampart
@@ -42,7 +42,7 @@
 //     schema. @auth(requires:) is any-of, @auth(scopes:) is all-of. Bypass
 //     roles bypass @owner only, never @auth.
 //   - gqlgen runs an OBJECT directive only on fields that return the type.
-//     The interceptor also enforces a type-level @auth on every field of the
+//     GuardField also enforces a type-level @auth on every field of the
 //     type, which covers root types, unions and interfaces.
 //   - Default deny concerns anonymous callers only: authenticated callers may
 //     resolve any field their @auth and @owner directives allow.

@@ -166,8 +166,8 @@ func ExampleDirectives_Public() {
 			Field:  graphql.CollectedField{Field: &ast.Field{Name: name}},
 		})
 	}
-	show(d.InterceptField(field("hello"), resolver))
-	show(d.InterceptField(field("adminReport"), resolver))
+	show(d.GuardField(field("hello"), resolver))
+	show(d.GuardField(field("adminReport"), resolver))
 	show(d.Public(field("hello"), nil, resolver))
 	// Output:
 	// resolved

@@ -81,7 +81,7 @@ func (d *Directives) RateLimit(ctx context.Context, obj any, next graphql.Resolv
 	if fc == nil {
 		return nil, d.internal(ctx, "@rateLimit without a field context", fmt.Errorf("%w: directives: no field context", rampart.ErrConfig))
 	}
-	rule := c.fields[fieldKey{fc.Object, fc.Field.Name}].rate
+	rule := c.policy(fc).rate
 	if rule == nil {
 		return nil, d.internal(ctx, "@rateLimit on a field Validate did not see", fmt.Errorf("%w: directives: %s.%s", rampart.ErrConfig, fc.Object, fc.Field.Name))
 	}

@@ -52,7 +52,7 @@ func (d *Directives) StepUp(ctx context.Context, obj any, next graphql.Resolver,
 	if fc == nil {
 		return nil, d.internal(ctx, "@stepUp without a field context", fmt.Errorf("%w: directives: no field context", rampart.ErrConfig))
 	}
-	age := c.fields[fieldKey{fc.Object, fc.Field.Name}].stepUp
+	age := c.policy(fc).stepUp
 	if age <= 0 {
 		return nil, d.internal(ctx, "@stepUp on a field Validate did not see", fmt.Errorf("%w: directives: %s.%s", rampart.ErrConfig, fc.Object, fc.Field.Name))
 	}

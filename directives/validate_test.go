@@ -242,7 +242,7 @@ func TestNotInstalledFailsClosed(t *testing.T) {
 		"owner":      func() (any, error) { return d.Owner(ctx, nil, next, nil, "id") },
 		"constraint": func() (any, error) { return d.Constraint(ctx, nil, next, nil, nil, nil, nil, nil, nil) },
 		"sanitize":   func() (any, error) { return d.Sanitize(ctx, nil, next, "strict") },
-		"intercept":  func() (any, error) { return d.InterceptField(withField(ctx, "Query", "a"), next) },
+		"intercept":  func() (any, error) { return d.GuardField(withField(ctx, "Query", "a"), next) },
 		"rateLimit":  func() (any, error) { return d.RateLimit(withField(ctx, "Query", "a"), nil, next, 1, "1m", nil) },
 		"stepUp":     func() (any, error) { return d.StepUp(withField(ctx, "Query", "a"), nil, next, nil) },
 	} {

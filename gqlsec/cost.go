@@ -59,9 +59,14 @@ type CostLimit struct {
 	// ratelimit.Refunder (ratelimit.Memory and redisrl.Limiter do),
 	// refunds the points charged beyond it (extensions.cost
 	// .refundedQueryCost; throttleStatus shows the budget after the
-	// refund). Install adds the field interceptor that measures it; used
-	// alone, add FieldMeter() to the server too. Subscriptions are charged
-	// their estimate and never refunded.
+	// refund). It is measured by wrapping the operation's field
+	// middleware (graphql.OperationContext.ResolverMiddleware) when the
+	// operation starts, outside every field interceptor: no interceptor is
+	// added to the server, and operations that are not measured pay
+	// nothing per field. Every field instance the executor resolves
+	// counts, one refused by a directive or whose resolver failed
+	// included. Subscriptions are charged their estimate and never
+	// refunded.
 	ActualCost bool
 	// Mode is the per-operation limit's mode: the zero value
 	// rampart.Enforce refuses; rampart.Measure counts and logs (with the
@@ -216,8 +221,9 @@ func (c *CostLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	if stats == nil {
 		return nil
 	}
-	if c.ActualCost && opCtx.Operation != nil && opCtx.Operation.Operation != ast.Subscription {
+	if c.ActualCost && opCtx.Operation != nil && opCtx.Operation.Operation != ast.Subscription && opCtx.ResolverMiddleware != nil {
 		stats.meter = c.analyzer.NewMeter(opCtx.Variables)
+		opCtx.ResolverMiddleware = meterFields(opCtx.ResolverMiddleware, stats.meter)
 	}
 	if c.Budget == nil || c.BudgetMode == rampart.Off {
 		return nil
@@ -304,7 +310,7 @@ func (c *CostLimit) InterceptResponse(ctx context.Context, next graphql.Response
 	if s.meter == nil || s.settled {
 		return next(ctx)
 	}
-	resp := next(context.WithValue(ctx, meterKey{}, s.meter))
+	resp := next(ctx)
 	s.settled = true
 	c.settle(ctx, s)
 	return resp
@@ -337,20 +343,31 @@ func (c *CostLimit) settle(ctx context.Context, s *CostStats) {
 	c.Telemetry.BudgetRemaining(ctx, class, int64(max(d.Remaining, 0)))
 }
 
-// meterKey carries the operation's *complexity.Meter to FieldMeter.
-type meterKey struct{}
+// meterFields returns the field middleware of a measured operation: next
+// (the server's field interceptors, then the resolver), then one
+// m.Resolved for the field. It is the operation's own middleware, set by
+// MutateOperationContext, so the meter is at hand without a context lookup
+// and gqlgen allocates no interceptor closure per field.
+func meterFields(next graphql.FieldMiddleware, m *complexity.Meter) graphql.FieldMiddleware {
+	return func(ctx context.Context, resolve graphql.Resolver) (any, error) {
+		res, err := next(ctx, resolve)
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			m.Resolved(fc.Field.Field, res)
+		}
+		return res, err
+	}
+}
 
-// FieldMeter returns the gqlgen field interceptor that measures the actual
-// cost for ActualCost. Install adds it when ActualCost is set; add it
-// yourself (srv.Use(c.FieldMeter()), after srv.Use(c)) when using
-// CostLimit alone. It does nothing for operations CostLimit does not
-// measure, and skips fields that cannot add to the cost (weight 0, no
-// weighted argument) after one map lookup.
-func (c *CostLimit) FieldMeter() graphql.HandlerExtension { return fieldMeter{c} }
+// FieldMeter returns an extension that does nothing: CostLimit measures
+// the actual cost itself (see ActualCost). It is kept so that servers that
+// added it (srv.Use(c.FieldMeter())) still build.
+//
+// Deprecated: CostLimit with ActualCost needs no other extension.
+func (c *CostLimit) FieldMeter() graphql.HandlerExtension { return fieldMeter{} }
 
-type fieldMeter struct{ c *CostLimit }
+type fieldMeter struct{}
 
-var _ graphql.FieldInterceptor = fieldMeter{}
+var _ graphql.OperationContextMutator = fieldMeter{}
 
 // ExtensionName implements graphql.HandlerExtension.
 func (fieldMeter) ExtensionName() string { return "RampartActualCost" }
@@ -358,19 +375,8 @@ func (fieldMeter) ExtensionName() string { return "RampartActualCost" }
 // Validate implements graphql.HandlerExtension.
 func (fieldMeter) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptField implements graphql.FieldInterceptor.
-func (m fieldMeter) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	a := m.c.analyzer
-	fc := graphql.GetFieldContext(ctx)
-	if a == nil || fc == nil || fc.Field.Field == nil {
-		return res, err
-	}
-	if w, _, args := a.FieldWeight(fc.Field.Definition); w == 0 && !args {
-		return res, err
-	}
-	if meter, _ := ctx.Value(meterKey{}).(*complexity.Meter); meter != nil {
-		meter.Resolved(fc.Field.Field, res)
-	}
-	return res, err
+// MutateOperationContext implements graphql.OperationContextMutator (gqlgen
+// accepts no extension without a hook); it does nothing.
+func (fieldMeter) MutateOperationContext(context.Context, *graphql.OperationContext) *gqlerror.Error {
+	return nil
 }

@@ -175,9 +175,6 @@ func Install(srv Server, cfg Config) error {
 	}
 	b.cur.Store(gs)
 	srv.Use(&guards{b: b})
-	if cfg.Cost.ActualCost {
-		srv.Use(gs.cost.FieldMeter())
-	}
 	if modes, _ := cfg.Limits.modesOf(limitTable()); cfg.Reloader == nil && cfg.Limits.For == nil && modes[rowTokens] == rampart.Enforce {
 		// Defense in depth: gqlgen's own parser stops at the same limit.
 		// With per-caller limits the extension's parse enforces them; a

@@ -41,7 +41,7 @@ import (
 // are built from them: QueryCacheSize, Analysis, HTTP, Telemetry and
 // Logger must be unchanged (Reload refuses otherwise), ValidationRules and
 // ErrorPresenter are kept from Install, and Cost.ActualCost can be turned
-// on only if it was on at Install (its field interceptor is added then).
+// on only if it was on at Install.
 //
 // The zero value is ready to be set in Config.Reloader; it binds to one
 // Install. Its methods are safe for concurrent use.
@@ -86,7 +86,7 @@ type binding struct {
 	fill     *queryCacheFill      // nil with cache
 	fixed    Config               // as given to Install, for checkFixed
 	logger   *slog.Logger         // Install's logger, defaults applied
-	meter    bool                 // the actual-cost field interceptor is installed
+	meter    bool                 // Cost.ActualCost was on at Install
 	cur      atomic.Pointer[guardSet]
 }
 
@@ -105,7 +105,7 @@ func (b *binding) checkFixed(cfg Config) error {
 	case cfg.Logger != f.Logger:
 		return fmt.Errorf("%w: gqlsec: Config.Logger cannot change after Install", rampart.ErrConfig)
 	case cfg.Cost.ActualCost && !b.meter:
-		return fmt.Errorf("%w: gqlsec: Cost.ActualCost can be turned on only at Install (its field interceptor is added then)", rampart.ErrConfig)
+		return fmt.Errorf("%w: gqlsec: Cost.ActualCost can be turned on only at Install", rampart.ErrConfig)
 	}
 	return nil
 }

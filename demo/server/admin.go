@@ -82,9 +82,8 @@ type adminConsole struct {
 	live       *wssec.Upgrader
 }
 
-// mount adds the console's routes to mux. end wraps long-lived handlers
-// (app.endWithServer).
-func (c *adminConsole) mount(mux *http.ServeMux, end func(http.Handler) http.Handler) error {
+// mount adds the console's routes to mux.
+func (c *adminConsole) mount(mux *http.ServeMux) error {
 	live, err := wssec.New(wssec.Options{
 		// No OriginPatterns: only the demo's own origin (and non-browser
 		// clients, which carry no ambient credential) may connect, whatever
@@ -109,7 +108,7 @@ func (c *adminConsole) mount(mux *http.ServeMux, end func(http.Handler) http.Han
 	mux.HandleFunc("GET /admin", c.servePage)
 	mux.HandleFunc("GET /admin/{$}", c.servePage)
 	mux.HandleFunc("GET /admin/static/{file}", c.serveStatic)
-	mux.Handle("GET /admin/live", end(live.Handler(c.serveLive)))
+	mux.Handle("GET /admin/live", live.Handler(c.serveLive))
 	mux.Handle("POST /admin/revoke", limit(http.HandlerFunc(c.serveRevoke)))
 	return nil
 }

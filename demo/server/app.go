@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -293,15 +294,15 @@ func (a *app) wireRoutes(query http.Handler, authenticator auth.Authenticator, a
 	if a.cfg.holdQuery != nil {
 		query = holdQuery(a.cfg.holdQuery, query)
 	}
-	mux.Handle("/query", a.endWithServer(query))
+	mux.Handle("/query", query)
 	mux.Handle("GET /images/{post}", imageLimit(http.HandlerFunc(a.serveImage)))
-	mux.Handle("GET /chat", a.endWithServer(newChatRoom(a.log).handler(chatUp)))
+	mux.Handle("GET /chat", newChatRoom(a.log).handler(chatUp))
 	console := &adminConsole{feed: a.rejections, sessions: a.live, verifier: a.verifier, store: a.store, audit: audit,
 		revokeAll: func(ctx context.Context, subject string) error {
 			return a.sessions.RevokeSubject(ctx, subject, graph.CauseRevoked)
 		},
 		log: a.log, budget: a.shared.limiter, budgetRate: func() ratelimit.Rate { return a.policy.Load().budget }, now: time.Now}
-	if err := console.mount(mux, a.endWithServer); err != nil {
+	if err := console.mount(mux); err != nil {
 		return err
 	}
 	if len(a.cfg.WebhookSecrets) > 0 {
@@ -367,21 +368,6 @@ func (a *app) serveImage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": img.Filename}))
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	_, _ = w.Write(img.Data)
-}
-
-// endWithServer ties a request's context to the app's stop signal, which
-// fires only when the drain timeout ends (or at Close): http.Server.Shutdown
-// never cancels a request itself, and does not track hijacked (WebSocket)
-// connections. A request still running then is cancelled; one that finishes
-// within the drain timeout never sees its context end.
-func (a *app) endWithServer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithCancel(r.Context())
-		defer cancel()
-		stop := context.AfterFunc(a.stopCtx, cancel)
-		defer stop()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }
 
 // outerChain runs on every request: a request id, the client address
@@ -500,7 +486,16 @@ func (a *app) seedAdmin(ctx context.Context, passwords *password.Hasher) error {
 // slow-loris clients.
 func (a *app) httpServer() *http.Server {
 	return httpsec.HardenServer(&http.Server{
-		Handler:        a.handler,
+		Handler: a.handler,
+		// Every connection's context, and so every request's, ends with
+		// the app's stop signal, which fires only when the drain timeout
+		// ends (or at Close): http.Server.Shutdown never cancels a request
+		// itself, and does not track hijacked (WebSocket) connections. A
+		// request still running then is cancelled; one that finishes
+		// within the drain timeout never sees its context end. (Set once
+		// here rather than per request, which cost a context, a request
+		// copy and two locks of the shared stop context per request.)
+		BaseContext:    func(net.Listener) context.Context { return a.stopCtx },
 		ReadTimeout:    15 * time.Second,
 		WriteTimeout:   30 * time.Second,
 		IdleTimeout:    60 * time.Second,

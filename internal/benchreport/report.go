@@ -141,7 +141,7 @@ func Sections() []Section {
 			{Label: "gqlgen FixedComplexityLimit vs bare gqlgen (for comparison)", Key: "gqlsec.BenchmarkServer/gqlgen_FixedComplexityLimit", Unit: "ns/op", BaseKey: "gqlsec.BenchmarkServer/bare_gqlgen"},
 			{Label: "directives: ~40-field query, @auth/@owner + default deny vs pass-through", Key: "directives.BenchmarkQuery/rampart", Unit: "ns/op", BaseKey: "directives.BenchmarkQuery/bare"},
 			{Label: "@auth directive vs bare resolver call", Key: "directives.BenchmarkAuth", Unit: "ns/op", BaseKey: "directives.BenchmarkBareResolver"},
-			{Label: "default-deny InterceptField vs bare resolver call", Key: "directives.BenchmarkInterceptField", Unit: "ns/op", BaseKey: "directives.BenchmarkBareResolver"},
+			{Label: "default-deny GuardField vs bare resolver call", Key: "directives.BenchmarkInterceptField", Unit: "ns/op", BaseKey: "directives.BenchmarkBareResolver"},
 		}},
 		{Title: "End to end: demo server under load on loopback", Note: "Same benign query (10 posts with authors, 11 SQLite reads), 8 closed-loop clients in the same process, spread over 16,384 client addresses via X-Forwarded-For from a trusted loopback proxy. Bare: the demo schema, resolvers and store on gqlgen's handler.New with pass-through directives. Hardened: the demo app as run builds it. Both keep 8 idle SQLite connections (see PERFORMANCE.md). Throughput on a shared machine follows the other load; CPU per request hardly does.", Rows: []Row{
 			{Label: "requests/s: hardened demo vs bare gqlgen", Key: "demo/server.BenchmarkEndToEnd/hardened", Unit: "req/s", BaseKey: "demo/server.BenchmarkEndToEnd/bare", RatioMin: 0.85},
