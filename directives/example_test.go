@@ -157,7 +157,7 @@ func ExampleDirectives_Sanitize() {
 }
 
 // ExampleDirectives_Public: @public opens a field to anonymous callers; the
-// field interceptor refuses every other field to them (default deny).
+// default-deny rule refuses every other field to them.
 func ExampleDirectives_Public() {
 	d := exampleDirectives()
 	field := func(name string) context.Context {

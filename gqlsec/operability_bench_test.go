@@ -83,7 +83,7 @@ func BenchmarkNilInstrumentsPerRequest(b *testing.B) {
 }
 
 // BenchmarkActualCost serves the typical 20-field query with the cost
-// limit alone, then with ActualCost (a field interceptor measuring every
+// limit alone, then with ActualCost (the operation's field middleware measuring every
 // field, the actual cost computed after execution), each without and with
 // a budget (ActualCost then refunds the difference).
 func BenchmarkActualCost(b *testing.B) {

@@ -82,7 +82,7 @@ type Options struct {
 	// anonymous; one with a refused credential gets 401.
 	Authenticator auth.Authenticator
 	// Directives, when set, are validated against the schema and installed
-	// on the server (their default-deny field interceptor). Their methods
+	// on the server (their default-deny rule on every field). Their methods
 	// must already be in the generated DirectiveRoot (directives.Bind).
 	Directives *directives.Directives
 	// Limiter backs the per-caller rate limit and the WebSocket caller
