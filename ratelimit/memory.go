@@ -18,7 +18,7 @@ const DefaultMaxKeys = 100_000
 // table when MaxKeys is large enough.
 const maxShards = 64
 
-// idleScan is how many least recently used buckets an insert inspects, beyond
+// idleScan is how many buckets at the tail of a shard's queue an insert inspects, beyond
 // the one it must evict when its shard is full, to drop buckets that have
 // refilled (and so carry no information).
 const idleScan = 2
@@ -46,10 +46,17 @@ type MemoryOptions struct {
 //
 //   - A bucket that has refilled to its burst carries no information (a fresh
 //     bucket would decide the same). Once the shard is at least half full,
-//     up to two of its least recently used buckets are dropped if they are
+//     up to two buckets at the tail of its queue are dropped if they are
 //     full, so the table shrinks back after a burst of keys.
-//   - If the shard is still at its share of MaxKeys, its least recently used
-//     bucket is dropped, full or not.
+//   - If the shard is still at its share of MaxKeys, the bucket at the tail
+//     is dropped, full or not, unless it was used since it was put at the
+//     front: then it goes back to the front (CLOCK's second chance, an
+//     approximation of least recently used), and the next one is examined.
+//     New buckets enter unused, so a flood of keys used once each evicts
+//     itself before it evicts callers that come back.
+//
+// A hit only marks its bucket used: it moves nothing, so concurrent
+// decisions on other keys of the shard share no more memory than the lock.
 //
 // Dropping a bucket that was not full can only favour its caller (the next
 // request finds a full bucket); it never locks anyone out. An attacker able to
@@ -84,7 +91,7 @@ var (
 type shard struct {
 	mu sync.Mutex
 	m  map[string]*entry
-	// head is the most recently used entry, tail the least.
+	// The queue: new entries enter at head; eviction examines tail.
 	head, tail *entry
 	_          [64]byte // keep shards' locks on separate cache lines
 }
@@ -93,6 +100,7 @@ type entry struct {
 	key        string
 	rate       Rate // as given by the caller; compared to detect changes
 	b          bucket
+	used       bool // used since it entered the front of the queue
 	prev, next *entry
 }
 
@@ -105,7 +113,7 @@ func NewMemory(opts MemoryOptions) (*Memory, error) {
 	if maxKeys == 0 {
 		maxKeys = DefaultMaxKeys
 	}
-	// Keep at least 16 keys per shard so that per-shard LRU approximates a
+	// Keep at least 16 keys per shard so that per-shard eviction approximates a
 	// global one, and never exceed MaxKeys in total.
 	n := maxShards
 	for n > 1 && maxKeys/n < 16 {
@@ -190,7 +198,7 @@ func (m *Memory) Allow(_ context.Context, key string, r Rate, n int) (Decision, 
 		}
 		e = s.insert(key, r, now, m.perCap)
 	} else {
-		s.touch(e)
+		e.used = true
 		if e.rate != r {
 			e.b.retune(now, r.perSecond(), burst)
 			e.rate = r
@@ -252,7 +260,14 @@ func (s *shard) insert(key string, r Rate, now int64, perCap int) *entry {
 		}
 	}
 	for len(s.m) >= perCap {
-		s.remove(s.tail)
+		t := s.tail
+		if t.used { // second chance: back to the front, unused
+			t.used = false
+			s.unlink(t)
+			s.pushFront(t)
+			continue
+		}
+		s.remove(t)
 	}
 	e := &entry{key: key, rate: r, b: newBucket(now, r.perSecond(), r.Capacity())}
 	s.m[key] = e
@@ -284,14 +299,6 @@ func (s *shard) unlink(e *entry) {
 		s.tail = e.prev
 	}
 	e.prev, e.next = nil, nil
-}
-
-func (s *shard) touch(e *entry) {
-	if s.head == e {
-		return
-	}
-	s.unlink(e)
-	s.pushFront(e)
 }
 
 func (s *shard) remove(e *entry) {

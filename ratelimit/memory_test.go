@@ -151,7 +151,7 @@ func TestMemoryEvictionPolicy(t *testing.T) {
 		m := newMemory(t, ratelimit.MemoryOptions{MaxKeys: 16, Now: clk.Now})
 		mustAllow(t, m, "victim", slow, 5)
 		mustAllow(t, m, "hot", slow, 5)
-		for i := range 15 { // push victim out; keep hot recently used
+		for i := range 40 { // push victim out, many times over; keep hot in use
 			mustAllow(t, m, "flood"+strconv.Itoa(i), slow, 1)
 			mustAllow(t, m, "hot", slow, 0)
 		}

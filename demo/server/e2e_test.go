@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,9 @@ type demoServer struct {
 	forwardedProto string
 	// db is the server's SQLite file.
 	db string
+	// stop stops the server and waits for it (also done when the test
+	// ends); safe to call more than once.
+	stop func()
 }
 
 // startDemo runs the demo server with a temporary database and env, and
@@ -52,13 +56,17 @@ func startDemoLog(t testing.TB, env map[string]string, db string, logw io.Writer
 	go func() { errc <- run(ctx, args, func(k string) string { return env[k] }, logw, ready) }()
 	select {
 	case addr := <-ready:
-		t.Cleanup(func() {
-			cancel()
-			if err := <-errc; err != nil {
-				t.Errorf("server stopped with error: %v", err)
-			}
-		})
-		return &demoServer{t: t, base: "http://" + addr, db: db}
+		var once sync.Once
+		stop := func() {
+			once.Do(func() {
+				cancel()
+				if err := <-errc; err != nil {
+					t.Errorf("server stopped with error: %v", err)
+				}
+			})
+		}
+		t.Cleanup(stop)
+		return &demoServer{t: t, base: "http://" + addr, db: db, stop: stop}
 	case err := <-errc:
 		cancel()
 		t.Fatalf("server did not start: %v", err)

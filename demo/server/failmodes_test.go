@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,4 +110,76 @@ func TestRevocationsSurviveRedisRestart(t *testing.T) {
 	if n, err := c.Exists(t.Context(), revocationEpochKey).Result(); err != nil || n != 1 {
 		t.Fatalf("epoch key after re-seeding: %d %v", n, err)
 	}
+}
+
+// changeOldPassword logs in three times as a new user, changes the
+// password with the first session, and returns the other two sessions'
+// tokens (all issued before the change, so all refused from then on).
+func changeOldPassword(t *testing.T, s *demoServer, email string) (access, refresh [2]string) {
+	t.Helper()
+	const oldPass, newPass = "a long enough passphrase", "a brand new passphrase, quite long"
+	s.register(email, "Cut", oldPass)
+	caller, _ := s.loginTokens(email, oldPass)
+	for i := range access {
+		access[i], refresh[i] = s.loginTokens(email, oldPass)
+	}
+	const change = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`
+	if r := s.do(caller, change, map[string]any{"c": oldPass, "n": newPass}); dig(r.Data, "changePassword") != true {
+		t.Fatalf("changePassword: %d %+v", r.Status, r.Errors)
+	}
+	return access, refresh
+}
+
+// wantCutOff checks that an access token and a refresh token issued
+// before a password change are refused by s.
+func wantCutOff(t *testing.T, s *demoServer, when, access, refresh string) {
+	t.Helper()
+	if r := s.do(access, `{ me { id } }`, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("%s: access token issued before the password change: %d %q, want 401", when, r.Status, r.code())
+	}
+	if refresh == "" {
+		return
+	}
+	r := s.do("", `mutation($t: String!) { refreshToken(token: $t) { accessToken } }`, map[string]any{"t": refresh})
+	if r.code() != "INVALID_CREDENTIALS" || dig(r.Data, "refreshToken", "accessToken") != nil {
+		t.Fatalf("%s: refresh token issued before the password change: %d %q, want INVALID_CREDENTIALS", when, r.Status, r.code())
+	}
+}
+
+// A password change refuses every token issued before it, and keeps
+// refusing them after the server restarts: the cutoff is in the database,
+// and the process's memory is seeded from it at start. (Each token is
+// presented once: a refused refresh token's family is revoked, which
+// would refuse it again for another reason.) The new password still logs
+// in on the restarted server.
+func TestSessionCutoffsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"JWT_SECRET": strings.Repeat("c", 40)}
+	db := filepath.Join(t.TempDir(), "demo.db")
+	s := startDemoDB(t, env, db)
+	access, refresh := changeOldPassword(t, s, "cut-restart@example.com")
+	wantCutOff(t, s, "before the restart", access[0], refresh[0])
+
+	s.stop()
+	s = startDemoDB(t, env, db)
+	wantCutOff(t, s, "after the restart", access[1], refresh[1])
+	fresh, _ := s.loginTokens("cut-restart@example.com", "a brand new passphrase, quite long")
+	if r := s.do(fresh, `{ me { id } }`, nil); r.Status != http.StatusOK || dig(r.Data, "me", "id") == nil {
+		t.Fatalf("a session after the password change: %d %q, want 200", r.Status, r.code())
+	}
+}
+
+// With Redis, a password change's cutoff survives Redis restarting empty
+// (no persistence): the replicas seed it again from the database with the
+// revocations before they trust Redis. (Refresh tokens live in Redis and
+// are gone with it, so only access tokens are left to refuse.)
+func TestSessionCutoffsSurviveRedisRestart(t *testing.T) {
+	t.Parallel()
+	a, b, redis := replicas(t)
+	access, _ := changeOldPassword(t, a, "cut-redis@example.com")
+	wantCutOff(t, b, "before the Redis restart", access[0], "")
+	redis.Stop(t)
+	redis.Restart(t) // empty: persistence is off
+	wantCutOff(t, b, "after the Redis restart", access[1], "")
+	wantCutOff(t, a, "after the Redis restart", access[1], "")
 }

@@ -60,7 +60,8 @@ type replicaRevocations struct {
 	outage   *outageLog
 	now      func() time.Time
 
-	seedMu sync.Mutex
+	seedMu   sync.Mutex
+	seedAlso func(context.Context) error // see newReplicaRevocations
 	// stop ends the sync loop; done is closed when it has.
 	stop context.CancelFunc
 	done chan struct{}
@@ -71,8 +72,11 @@ var _ jwt.Revocations = (*replicaRevocations)(nil)
 // newReplicaRevocations loads the database's revocations into the local
 // copy and, with Redis, seeds Redis if it is empty and starts the sync
 // loop (stopped by close).
-func newReplicaRevocations(ctx context.Context, db *store.Store, client redis.UniversalClient, failOpen bool, timeout time.Duration, outage *outageLog) (*replicaRevocations, error) {
-	r := &replicaRevocations{local: jwt.NewMemoryRevocations(nil), db: db, client: client, failOpen: failOpen, outage: outage, now: time.Now, timeout: timeout}
+//
+// seedAlso, when not nil, writes the rest of what Redis must hold before
+// the epoch key is set (the session cutoffs) whenever Redis is seeded.
+func newReplicaRevocations(ctx context.Context, db *store.Store, client redis.UniversalClient, failOpen bool, timeout time.Duration, outage *outageLog, seedAlso func(context.Context) error) (*replicaRevocations, error) {
+	r := &replicaRevocations{local: jwt.NewMemoryRevocations(nil), db: db, client: client, failOpen: failOpen, outage: outage, now: time.Now, timeout: timeout, seedAlso: seedAlso}
 	list, err := db.RevokedTokens(ctx)
 	if err != nil {
 		return nil, err
@@ -206,6 +210,11 @@ func (r *replicaRevocations) seedIfEmpty(ctx context.Context, force bool) error 
 	list, err := r.db.RevokedTokens(ctx)
 	if err != nil {
 		return err
+	}
+	if r.seedAlso != nil {
+		if err := r.seedAlso(ctx); err != nil {
+			return err
+		}
 	}
 	_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, t := range list {

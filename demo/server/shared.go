@@ -57,12 +57,17 @@ func newSharedState(ctx context.Context, cfg *config, log *slog.Logger, db *stor
 		if err != nil {
 			return nil, err
 		}
-		revoked, err := newReplicaRevocations(ctx, db, nil, false, timeout, nil)
+		revoked, err := newReplicaRevocations(ctx, db, nil, false, timeout, nil, nil)
 		if err != nil {
 			return nil, err
 		}
+		cutoffs := &graph.MemoryCutoffs{}
+		if err := seedCutoffs(ctx, db, cutoffs); err != nil {
+			revoked.close()
+			return nil, err
+		}
 		return &sharedState{limiter: mem, slots: ratelimit.NewMemorySlots(), revocations: revoked, revoked: revoked,
-			bus: &wssec.LocalBus{}, cutoffs: &graph.MemoryCutoffs{}}, nil
+			bus: &wssec.LocalBus{}, cutoffs: durableCutoffs{db, cutoffs}}, nil
 	}
 	client, addr, err := redisClient(url)
 	if err != nil {
@@ -92,7 +97,12 @@ func newSharedState(ctx context.Context, cfg *config, log *slog.Logger, db *stor
 	if failOpen {
 		slots = fallbackSlots{primary: redisSlots, local: ratelimit.NewMemorySlots(), outage: newOutageLog(log, "redis connection caps", nil)}
 	}
-	revoked, err := newReplicaRevocations(ctx, db, client, failOpen, timeout, newOutageLog(log, "redis revocations", nil))
+	rc := redisCutoffs{client, "rampart:cutoff:", timeout}
+	// Redis restarted without persistence has lost the cutoffs with the
+	// revocations: both are seeded again from the database before the
+	// epoch key says Redis can be trusted.
+	seed := func(ctx context.Context) error { return seedCutoffs(ctx, db, rc) }
+	revoked, err := newReplicaRevocations(ctx, db, client, failOpen, timeout, newOutageLog(log, "redis revocations", nil), seed)
 	if err != nil {
 		revoked.close()
 		client.Close()
@@ -112,7 +122,45 @@ func newSharedState(ctx context.Context, cfg *config, log *slog.Logger, db *stor
 	log.Info("shared state on redis", "addr", addr)
 	return &sharedState{limiter: limiter, slots: slots, revocations: revoked, revoked: revoked, refresh: refreshStore,
 		usedCodes: redisOnce{client, "rampart:mfa:used:", timeout}, webhookReplays: redisOnce{client, "rampart:webhook:seen:", timeout},
-		bus: bus, cutoffs: sharedCutoffs(redisCutoffs{client, "rampart:cutoff:", timeout}, failOpen, log), redis: client}, nil
+		bus: bus, cutoffs: durableCutoffs{db, sharedCutoffs(rc, failOpen, log)}, redis: client}, nil
+}
+
+// durableCutoffs records every session cutoff in the database first (the
+// durable copy, which survives a restart of the process or of an
+// unpersisted Redis), then in fast, which answers lookups: this process's
+// memory, or Redis shared by the replicas. fast is seeded from the
+// database at start, and Redis again whenever it comes back empty.
+type durableCutoffs struct {
+	db   *store.Store
+	fast graph.Cutoffs
+}
+
+// Cut implements graph.Cutoffs.
+func (d durableCutoffs) Cut(ctx context.Context, subject string, at, until time.Time) error {
+	if err := d.db.CutSessions(ctx, subject, at, until); err != nil {
+		return err
+	}
+	return d.fast.Cut(ctx, subject, at, until)
+}
+
+// Cutoff implements graph.Cutoffs.
+func (d durableCutoffs) Cutoff(ctx context.Context, subject string) (time.Time, error) {
+	return d.fast.Cutoff(ctx, subject)
+}
+
+// seedCutoffs copies the database's cutoffs in force into c (Cut keeps
+// the later cutoff, so seeding twice is harmless).
+func seedCutoffs(ctx context.Context, db *store.Store, c graph.Cutoffs) error {
+	list, err := db.SessionCutoffs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, x := range list {
+		if err := c.Cut(ctx, x.Subject, x.At, x.Until); err != nil {
+			return fmt.Errorf("seeding session cutoffs: %w", err)
+		}
+	}
+	return nil
 }
 
 // sharedCutoffs is the revokeSessions record on Redis; in fail-open mode a

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rampart-go/rampart/auth/refresh"
 	"github.com/rampart-go/rampart/demo/graph/model"
@@ -164,5 +165,46 @@ func TestDeletePostCascades(t *testing.T) {
 	}
 	if _, err := s.CreateComment(ctx, "missing", u.ID, "c"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("comment on missing post: %v, want ErrNotFound", err)
+	}
+}
+
+// TestSessionCutoffsAreDurable: a cutoff survives a reopen of the
+// database, a later cutoff is never replaced by an earlier one, and a
+// lapsed one is forgotten.
+func TestSessionCutoffsAreDurable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	path := filepath.Join(t.TempDir(), "test.db")
+	s, err := store.Open(ctx, path, store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := now.Add(-time.Second)
+	if err := s.CutSessions(ctx, "u1", at, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CutSessions(ctx, "u1", at.Add(-time.Minute), now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CutSessions(ctx, "u2", at, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CutSessions(ctx, "u3", at, now.Add(-time.Minute)); err != nil { // already lapsed
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = store.Open(ctx, path, store.Options{Now: func() time.Time { return now.Add(30 * time.Minute) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.SessionCutoffs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.SessionCutoff{{Subject: "u1", At: at, Until: now.Add(2 * time.Hour)}}
+	if len(got) != 1 || got[0].Subject != want[0].Subject || !got[0].At.Equal(want[0].At) || !got[0].Until.Equal(want[0].Until) {
+		t.Fatalf("cutoffs after reopen = %+v, want %+v (u2 lapsed, u3 never stored, u1's later cutoff kept)", got, want)
 	}
 }
