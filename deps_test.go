@@ -52,11 +52,12 @@ func TestDeps(t *testing.T) {
 }
 
 // TestTestHelpersStayInTests keeps the test-only helpers of internal/ (see
-// internal/README.md) out of every library and demo binary: only _test.go
-// files, and the helpers themselves, may import them.
+// internal/README.md), and the exported auth/refresh/refreshtest, out of
+// every library and demo binary: only _test.go files, and the helpers
+// themselves, may import them.
 func TestTestHelpersStayInTests(t *testing.T) {
 	t.Parallel()
-	testOnly := []string{module + "/internal/depstest", module + "/internal/golden", module + "/internal/gqltest", module + "/internal/redistest", module + "/internal/loadgen", module + "/internal/oteltest", module + "/ratelimit/internal/conformance"}
+	testOnly := []string{module + "/internal/depstest", module + "/internal/golden", module + "/internal/gqltest", module + "/internal/redistest", module + "/internal/loadgen", module + "/internal/oteltest", module + "/ratelimit/internal/conformance", module + "/auth/refresh/refreshtest"}
 	under := func(pkg, prefix string) bool { return pkg == prefix || strings.HasPrefix(pkg, prefix+"/") }
 	imports := listDeps(t, module+"/...")
 	for pkg, imps := range imports {

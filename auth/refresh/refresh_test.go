@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rampart-go/rampart/auth"
 	"github.com/rampart-go/rampart/auth/refresh"
+	"github.com/rampart-go/rampart/auth/refresh/refreshtest"
 )
 
 func newRefresh(t testing.TB, clock *fakeClock, opts refresh.Options) (*refresh.Tokens, *refresh.MemoryStore) {
@@ -69,49 +69,15 @@ func TestRotationAndReuse(t *testing.T) {
 	}
 }
 
-func TestLogoutRevokesFamily(t *testing.T) {
+// TestMemoryStoreConformance runs refreshtest's contract (the store
+// methods; rotation with reuse detection, logout, expiry and concurrent
+// rotations through Tokens) on MemoryStore.
+func TestMemoryStoreConformance(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	r, _ := newRefresh(t, &fakeClock{now: t0}, refresh.Options{})
-	t1, _ := r.Issue(ctx, "u")
-	_, t2, err := r.Rotate(ctx, t1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Revoke(ctx, t2); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := r.Rotate(ctx, t2); !errors.Is(err, auth.ErrRevoked) {
-		t.Fatalf("after logout: %v", err)
-	}
-	if err := r.Revoke(ctx, t2); err != nil {
-		t.Fatalf("second logout: %v", err)
-	}
-	if err := r.Revoke(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); !errors.Is(err, auth.ErrInvalidToken) {
-		t.Fatalf("unknown token logout: %v", err)
-	}
-}
-
-func TestExpiry(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	clock := &fakeClock{now: t0}
-	r, _ := newRefresh(t, clock, refresh.Options{TTL: time.Hour, FamilyLifetime: 90 * time.Minute})
-	t1, _ := r.Issue(ctx, "u")
-	clock.Advance(time.Hour - time.Nanosecond) // just before expiry: passes
-	_, t2, err := r.Rotate(ctx, t1)
-	if err != nil {
-		t.Fatalf("just before expiry: %v", err)
-	}
-	clock.Advance(30*time.Minute + time.Nanosecond) // family lifetime reached: t2 was capped at it
-	if _, _, err := r.Rotate(ctx, t2); !errors.Is(err, auth.ErrExpired) {
-		t.Fatalf("past family lifetime: %v", err)
-	}
-	t3, _ := r.Issue(ctx, "u")
-	clock.Advance(time.Hour) // exactly at expiry: refused
-	if _, _, err := r.Rotate(ctx, t3); !errors.Is(err, auth.ErrExpired) {
-		t.Fatalf("at expiry: %v", err)
-	}
+	refreshtest.Run(t, func(t *testing.T) refreshtest.Stores {
+		m := refresh.NewMemoryStore(nil)
+		return refreshtest.Stores{Writer: m, Reader: m}
+	})
 }
 
 func TestMalformedTokens(t *testing.T) {
@@ -131,52 +97,6 @@ func TestMalformedTokens(t *testing.T) {
 	// A well-formed token that was never issued.
 	if _, _, err := r.Rotate(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Fatalf("unknown token: %v", err)
-	}
-}
-
-// TestConcurrentRotation runs many rotations of one token at once:
-// exactly one wins; the first loser counts as reuse and revokes the family,
-// later losers find it revoked.
-func TestConcurrentRotation(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	r, _ := newRefresh(t, &fakeClock{now: t0}, refresh.Options{})
-	tok, _ := r.Issue(ctx, "u")
-	const n = 32
-	var (
-		wg      sync.WaitGroup
-		start   = make(chan struct{})
-		mu      sync.Mutex
-		winners []string
-		losers  int
-		reuses  int
-	)
-	for range n {
-		wg.Go(func() {
-			<-start
-			_, nt, err := r.Rotate(ctx, tok)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				winners = append(winners, nt)
-			case errors.Is(err, auth.ErrRevoked):
-				losers++
-				if errors.Is(err, refresh.ErrReuse) {
-					reuses++
-				}
-			default:
-				t.Errorf("unexpected error: %v", err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if len(winners) != 1 || losers != n-1 || reuses < 1 {
-		t.Fatalf("winners = %d, losers = %d, reuses = %d; want 1, %d, >= 1", len(winners), losers, reuses, n-1)
-	}
-	if _, _, err := r.Rotate(ctx, winners[0]); !errors.Is(err, auth.ErrRevoked) {
-		t.Fatalf("winner's token after concurrent reuse: %v", err)
 	}
 }
 

@@ -84,7 +84,9 @@ func (r RefreshStore) Rotate(ctx context.Context, oldHash string, usedAt time.Ti
 		return fmt.Errorf("store: refresh: %w", refresh.ErrConflict)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, family_id, subject, created_at, expires_at, family_expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		next.Hash, next.FamilyID, next.Subject, ts(next.CreatedAt), ts(next.ExpiresAt), ts(next.FamilyExpiresAt)); err != nil {
+		next.Hash, next.FamilyID, next.Subject, ts(next.CreatedAt), ts(next.ExpiresAt), ts(next.FamilyExpiresAt)); isConstraint(err) {
+		return fmt.Errorf("store: refresh: %w", refresh.ErrConflict) // next.Hash exists: nothing changes (rollback)
+	} else if err != nil {
 		return fmt.Errorf("store: refresh: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

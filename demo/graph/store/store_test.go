@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rampart-go/rampart/auth/refresh"
+	"github.com/rampart-go/rampart/auth/refresh/refreshtest"
 	"github.com/rampart-go/rampart/demo/graph/model"
 	"github.com/rampart-go/rampart/demo/graph/store"
 )
@@ -207,4 +208,25 @@ func TestSessionCutoffsAreDurable(t *testing.T) {
 	if len(got) != 1 || got[0].Subject != want[0].Subject || !got[0].At.Equal(want[0].At) || !got[0].Until.Equal(want[0].Until) {
 		t.Fatalf("cutoffs after reopen = %+v, want %+v (u2 lapsed, u3 never stored, u1's later cutoff kept)", got, want)
 	}
+}
+
+// TestRefreshStoreConformance runs refreshtest's contract on the demo's
+// SQLite refresh store, through two handles on one database file (two
+// replicas): each check writes through one and reads through the other.
+func TestRefreshStoreConformance(t *testing.T) {
+	t.Parallel()
+	refreshtest.Run(t, func(t *testing.T) refreshtest.Stores {
+		a, path := open(t)
+		b, err := store.Open(context.Background(), path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		// Refresh records name an existing user (a foreign key).
+		u, err := a.CreateUser(context.Background(), "refresh@example.com", "Refresh", "h", model.RoleUser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return refreshtest.Stores{Writer: a.RefreshTokens(), Reader: b.RefreshTokens(), Subject: u.ID}
+	})
 }
