@@ -191,3 +191,42 @@ func BenchmarkPrescan(b *testing.B) {
 		})
 	}
 }
+
+// FuzzPrescanCatchesWhatAnalysisRefuses is the other direction of the
+// differential test: whenever a document that gqlparser parses and
+// validates breaks one of the pre-scan's limits (depth, root fields,
+// aliases, fields) by the full analysis of the operation that runs, the
+// pre-scan refuses it too, before the parse.
+func FuzzPrescanCatchesWhatAnalysisRefuses(f *testing.F) {
+	schema := gqltest.Schema()
+	an, err := complexity.NewAnalyzer(schema, complexity.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{
+		`{ me { id name } }`, gqltest.Deep(8), gqltest.Aliases(8), gqltest.FragmentBomb(3, 3), `{ me { id: id n: name } }`,
+		`{ me { ... on User { posts { nodes { id } } } } }`, `query A { me { id } } query B { me { name email role } }`,
+		`{ a: me { id } b: me { id } __typename }`, `{ ... on Query { me { id } a: me { id } b: me { id } } }`,
+		"query Q { me { ...A } } fragment A on User { posts { nodes { ...B } } } fragment B on Post { author { name } }",
+	} {
+		f.Add(s, "")
+	}
+	lim := prescanLimits{tokens: 200, depth: 4, rootFields: 3, aliases: 2, fields: 12}
+	f.Fuzz(func(t *testing.T, doc, op string) {
+		qd, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: doc}, int(lim.tokens))
+		if perr != nil {
+			return
+		}
+		if errs := validator.ValidateWithRules(schema, qd, rules.NewDefaultRules()); len(errs) > 0 {
+			return
+		}
+		rep, aerr := an.Analyze(qd, op, nil)
+		if aerr != nil {
+			return
+		}
+		over := rep.Depth > lim.depth || rep.RootFields > lim.rootFields || rep.Aliases > lim.aliases || rep.Fields > lim.fields
+		if v := prescan(doc, op, lim); over && v.row < 0 {
+			t.Fatalf("the analysis measures %+v over the limits %+v, the pre-scan let %q through", rep, lim, doc)
+		}
+	})
+}
