@@ -103,8 +103,12 @@ func TestRedisOutageFailsClosed(t *testing.T) {
 	if r.Status != http.StatusServiceUnavailable || r.code() != "RATE_LIMIT_UNAVAILABLE" {
 		t.Fatalf("during outage: %d %q, want 503 RATE_LIMIT_UNAVAILABLE", r.Status, r.code())
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("refusal took %v; the per-call timeout should bound it", d)
+	// A refused connection answers in milliseconds; a hung one would wait
+	// out the per-call budget (REDIS_TIMEOUT, 2 s here). The bound leaves
+	// a loaded CI machine room above that budget, and is far below what an
+	// unbounded call would take.
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("refusal took %v; the per-call timeout (2 s) should bound it", d)
 	}
 	redis.Restart(t)
 	deadline := time.Now().Add(10 * time.Second)
