@@ -53,7 +53,12 @@ type app struct {
 	policy   atomic.Pointer[policy]
 	reloader *gqlsec.Reloader
 	reloadMu sync.Mutex // one reload at a time
-	shared   *sharedState
+	// query is the GraphQL endpoint behind CORS and CSRF: the body limit,
+	// authentication, the HTTP rate limit and the guarded server, built
+	// from the policy in force (buildQuery) and swapped by reload.
+	query      atomic.Pointer[http.Handler]
+	buildQuery func(*policy) (http.Handler, error)
+	shared     *sharedState
 	// metrics, when -metrics-addr is set, holds the OpenTelemetry
 	// instruments every guard records into (metrics.go).
 	metrics *demoMetrics
@@ -393,36 +398,46 @@ func (a *app) outerChain() (func(http.Handler) http.Handler, error) {
 }
 
 // guardQuery wraps the GraphQL endpoint: CORS from -allowed-origins, CSRF
-// prevention, the body (or upload) limit, authentication, then the rate
-// limit by caller.
+// prevention, then what the policy in force sets and a reload swaps: the
+// body (or upload) limit, authentication, the rate limit by caller.
 func (a *app) guardQuery(gql http.Handler, authn func(http.Handler) http.Handler, limiter ratelimit.Limiter, audit *httpsec.Auditor, uploads *upload.Guard) (http.Handler, error) {
 	cors, err := httpsec.CORS(httpsec.CORSOptions{AllowedOrigins: a.cfg.AllowedOrigins, Auditor: audit})
 	if err != nil {
 		return nil, fmt.Errorf("-allowed-origins: %w", err)
 	}
-	body, err := httpsec.BodyLimit(httpsec.BodyLimitOptions{Auditor: audit, Telemetry: a.instruments()})
-	if err != nil {
-		return nil, err
-	}
 	csrf, err := httpsec.CSRF(httpsec.CSRFOptions{Auditor: audit, Telemetry: a.instruments()})
 	if err != nil {
 		return nil, err
 	}
-	rl, err := httpsec.RateLimit(limiter, httpsec.RateLimitOptions{
-		Anonymous:     ratelimit.PerMinute(120),
-		Authenticated: ratelimit.PerMinute(600),
-		Roles:         map[string]ratelimit.Rate{string(model.RoleAdmin): ratelimit.PerMinute(3000)},
-		Auditor:       audit,
-		Telemetry:     a.instruments(),
-	})
+	a.buildQuery = func(p *policy) (http.Handler, error) {
+		body, err := httpsec.BodyLimit(httpsec.BodyLimitOptions{MaxBytes: p.bodyBytes, Auditor: audit, Telemetry: a.instruments()})
+		if err != nil {
+			return nil, err
+		}
+		rl, err := httpsec.RateLimit(limiter, httpsec.RateLimitOptions{
+			Anonymous:     p.rates.anonymous,
+			Authenticated: p.rates.authenticated,
+			Roles:         map[string]ratelimit.Rate{string(model.RoleAdmin): p.rates.admin},
+			Auditor:       audit,
+			Telemetry:     a.instruments(),
+		})
+		if err != nil {
+			return nil, err
+		}
+		// Multipart requests get the upload limits instead of the body limit.
+		return chain(uploads.Split(body), authn, rl, resolverStatus)(gql), nil
+	}
+	inner, err := a.buildQuery(a.policy.Load())
 	if err != nil {
 		return nil, err
 	}
+	a.query.Store(&inner)
 	// CSRF comes first: a multipart upload is a "simple" request a browser
 	// may send cross-site, so it needs the preflight header before a single
-	// byte of it is read. Multipart requests get the upload limits instead
-	// of the 1 MiB body limit.
-	return chain(cors, csrf, uploads.Split(body), authn, rl, resolverStatus)(gql), nil
+	// byte of it is read.
+	return chain(cors, csrf)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*a.query.Load()).ServeHTTP(w, r)
+	})), nil
 }
 
 // chain applies middleware so that the first one runs first.

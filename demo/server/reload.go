@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/rampart-go/rampart/gqlsec"
+	"github.com/rampart-go/rampart/httpsec"
 	"github.com/rampart-go/rampart/ratelimit"
 )
 
@@ -28,6 +30,10 @@ import (
 //	                  "directivesPerField": 10, "directives": 50, "tokens": 15000, "documentBytes": 131072},
 //	  "adminLimits": {"depth": 25, "aliases": 100, "fields": 5000},
 //	  "cost":        {"max": 5000, "budget": {"points": 20000, "per": "1m"}},
+//	  "http":        {"bodyBytes": 1048576,
+//	                  "rateLimits": {"anonymous": {"requests": 120, "per": "1m"},
+//	                                 "authenticated": {"requests": 600, "per": "1m"},
+//	                                 "admin": {"requests": 3000, "per": "1m"}}},
 //	  "trustedDocuments": "trusted-documents.json"
 //	}
 type policyFile struct {
@@ -37,6 +43,9 @@ type policyFile struct {
 	AdminLimits *limitsFile `json:"adminLimits"`
 	// Cost is the per-operation cost limit and the per-caller budget.
 	Cost *costFile `json:"cost"`
+	// HTTP is the GraphQL endpoint's body limit and its rate limits by
+	// caller.
+	HTTP *httpFile `json:"http"`
 	// TrustedDocuments is the path of the trusted-documents manifest
 	// (relative to the config file's directory), or "off". When present it
 	// overrides -trusted-documents; the manifest is re-read at each
@@ -65,6 +74,30 @@ type costFile struct {
 	Budget *budgetFile `json:"budget"`
 }
 
+// httpFile is the http section.
+type httpFile struct {
+	// BodyBytes is the largest request body (uploads have their own
+	// limits).
+	BodyBytes *int64 `json:"bodyBytes"`
+	// RateLimits are the requests a caller may make: anonymous (per
+	// client IP), authenticated (per subject) and admin.
+	RateLimits *struct {
+		Anonymous     *rateFile `json:"anonymous"`
+		Authenticated *rateFile `json:"authenticated"`
+		Admin         *rateFile `json:"admin"`
+	} `json:"rateLimits"`
+}
+
+// rateFile is a rate: Requests every Per.
+type rateFile struct {
+	Requests int    `json:"requests"`
+	Per      string `json:"per"`
+}
+
+// maxBodyBytes bounds http.bodyBytes (64 MiB): a body the server would
+// buffer whole.
+const maxBodyBytes = 64 << 20
+
 // budgetFile is a cost budget: Points refilled every Per.
 type budgetFile struct {
 	Points int    `json:"points"`
@@ -85,7 +118,14 @@ type policy struct {
 	// digest is the start of the manifest's SHA-256, so that the reload
 	// log shows a manifest whose content changed under the same path.
 	digest string
+	// bodyBytes is the GraphQL endpoint's body limit; rates its rate
+	// limits by caller.
+	bodyBytes int64
+	rates     httpRates
 }
+
+// httpRates are the GraphQL endpoint's rate limits by caller.
+type httpRates struct{ anonymous, authenticated, admin ratelimit.Rate }
 
 // defaultPolicy is the demo's policy without a config file: gqlsec's
 // default limits, deeper and wider ones for admins, cost 5000 and a budget
@@ -94,6 +134,12 @@ func defaultPolicy() *policy {
 	return &policy{
 		adminLimits: gqlsec.OperationLimits{Depth: 25, Aliases: 100, Fields: 5000},
 		budget:      costBudgetRate(),
+		bodyBytes:   httpsec.DefaultBodyLimit,
+		rates: httpRates{
+			anonymous:     ratelimit.PerMinute(120),
+			authenticated: ratelimit.PerMinute(600),
+			admin:         ratelimit.PerMinute(3000),
+		},
 	}
 }
 
@@ -199,7 +245,47 @@ func (f *policyFile) apply(p *policy) error {
 			p.budget = ratelimit.Rate{Limit: b.Points, Period: d}
 		}
 	}
+	if h := f.HTTP; h != nil {
+		if b := h.BodyBytes; b != nil {
+			if *b < 1 || *b > maxBodyBytes {
+				return fmt.Errorf("http.bodyBytes: must be from 1 to %d, not %d", maxBodyBytes, *b)
+			}
+			p.bodyBytes = *b
+		}
+		if r := h.RateLimits; r != nil {
+			for _, x := range []struct {
+				key string
+				v   *rateFile
+				dst *ratelimit.Rate
+			}{
+				{"anonymous", r.Anonymous, &p.rates.anonymous},
+				{"authenticated", r.Authenticated, &p.rates.authenticated},
+				{"admin", r.Admin, &p.rates.admin},
+			} {
+				if x.v == nil {
+					continue
+				}
+				rate, err := x.v.rate("http.rateLimits." + x.key)
+				if err != nil {
+					return err
+				}
+				*x.dst = rate
+			}
+		}
+	}
 	return nil
+}
+
+// rate checks r; key names it in errors.
+func (r *rateFile) rate(key string) (ratelimit.Rate, error) {
+	if r.Requests <= 0 {
+		return ratelimit.Rate{}, fmt.Errorf("%s.requests: must be a positive number, not %d", key, r.Requests)
+	}
+	d, err := time.ParseDuration(r.Per)
+	if err != nil || d < time.Second || d > 24*time.Hour {
+		return ratelimit.Rate{}, fmt.Errorf("%s.per: must be a duration from 1s to 24h such as \"1m\", not %q", key, r.Per)
+	}
+	return ratelimit.Rate{Limit: r.Requests, Period: d}, nil
 }
 
 // apply overlays l on out; section names l in errors.
@@ -290,6 +376,11 @@ func (p *policy) changes(old *policy) string {
 	add("cost.max", limitText(old.maxCost), limitText(p.maxCost))
 	add("cost.budget", fmt.Sprintf("%d/%v", old.budget.Limit, old.budget.Period), fmt.Sprintf("%d/%v", p.budget.Limit, p.budget.Period))
 	add("trustedDocuments", old.manifestText(), p.manifestText())
+	add("http.bodyBytes", old.bodyBytes, p.bodyBytes)
+	rate := func(r ratelimit.Rate) string { return fmt.Sprintf("%d/%v", r.Limit, r.Period) }
+	add("http.rateLimits.anonymous", rate(old.rates.anonymous), rate(p.rates.anonymous))
+	add("http.rateLimits.authenticated", rate(old.rates.authenticated), rate(p.rates.authenticated))
+	add("http.rateLimits.admin", rate(old.rates.admin), rate(p.rates.admin))
 	if len(out) == 0 {
 		return "none"
 	}
@@ -326,6 +417,10 @@ func (a *app) reload() error {
 	defer a.reloadMu.Unlock()
 	old := a.policy.Load()
 	p, err := loadPolicy(a.cfg)
+	var query http.Handler
+	if err == nil {
+		query, err = a.buildQuery(p)
+	}
 	if err == nil {
 		err = a.reloader.Reload(a.gqlsecConfig(a.shared.limiter, p))
 	}
@@ -338,6 +433,7 @@ func (a *app) reload() error {
 		return err
 	}
 	a.policy.Store(p)
+	a.query.Store(&query)
 	a.log.Info("configuration reloaded", append(attrs, "changes", p.changes(old))...)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,7 +28,8 @@ func TestLoadPolicy(t *testing.T) {
 		t.Fatalf("config.example.json: %v", err)
 	}
 	if p.limits.Depth != 15 || p.adminLimits.Depth != 25 || p.adminLimits.Fields != 5000 || p.maxCost != 5000 ||
-		p.budget != costBudgetRate() || p.docs == nil || p.manifest != "trusted-documents.json" {
+		p.budget != costBudgetRate() || p.docs == nil || p.manifest != "trusted-documents.json" ||
+		p.bodyBytes != 1<<20 || p.rates != defaultPolicy().rates {
 		t.Fatalf("config.example.json read as %+v", p)
 	}
 	if d, err := loadPolicy(&config{Env: envDevelopment}); err != nil || d.docs != nil || d.adminLimits.Depth != 25 || d.budget != costBudgetRate() {
@@ -327,5 +329,49 @@ func TestReloadKeepsSubscriptionsOpen(t *testing.T) {
 	comment(4)
 	if n := strings.Count(logs.String(), `"msg":"configuration reloaded"`); n != 2 {
 		t.Fatalf("%d success lines, want 2", n)
+	}
+}
+
+// TestReloadHTTPLimits: the config file's http section sets the GraphQL
+// endpoint's body limit and rate limits by caller, and a reload swaps them
+// while the server runs (the limiter keeps its buckets); a bad value is
+// refused and the limits in force stay.
+func TestReloadHTTPLimits(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	s, writeCfg, reload, _, _ := startReloadable(t,
+		`{"http": {"bodyBytes": 300, "rateLimits": {"anonymous": {"requests": 50, "per": "1m"}}}}`, logs, nil)
+	big := "{ __typename } #" + strings.Repeat("x", 400)
+	check := func(when string, wantBig int, wantLimit string) {
+		t.Helper()
+		if r := s.do("", big, nil); r.Status != wantBig {
+			t.Fatalf("%s: a 400-byte query: %d %q, want %d", when, r.Status, r.code(), wantBig)
+		}
+		r := s.do("", "{ __typename }", nil)
+		if r.Status != http.StatusOK || r.Header.Get("RateLimit-Limit") != wantLimit {
+			t.Fatalf("%s: anonymous query: %d, RateLimit-Limit %q, want 200 and %s", when, r.Status, r.Header.Get("RateLimit-Limit"), wantLimit)
+		}
+	}
+	check("at start", http.StatusRequestEntityTooLarge, "50")
+
+	writeCfg(`{"http": {"rateLimits": {"anonymous": {"requests": 70, "per": "1m"}}}}`)
+	if err := reload(); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if !strings.Contains(logs.String(), "http.bodyBytes 300 → 1048576; http.rateLimits.anonymous 50/1m0s → 70/1m0s") {
+		t.Fatalf("the reload did not log what changed:\n%s", logs.String())
+	}
+	check("after the reload", http.StatusOK, "70")
+
+	for _, bad := range []struct{ file, problem string }{
+		{`{"http": {"bodyBytes": 0}}`, "http.bodyBytes: must be from 1 to"},
+		{`{"http": {"rateLimits": {"admin": {"requests": 10, "per": "never"}}}}`, "http.rateLimits.admin.per: must be a duration"},
+		{`{"http": {"rateLimits": {"anonymous": {"requests": 0, "per": "1m"}}}}`, "http.rateLimits.anonymous.requests: must be a positive number"},
+	} {
+		writeCfg(bad.file)
+		if err := reload(); err == nil || !strings.Contains(err.Error(), bad.problem) {
+			t.Fatalf("reload of %s: %v, want an error naming %q", bad.file, err, bad.problem)
+		}
+		check("after a refused reload", http.StatusOK, "70")
 	}
 }
