@@ -1,9 +1,10 @@
 package auth_test
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/depstest"
 )
 
 // TestDeps keeps auth the small vocabulary every guard shares: Principal,
@@ -14,10 +15,11 @@ import (
 // httpsec import auth for the Principal and must not link them.
 func TestDeps(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/auth").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
+	const self = "github.com/rampart-go/rampart/auth"
+	// The root package and a runtime helper: standard library only (the root
+	// TestDeps).
+	depstest.AllowOnly(t, self, "the core is standard library only; heavier jobs live in subpackages",
+		"github.com/rampart-go/rampart", "github.com/rampart-go/rampart/internal/logthrottle")
 	forbidden := map[string]string{
 		"github.com/99designs/gqlgen":        "auth is transport-neutral; only gqlsec, directives and wssec/gqlws import gqlgen",
 		"github.com/vektah/gqlparser":        "auth knows nothing of GraphQL documents",
@@ -29,27 +31,7 @@ func TestDeps(t *testing.T) {
 		"golang.org/x/crypto/argon2":         "password hashing lives in auth/password",
 		"github.com/trustelem/zxcvbn":        "password strength lives in auth/password",
 	}
-	seen := 0
-	for _, pkg := range strings.Fields(string(out)) {
-		if pkg == "github.com/rampart-go/rampart/auth" {
-			seen++
-			continue
-		}
-		if pkg == "github.com/rampart-go/rampart" || pkg == "github.com/rampart-go/rampart/internal/logthrottle" {
-			continue // the root package and a runtime helper: standard library only (the root TestDeps)
-		}
-		if strings.Contains(strings.SplitN(pkg, "/", 2)[0], ".") {
-			t.Errorf("auth imports %s: the core is standard library only; heavier jobs live in subpackages", pkg)
-		}
-		for prefix, why := range forbidden {
-			if strings.HasPrefix(pkg, prefix) {
-				t.Errorf("auth imports %s: %s", pkg, why)
-			}
-		}
-	}
-	if seen != 1 {
-		t.Fatalf("go list output does not list the package itself:\n%s", out)
-	}
+	depstest.Forbid(t, self, forbidden, "github.com/rampart-go/rampart/internal/logthrottle")
 }
 
 // TestDepsLibrariesLiveInSubpackages checks the other side of TestDeps and
@@ -64,11 +46,7 @@ func TestDepsLibrariesLiveInSubpackages(t *testing.T) {
 		"github.com/rampart-go/rampart/auth/password": {"golang.org/x/crypto/argon2", "github.com/trustelem/zxcvbn"},
 	}
 	for pkg, libs := range want {
-		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
-		}
-		deps := strings.Fields(string(out))
+		deps := depstest.Deps(t, pkg)
 		for _, lib := range libs {
 			found := false
 			for _, d := range deps {

@@ -1,9 +1,9 @@
 package httpsec
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/depstest"
 )
 
 // TestDeps keeps httpsec free of GraphQL and WebSocket code: it is the
@@ -16,10 +16,7 @@ import (
 // auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
+	const self = "github.com/rampart-go/rampart/httpsec"
 	forbidden := map[string]string{
 		"github.com/99designs/gqlgen":              "httpsec is GraphQL-agnostic; GraphQL middleware lives in gqlsec",
 		"github.com/vektah/gqlparser":              "httpsec is GraphQL-agnostic",
@@ -36,15 +33,8 @@ func TestDeps(t *testing.T) {
 		"golang.org/x/crypto/argon2":               "httpsec never sees a password; hashing lives in auth/password",
 		"github.com/trustelem/zxcvbn":              "httpsec never sees a password; strength checks live in auth/password",
 	}
-	deps := strings.Fields(string(out))
+	deps := depstest.Forbid(t, self, forbidden)
 	if len(deps) < 10 {
-		t.Fatalf("go list -deps returned too little to trust: %q", out)
-	}
-	for _, d := range deps {
-		for prefix, why := range forbidden {
-			if d == prefix || strings.HasPrefix(d, prefix+"/") {
-				t.Errorf("httpsec depends on %s: %s", d, why)
-			}
-		}
+		t.Fatalf("go list -deps returned too little to trust: %q", deps)
 	}
 }

@@ -1,9 +1,9 @@
 package mfa_test
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/depstest"
 )
 
 // TestDeps keeps mfa transport-neutral: it may use auth, ratelimit and
@@ -15,36 +15,23 @@ import (
 // auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/mfa").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
+	const self = "github.com/rampart-go/rampart/mfa"
 	forbidden := map[string]string{
-		"github.com/99designs/gqlgen":               "mfa is transport-neutral; only gqlsec, directives and wssec/gqlws import gqlgen",
-		"github.com/vektah/gqlparser":               "mfa knows nothing of GraphQL documents",
-		"github.com/coder/websocket":                "WebSocket code lives in wssec",
-		"github.com/microcosm-cc/bluemonday":        "sanitising is not mfa's job",
-		"github.com/rampart-go/rampart/demo":        "nothing imports the demo",
-		"github.com/rampart-go/rampart/gqlsec":      "gqlsec sits above mfa",
-		"github.com/rampart-go/rampart/directives":  "directives sit above mfa (they call Fresh)",
-		"github.com/rampart-go/rampart/wssec":       "wssec sits beside mfa",
-		"github.com/rampart-go/rampart/httpsec":     "mfa has no HTTP surface of its own",
-		"github.com/rampart-go/rampart/internal/gq": "test helpers stay in tests",
-		"github.com/golang-jwt/jwt":                 "mfa needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
-		"golang.org/x/crypto/argon2":                "mfa never sees a password; hashing lives in auth/password",
-		"github.com/trustelem/zxcvbn":               "mfa never sees a password; strength checks live in auth/password",
+		"github.com/99designs/gqlgen":                    "mfa is transport-neutral; only gqlsec, directives and wssec/gqlws import gqlgen",
+		"github.com/vektah/gqlparser":                    "mfa knows nothing of GraphQL documents",
+		"github.com/coder/websocket":                     "WebSocket code lives in wssec",
+		"github.com/microcosm-cc/bluemonday":             "sanitising is not mfa's job",
+		"github.com/rampart-go/rampart/demo":             "nothing imports the demo",
+		"github.com/rampart-go/rampart/gqlsec":           "gqlsec sits above mfa",
+		"github.com/rampart-go/rampart/directives":       "directives sit above mfa (they call Fresh)",
+		"github.com/rampart-go/rampart/wssec":            "wssec sits beside mfa",
+		"github.com/rampart-go/rampart/httpsec":          "mfa has no HTTP surface of its own",
+		"github.com/rampart-go/rampart/internal/gqltest": "test helpers stay in tests",
+		"github.com/golang-jwt/jwt":                      "mfa needs only auth's vocabulary (Principal, Authenticator); JWTs are verified in auth/jwt, which the server wires in",
+		"golang.org/x/crypto/argon2":                     "mfa never sees a password; hashing lives in auth/password",
+		"github.com/trustelem/zxcvbn":                    "mfa never sees a password; strength checks live in auth/password",
 	}
-	for _, pkg := range strings.Fields(string(out)) {
-		for prefix, why := range forbidden {
-			if strings.HasPrefix(pkg, prefix) {
-				t.Errorf("mfa imports %s: %s", pkg, why)
-			}
-		}
-	}
-	want := []string{"github.com/rampart-go/rampart/auth", "github.com/rampart-go/rampart/ratelimit", "github.com/pquerna/otp/hotp"}
-	for _, w := range want {
-		if !strings.Contains(" "+strings.Join(strings.Fields(string(out)), " ")+" ", " "+w+" ") {
-			t.Errorf("mfa no longer imports %s; update this test and the README", w)
-		}
-	}
+	deps := depstest.Forbid(t, self, forbidden)
+	// If one of these goes, update this test and the README.
+	depstest.Links(t, self, deps, "github.com/rampart-go/rampart/auth", "github.com/rampart-go/rampart/ratelimit", "github.com/pquerna/otp/hotp")
 }

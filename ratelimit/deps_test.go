@@ -1,9 +1,9 @@
 package ratelimit_test
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/depstest"
 )
 
 // TestDeps keeps ratelimit a leaf: it imports x/time and the root package
@@ -11,10 +11,6 @@ import (
 // WebSocket or other Rampart packages.
 func TestDeps(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
 	forbidden := map[string]string{
 		"github.com/99designs/gqlgen":    "ratelimit is below the GraphQL layer",
 		"github.com/vektah/gqlparser":    "ratelimit is below the GraphQL layer",
@@ -23,19 +19,5 @@ func TestDeps(t *testing.T) {
 		"github.com/rampart-go/rampart/": "ratelimit is a leaf: no Rampart package but the root one",
 		"github.com/go-redis/redis_rate": "GCRA is implemented in ratelimit/redisrl, in one Lua script",
 	}
-	seen := 0
-	for _, pkg := range strings.Fields(string(out)) {
-		if pkg == "github.com/rampart-go/rampart/ratelimit" {
-			seen++
-			continue
-		}
-		for prefix, why := range forbidden {
-			if strings.HasPrefix(pkg, prefix) {
-				t.Errorf("ratelimit imports %s: %s", pkg, why)
-			}
-		}
-	}
-	if seen != 1 {
-		t.Fatalf("go list output does not list the package itself:\n%s", out)
-	}
+	depstest.Forbid(t, "github.com/rampart-go/rampart/ratelimit", forbidden)
 }

@@ -2,11 +2,12 @@ package wssec_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/depstest"
 )
 
 // TestDeps keeps wssec free of GraphQL (gqlgen is adapted in wssec/gqlws
@@ -19,10 +20,6 @@ import (
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/wssec"
-	out, err := exec.Command("go", "list", "-deps", self).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
 	forbidden := map[string]string{
 		"github.com/99designs/gqlgen":               "wssec is GraphQL-neutral; wssec/gqlws adapts it to gqlgen",
 		"github.com/vektah/gqlparser":               "wssec knows nothing of GraphQL documents",
@@ -38,17 +35,8 @@ func TestDeps(t *testing.T) {
 		"golang.org/x/crypto/argon2":                "wssec never sees a password; hashing lives in auth/password",
 		"github.com/trustelem/zxcvbn":               "wssec never sees a password; strength checks live in auth/password",
 	}
-	pkgs := strings.Fields(string(out))
-	for _, pkg := range pkgs {
-		for prefix, why := range forbidden {
-			if pkg == prefix || strings.HasPrefix(pkg, prefix+"/") {
-				t.Errorf("wssec imports %s: %s", pkg, why)
-			}
-		}
-	}
-	if !strings.Contains(string(out), "github.com/coder/websocket\n") {
-		t.Error("go list output does not list coder/websocket: the check itself is broken")
-	}
+	deps := depstest.Forbid(t, self, forbidden)
+	depstest.Links(t, self, deps, "github.com/coder/websocket")
 }
 
 // protocolWords are words of the graphql-transport-ws protocol. wssec is the

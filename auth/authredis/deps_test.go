@@ -1,9 +1,9 @@
 package authredis_test
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/depstest"
 )
 
 // TestDeps keeps authredis a storage adapter: auth, auth/refresh (for its
@@ -12,10 +12,6 @@ import (
 func TestDeps(t *testing.T) {
 	t.Parallel()
 	const self = "github.com/rampart-go/rampart/auth/authredis"
-	out, err := exec.Command("go", "list", "-deps", self).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
 	forbidden := map[string]string{
 		"github.com/99designs/gqlgen":              "authredis stores credentials state; it knows nothing of GraphQL",
 		"github.com/vektah/gqlparser":              "authredis knows nothing of GraphQL documents",
@@ -30,27 +26,9 @@ func TestDeps(t *testing.T) {
 		"golang.org/x/crypto/argon2":               "passwords are not stored in Redis",
 		"github.com/trustelem/zxcvbn":              "passwords are not stored in Redis",
 	}
-	seen := 0
-	for _, pkg := range strings.Fields(string(out)) {
-		if pkg == "github.com/rampart-go/rampart/internal/redisx" || pkg == "github.com/rampart-go/rampart/internal/logthrottle" {
-			continue // runtime helpers: redisx shared with ratelimit/redisrl, logthrottle through auth
-		}
-		if pkg == self {
-			seen++
-			continue
-		}
-		for prefix, why := range forbidden {
-			if strings.HasPrefix(pkg, prefix) {
-				t.Errorf("authredis imports %s: %s", pkg, why)
-			}
-		}
-	}
-	if seen != 1 {
-		t.Fatalf("go list output does not list the package itself:\n%s", out)
-	}
-	for _, want := range []string{"github.com/rampart-go/rampart/auth", "github.com/rampart-go/rampart/auth/refresh", "github.com/redis/go-redis/v9"} {
-		if !strings.Contains(" "+strings.ReplaceAll(string(out), "\n", " ")+" ", " "+want+" ") {
-			t.Errorf("authredis no longer imports %s: is this still the Redis adapter?", want)
-		}
-	}
+	// Runtime helpers: redisx shared with ratelimit/redisrl, logthrottle
+	// through auth.
+	deps := depstest.Forbid(t, self, forbidden, "github.com/rampart-go/rampart/internal/redisx", "github.com/rampart-go/rampart/internal/logthrottle")
+	// Is this still the Redis adapter?
+	depstest.Links(t, self, deps, "github.com/rampart-go/rampart/auth", "github.com/rampart-go/rampart/auth/refresh", "github.com/redis/go-redis/v9")
 }

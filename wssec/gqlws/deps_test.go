@@ -1,9 +1,9 @@
 package gqlws_test
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/depstest"
 )
 
 // TestDeps: the adapter may import gqlgen and wssec, but never httpsec
@@ -14,10 +14,7 @@ import (
 // auth/password.
 func TestDeps(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/wssec/gqlws").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
+	const self = "github.com/rampart-go/rampart/wssec/gqlws"
 	forbidden := map[string]string{
 		"github.com/rampart-go/rampart/demo":    "toolkit packages never import the demo",
 		"github.com/gorilla/websocket":          "one WebSocket library: coder/websocket",
@@ -27,16 +24,6 @@ func TestDeps(t *testing.T) {
 		"golang.org/x/crypto/argon2":            "gqlws never sees a password; hashing lives in auth/password",
 		"github.com/trustelem/zxcvbn":           "gqlws never sees a password; strength checks live in auth/password",
 	}
-	for _, pkg := range strings.Fields(string(out)) {
-		for prefix, why := range forbidden {
-			if pkg == prefix || strings.HasPrefix(pkg, prefix+"/") {
-				t.Errorf("gqlws imports %s: %s", pkg, why)
-			}
-		}
-	}
-	for _, want := range []string{"github.com/rampart-go/rampart/wssec", "github.com/99designs/gqlgen/graphql/handler/transport"} {
-		if !strings.Contains(string(out), want+"\n") {
-			t.Errorf("gqlws does not import %s: the check itself is broken", want)
-		}
-	}
+	deps := depstest.Forbid(t, self, forbidden)
+	depstest.Links(t, self, deps, "github.com/rampart-go/rampart/wssec", "github.com/99designs/gqlgen/graphql/handler/transport")
 }

@@ -1,9 +1,9 @@
 package wsredis_test
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/rampart-go/rampart/internal/depstest"
 )
 
 // TestDeps: wsredis is the Redis adapter of wssec's session bus: wssec,
@@ -11,10 +11,7 @@ import (
 // libraries.
 func TestDeps(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "github.com/rampart-go/rampart/wssec/wsredis").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
+	const self = "github.com/rampart-go/rampart/wssec/wsredis"
 	forbidden := map[string]string{
 		"github.com/99designs/gqlgen":               "the session bus knows nothing of GraphQL",
 		"github.com/vektah/gqlparser":               "the session bus knows nothing of GraphQL",
@@ -26,23 +23,6 @@ func TestDeps(t *testing.T) {
 	}
 	// Runtime helpers of the library (standard library only, the root
 	// TestDeps) come in through auth and wssec.
-	runtime := map[string]bool{
-		"github.com/rampart-go/rampart/internal/logthrottle": true,
-		"github.com/rampart-go/rampart/internal/textctl":     true,
-	}
-	for _, pkg := range strings.Fields(string(out)) {
-		if runtime[pkg] {
-			continue
-		}
-		for prefix, why := range forbidden {
-			if pkg == prefix || strings.HasPrefix(pkg, prefix+"/") || (strings.HasSuffix(prefix, "/") && strings.HasPrefix(pkg, prefix)) {
-				t.Errorf("wsredis imports %s: %s", pkg, why)
-			}
-		}
-	}
-	for _, want := range []string{"github.com/rampart-go/rampart/wssec", "github.com/redis/go-redis/v9"} {
-		if !strings.Contains(string(out), want+"\n") {
-			t.Errorf("wsredis does not import %s: the check itself is broken", want)
-		}
-	}
+	deps := depstest.Forbid(t, self, forbidden, "github.com/rampart-go/rampart/internal/logthrottle", "github.com/rampart-go/rampart/internal/textctl")
+	depstest.Links(t, self, deps, "github.com/rampart-go/rampart/wssec", "github.com/redis/go-redis/v9")
 }
