@@ -54,6 +54,9 @@ type Accounts struct {
 	// Sessions, when set, closes live WebSockets at logout and revokes
 	// every session of a user whose refresh token was reused.
 	Sessions *Sessions
+	// OnPasswordVerified, when set (tests only), is called when a login's
+	// password was verified, before its session is issued.
+	OnPasswordVerified func(userID string)
 	// RefreshRecords, when set, finds whose refresh token was reused
 	// (the refresh store: refresh.Store's Get).
 	RefreshRecords interface {
@@ -172,26 +175,53 @@ func (a *Accounts) login(ctx context.Context, email, password string, otp *strin
 		return nil, errInvalidCredentials()
 	}
 	if a.Passwords.NeedsRehash(u.PasswordHash) {
+		// Only over the hash just verified: never over a password changed
+		// in the meantime.
 		if h, err := a.Passwords.HashContext(ctx, password); err == nil {
-			_ = a.Store.SetPasswordHash(ctx, u.ID, h)
+			if ok, _ := a.Store.ReplacePasswordHash(ctx, u.ID, u.PasswordHash, h); ok {
+				u.PasswordHash = h
+			}
 		}
+	}
+	if a.OnPasswordVerified != nil {
+		a.OnPasswordVerified(u.ID)
 	}
 	m, err := a.Store.MFA(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	if m.Secret == "" {
-		return a.session(ctx, u, []string{"pwd"})
+	amr := []string{"pwd"}
+	if m.Secret != "" {
+		// The password was right: only now may the caller learn that a
+		// second factor is needed.
+		if otp == nil || *otp == "" {
+			return nil, publicError(rampart.CodeMFARequired, "a one-time code is required: send otp")
+		}
+		if err := a.verifySecondFactor(ctx, u.ID, m, *otp); err != nil {
+			return nil, err
+		}
+		amr = append(amr, "otp")
 	}
-	// The password was right: only now may the caller learn that a second
-	// factor is needed.
-	if otp == nil || *otp == "" {
-		return nil, publicError(rampart.CodeMFARequired, "a one-time code is required: send otp")
-	}
-	if err := a.verifySecondFactor(ctx, u.ID, m, *otp); err != nil {
+	payload, err := a.session(ctx, u, amr)
+	if err != nil {
 		return nil, err
 	}
-	return a.session(ctx, u, []string{"pwd", "otp"})
+	// The password verified may have been changed since. A change stores
+	// its hash, then cuts the user's sessions: if the hash read here is
+	// still the one verified, the change (if any) comes later and its
+	// cutoff refuses the tokens just issued; otherwise they are never
+	// handed out.
+	if now, err := a.Store.UserByID(ctx, u.ID); err != nil || now.PasswordHash != u.PasswordHash {
+		if err == nil {
+			a.log().WarnContext(ctx, "login refused: the password changed while it was checked", "user", u.ID)
+		}
+		_ = a.Tokens.Revoke(ctx, payload.RefreshToken)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		return nil, errInvalidCredentials()
+	}
+	return payload, nil
 }
 
 // Refresh rotates a refresh token and issues a new access token. Reusing a
@@ -321,6 +351,12 @@ func (a *Accounts) ChangePassword(ctx context.Context, current, next string) (bo
 	}
 	if err := a.Store.SetPasswordHash(ctx, u.ID, hash); err != nil {
 		return false, err
+	}
+	// Cut again, after the new hash is stored: a login that verified the
+	// old password before this point, and got its token after the first
+	// cutoff's second, is refused too (see login).
+	if err := a.Sessions.Cut(ctx, u.ID); err != nil {
+		a.log().ErrorContext(ctx, "password changed, but the second session cutoff failed", "user", u.ID, "err", err)
 	}
 	a.log().WarnContext(ctx, "audit: password changed, sessions revoked", "user", u.ID)
 	return true, nil

@@ -122,12 +122,24 @@ func (s *Sessions) Publish(ctx context.Context, ev wssec.SessionEvent) {
 // cutoff) and publishes the event. It fails only when the cutoff cannot be
 // recorded.
 func (s *Sessions) RevokeSubject(ctx context.Context, subject, cause string) error {
+	if err := s.Cut(ctx, subject); err != nil {
+		return err
+	}
+	s.Publish(ctx, wssec.SessionEvent{Subject: subject, Cause: cause})
+	return nil
+}
+
+// Cut records now as subject's cutoff without publishing an event: every
+// token of subject issued until this second is refused from now on.
+// RevokeSubject calls it; a password change calls it once more after the
+// new hash is stored, so that a login that verified the old password
+// before the change cannot keep a token issued after the first cutoff.
+func (s *Sessions) Cut(ctx context.Context, subject string) error {
 	now := s.now()
 	keep := max(s.TokenLifetime, s.RefreshLifetime) + time.Minute
 	if err := s.Cutoffs.Cut(ctx, subject, now, now.Add(keep)); err != nil {
 		return fmt.Errorf("revoke sessions: %w", err)
 	}
-	s.Publish(ctx, wssec.SessionEvent{Subject: subject, Cause: cause})
 	return nil
 }
 

@@ -93,6 +93,10 @@ type config struct {
 	// subscribed, when set (tests only), is called with the post id each
 	// time a commentAdded subscription is live (graph.Broker.OnSubscribe).
 	subscribed func(postID string)
+	// passwordVerified, when set (tests only), is called when a login's
+	// password was verified, before its session is issued
+	// (graph.Accounts.OnPasswordVerified).
+	passwordVerified func(userID string)
 }
 
 // serveTLS reports whether the server terminates TLS itself.

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -182,4 +185,83 @@ func TestSessionCutoffsSurviveRedisRestart(t *testing.T) {
 	redis.Restart(t) // empty: persistence is off
 	wantCutOff(t, b, "after the Redis restart", access[1], "")
 	wantCutOff(t, a, "after the Redis restart", access[1], "")
+}
+
+// A login that verified the old password while a password change ran
+// gets no session: the change stores its hash, then cuts the sessions
+// again, and the login re-reads the hash after issuing its tokens. The
+// test holds the login after its password check (a hook) until a
+// changePassword on another connection has finished; without the second
+// cut and the re-read, that login would wait out the cutoff's second and
+// be handed a working token.
+func TestLoginRacingPasswordChangeGetsNoSession(t *testing.T) {
+	t.Parallel()
+	const email, oldPass, newPass = "race@example.com", "a long enough passphrase", "a brand new passphrase, quite long"
+	hold := make(chan chan struct{}, 1) // the held login's release
+	var armed atomic.Bool
+	env := map[string]string{"JWT_SECRET": strings.Repeat("h", 40)}
+	dir := t.TempDir()
+	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "demo.db")},
+		func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.passwordVerified = func(string) {
+		if armed.CompareAndSwap(true, false) {
+			release := make(chan struct{})
+			hold <- release
+			<-release
+		}
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	ready, served := make(chan string, 1), make(chan error, 1)
+	go func() { served <- serve(ctx, cfg, io.Discard, ready) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("server stopped with error: %v", err)
+		}
+	})
+	var s *demoServer
+	select {
+	case addr := <-ready:
+		s = &demoServer{t: t, base: "http://" + addr}
+	case err := <-served:
+		t.Fatalf("server did not start: %v", err)
+	}
+
+	s.register(email, "Race", oldPass)
+	caller, _ := s.loginTokens(email, oldPass)
+
+	armed.Store(true)
+	type result struct {
+		status       int
+		code, access string
+	}
+	done := make(chan result, 1)
+	go func() {
+		r := s.do("", `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, map[string]any{"e": email, "p": oldPass})
+		access, _ := dig(r.Data, "login", "accessToken").(string)
+		done <- result{r.Status, r.code(), access}
+	}()
+	release := <-hold // the login has verified the old password
+	const change = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`
+	if r := s.do(caller, change, map[string]any{"c": oldPass, "n": newPass}); dig(r.Data, "changePassword") != true {
+		close(release)
+		t.Fatalf("changePassword: %d %+v", r.Status, r.Errors)
+	}
+	close(release)
+	res := <-done
+	if res.access != "" {
+		if r := s.do(res.access, `{ me { id } }`, nil); r.Status == http.StatusOK {
+			t.Fatal("a login that verified the old password during the change got a working session")
+		}
+	}
+	if res.code != "INVALID_CREDENTIALS" {
+		t.Fatalf("the racing login: %d %q, want INVALID_CREDENTIALS", res.status, res.code)
+	}
+	// The new password logs in; the old one does not.
+	if fresh, _ := s.loginTokens(email, newPass); s.do(fresh, `{ me { id } }`, nil).Status != http.StatusOK {
+		t.Fatal("the new password's session does not work")
+	}
 }

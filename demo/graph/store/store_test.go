@@ -230,3 +230,28 @@ func TestRefreshStoreConformance(t *testing.T) {
 		return refreshtest.Stores{Writer: a.RefreshTokens(), Reader: b.RefreshTokens(), Subject: u.ID}
 	})
 }
+
+// TestReplacePasswordHashIsCompareAndSet: a rehash replaces the hash it
+// was computed from and nothing else, so it can never undo a password
+// change that landed in the meantime.
+func TestReplacePasswordHashIsCompareAndSet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := open(t)
+	u, err := s.CreateUser(ctx, "cas@example.com", "CAS", "old", model.RoleUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPasswordHash(ctx, u.ID, "changed"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.ReplacePasswordHash(ctx, u.ID, "old", "rehashed-old"); err != nil || ok {
+		t.Fatalf("rehash over a changed password: %v, %v; want false", ok, err)
+	}
+	if ok, err := s.ReplacePasswordHash(ctx, u.ID, "changed", "rehashed"); err != nil || !ok {
+		t.Fatalf("rehash of the current hash: %v, %v; want true", ok, err)
+	}
+	if got, _ := s.UserByID(ctx, u.ID); got.PasswordHash != "rehashed" {
+		t.Fatalf("hash = %q, want rehashed", got.PasswordHash)
+	}
+}

@@ -83,8 +83,22 @@ func (s *Store) SetWebsite(ctx context.Context, id string, website *string) (*mo
 	return s.UserByID(ctx, id)
 }
 
-// SetPasswordHash replaces a user's password hash (used when the hash
-// parameters are upgraded at login).
+// ReplacePasswordHash sets id's password hash to hash only if it is still
+// old (a compare-and-set), and reports whether it did: a rehash at login
+// must never overwrite a password changed in the meantime.
+func (s *Store) ReplacePasswordHash(ctx context.Context, id, old, hash string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, hash, id, old)
+	if err != nil {
+		return false, fmt.Errorf("store: replace password: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: replace password: %w", err)
+	}
+	return n == 1, nil
+}
+
+// SetPasswordHash replaces a user's password hash (a password change).
 func (s *Store) SetPasswordHash(ctx context.Context, id, hash string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
 	if err != nil {
