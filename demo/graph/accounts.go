@@ -57,6 +57,9 @@ type Accounts struct {
 	// OnPasswordVerified, when set (tests only), is called when a login's
 	// password was verified, before its session is issued.
 	OnPasswordVerified func(userID string)
+	// OnPasswordChanging, when set (tests only), is called when a password
+	// change has cut the user's sessions, before the new hash is stored.
+	OnPasswordChanging func(userID string)
 	// RefreshRecords, when set, finds whose refresh token was reused
 	// (the refresh store: refresh.Store's Get).
 	RefreshRecords interface {
@@ -348,6 +351,9 @@ func (a *Accounts) ChangePassword(ctx context.Context, current, next string) (bo
 	if err := a.Sessions.RevokeSubject(ctx, u.ID, CausePasswordReset); err != nil {
 		a.log().ErrorContext(ctx, "password not changed: sessions cannot be revoked", "user", u.ID, "err", err)
 		return false, errAuthUnavailable(ctx)
+	}
+	if a.OnPasswordChanging != nil {
+		a.OnPasswordChanging(u.ID)
 	}
 	if err := a.Store.SetPasswordHash(ctx, u.ID, hash); err != nil {
 		return false, err

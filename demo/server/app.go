@@ -188,6 +188,7 @@ func (a *app) wireAccounts(ctx context.Context, audit *httpsec.Auditor) (*graph.
 		Store: a.store, Passwords: passwords, Issuer: issuer, Tokens: tokens,
 		Revoker: a.verifier, Guard: guard, TOTP: totp, Secrets: secrets, Logger: a.log,
 		Sessions: a.sessions, RefreshRecords: refreshStore, OnPasswordVerified: a.cfg.passwordVerified,
+		OnPasswordChanging: a.cfg.passwordChanging,
 	}
 	// Every credential is also checked against the live session state:
 	// revoked sessions (revokeSessions, refresh reuse) and changed roles

@@ -97,6 +97,10 @@ type config struct {
 	// password was verified, before its session is issued
 	// (graph.Accounts.OnPasswordVerified).
 	passwordVerified func(userID string)
+	// passwordChanging, when set (tests only), is called when a password
+	// change has cut the sessions, before it stores the new hash
+	// (graph.Accounts.OnPasswordChanging).
+	passwordChanging func(userID string)
 }
 
 // serveTLS reports whether the server terminates TLS itself.

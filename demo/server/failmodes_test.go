@@ -199,36 +199,15 @@ func TestLoginRacingPasswordChangeGetsNoSession(t *testing.T) {
 	const email, oldPass, newPass = "race@example.com", "a long enough passphrase", "a brand new passphrase, quite long"
 	hold := make(chan chan struct{}, 1) // the held login's release
 	var armed atomic.Bool
-	env := map[string]string{"JWT_SECRET": strings.Repeat("h", 40)}
-	dir := t.TempDir()
-	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "demo.db")},
-		func(k string) string { return env[k] }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.passwordVerified = func(string) {
-		if armed.CompareAndSwap(true, false) {
-			release := make(chan struct{})
-			hold <- release
-			<-release
-		}
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	ready, served := make(chan string, 1), make(chan error, 1)
-	go func() { served <- serve(ctx, cfg, io.Discard, ready) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("server stopped with error: %v", err)
+	s := startHooked(t, func(cfg *config) {
+		cfg.passwordVerified = func(string) {
+			if armed.CompareAndSwap(true, false) {
+				release := make(chan struct{})
+				hold <- release
+				<-release
+			}
 		}
 	})
-	var s *demoServer
-	select {
-	case addr := <-ready:
-		s = &demoServer{t: t, base: "http://" + addr}
-	case err := <-served:
-		t.Fatalf("server did not start: %v", err)
-	}
 
 	s.register(email, "Race", oldPass)
 	caller, _ := s.loginTokens(email, oldPass)
@@ -264,4 +243,64 @@ func TestLoginRacingPasswordChangeGetsNoSession(t *testing.T) {
 	if fresh, _ := s.loginTokens(email, newPass); s.do(fresh, `{ me { id } }`, nil).Status != http.StatusOK {
 		t.Fatal("the new password's session does not work")
 	}
+}
+
+// startHooked starts the demo (development mode, a temporary database)
+// with test hooks set on its config by hook, and stops it when the test
+// ends.
+func startHooked(t *testing.T, hook func(*config)) *demoServer {
+	t.Helper()
+	env := map[string]string{"JWT_SECRET": strings.Repeat("h", 40)}
+	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "demo.db")},
+		func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook(cfg)
+	ctx, stop := context.WithCancel(context.Background())
+	ready, served := make(chan string, 1), make(chan error, 1)
+	go func() { served <- serve(ctx, cfg, io.Discard, ready) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("server stopped with error: %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		return &demoServer{t: t, base: "http://" + addr}
+	case err := <-served:
+		t.Fatalf("server did not start: %v", err)
+	}
+	return nil
+}
+
+// The other interleaving: a login that runs whole between a password
+// change's first cutoff and its new hash verifies the old password, waits
+// out the cutoff's second, re-reads an unchanged hash and gets its tokens;
+// the change's second cutoff, once the hash is stored, refuses them.
+func TestLoginBetweenCutAndNewHashIsRevoked(t *testing.T) {
+	t.Parallel()
+	const email, oldPass, newPass = "race2@example.com", "a long enough passphrase", "a brand new passphrase, quite long"
+	hold := make(chan chan struct{}, 1) // the held password change's release
+	s := startHooked(t, func(cfg *config) {
+		cfg.passwordChanging = func(string) {
+			release := make(chan struct{})
+			hold <- release
+			<-release
+		}
+	})
+	s.register(email, "Race", oldPass)
+	caller, _ := s.loginTokens(email, oldPass)
+	const change = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`
+	changed := make(chan *gqlResponse, 1)
+	go func() { changed <- s.do(caller, change, map[string]any{"c": oldPass, "n": newPass}) }()
+	release := <-hold // sessions cut, new hash not yet stored
+
+	access, refresh := s.loginTokens(email, oldPass) // the old password still verifies
+	close(release)
+	if r := <-changed; dig(r.Data, "changePassword") != true {
+		t.Fatalf("changePassword: %d %+v", r.Status, r.Errors)
+	}
+	wantCutOff(t, s, "after the password change", access, refresh)
 }
