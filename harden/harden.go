@@ -20,7 +20,7 @@
 // NewExecutableSchema, so Handler cannot wire them itself. Fill the
 // DirectiveRoot with directives.Directives.Bind and pass the Directives in
 // Options.Directives; Handler validates the schema against them (an error,
-// not a panic) and installs their default-deny interceptor.
+// not a panic) and installs their default-deny rule on every field.
 package harden
 
 import (
