@@ -185,6 +185,13 @@ func TestSessionCutoffsSurviveRedisRestart(t *testing.T) {
 	redis.Restart(t) // empty: persistence is off
 	wantCutOff(t, b, "after the Redis restart", access[1], "")
 	wantCutOff(t, a, "after the Redis restart", access[1], "")
+	// A session after the change works on both replicas.
+	fresh, _ := a.loginTokens("cut-redis@example.com", "a brand new passphrase, quite long")
+	for _, s := range []*demoServer{a, b} {
+		if r := s.do(fresh, `{ me { id } }`, nil); r.Status != http.StatusOK || dig(r.Data, "me", "id") == nil {
+			t.Fatalf("a session after the password change: %d %q, want 200", r.Status, r.code())
+		}
+	}
 }
 
 // A login that verified the old password while a password change ran
@@ -257,9 +264,16 @@ func startHooked(t *testing.T, hook func(*config)) *demoServer {
 		t.Fatal(err)
 	}
 	hook(cfg)
+	return serveConfig(t, cfg, io.Discard)
+}
+
+// serveConfig runs the demo on cfg, logging to logs, and stops it when the
+// test ends.
+func serveConfig(t *testing.T, cfg *config, logs io.Writer) *demoServer {
+	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	ready, served := make(chan string, 1), make(chan error, 1)
-	go func() { served <- serve(ctx, cfg, io.Discard, ready) }()
+	go func() { served <- serve(ctx, cfg, logs, ready) }()
 	t.Cleanup(func() {
 		stop()
 		if err := <-served; err != nil {

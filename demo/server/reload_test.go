@@ -118,21 +118,7 @@ func startReloadable(t *testing.T, content string, logs io.Writer, ticks <-chan 
 		hup <- syscall.SIGHUP
 		return <-results
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	ready, served := make(chan string, 1), make(chan error, 1)
-	go func() { served <- serve(ctx, cfg, logs, ready) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("server stopped with error: %v", err)
-		}
-	})
-	select {
-	case addr := <-ready:
-		s = &demoServer{t: t, base: "http://" + addr}
-	case err := <-served:
-		t.Fatalf("server did not start: %v", err)
-	}
+	s = serveConfig(t, cfg, logs)
 	return s, writeCfg, reload, subs, results
 }
 

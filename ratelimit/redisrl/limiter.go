@@ -168,26 +168,15 @@ func New(client redis.UniversalClient, opts Options) (*Limiter, error) {
 // ratelimit.ErrBackend; a FailOpen one returns an allowing Decision and a nil
 // error.
 func (r *Limiter) Allow(ctx context.Context, key string, rt ratelimit.Rate, n int) (ratelimit.Decision, error) {
-	if err := rt.Validate(); err != nil {
+	if err := checkRate(rt); err != nil {
 		return ratelimit.Decision{}, err
-	}
-	if rt.Period < time.Microsecond {
-		return ratelimit.Decision{}, fmt.Errorf("%w: period %v is below the 1µs resolution of the Redis limiter", ratelimit.ErrInvalidRate, rt.Period)
 	}
 	burst := rt.Capacity()
 	if n < 0 {
 		return ratelimit.Decision{Limit: burst}, fmt.Errorf("%w: %d", ratelimit.ErrInvalidN, n)
 	}
-	res, err := redisx.Do(ctx, &r.conn, func(ctx context.Context) ([]int64, error) {
-		return gcraScript.Run(ctx, r.conn.Client, []string{r.conn.Prefix + key},
-			rt.Limit, rt.Period.Microseconds(), burst, n, r.offset.Load()).Int64Slice()
-	})
-	if err == nil && len(res) != 4 {
-		err = fmt.Errorf("unexpected script reply of %d values", len(res))
-	}
+	res, err := r.run(ctx, gcraScript, "allow", 4, key, rt, n)
 	if err != nil {
-		err = fmt.Errorf("%w: allow: %w", ratelimit.ErrBackend, err)
-		r.logFailure(ctx, err)
 		if r.mode == ratelimit.FailOpen {
 			return ratelimit.Decision{Allowed: true, Limit: burst, Remaining: max(burst-n, 0)}, nil
 		}
@@ -240,4 +229,35 @@ func (r *Limiter) logFailure(ctx context.Context, err error) {
 		slog.String("mode", r.mode.String()),
 		slog.Int64("suppressed", r.suppressed.Swap(0)),
 		slog.String("error", err.Error()))
+}
+
+// checkRate refuses what Validate refuses and periods below the script's
+// microsecond resolution.
+func checkRate(rt ratelimit.Rate) error {
+	if err := rt.Validate(); err != nil {
+		return err
+	}
+	if rt.Period < time.Microsecond {
+		return fmt.Errorf("%w: period %v is below the 1µs resolution of the Redis limiter", ratelimit.ErrInvalidRate, rt.Period)
+	}
+	return nil
+}
+
+// run calls script on key's bucket under rt with n and the clock offset,
+// and checks that it answered want values. A failure wraps
+// ratelimit.ErrBackend, names op, and is logged (throttled).
+func (r *Limiter) run(ctx context.Context, script *redis.Script, op string, want int, key string, rt ratelimit.Rate, n int) ([]int64, error) {
+	res, err := redisx.Do(ctx, &r.conn, func(ctx context.Context) ([]int64, error) {
+		return script.Run(ctx, r.conn.Client, []string{r.conn.Prefix + key},
+			rt.Limit, rt.Period.Microseconds(), rt.Capacity(), n, r.offset.Load()).Int64Slice()
+	})
+	if err == nil && len(res) != want {
+		err = fmt.Errorf("unexpected script reply of %d values", len(res))
+	}
+	if err != nil {
+		err = fmt.Errorf("%w: %s: %w", ratelimit.ErrBackend, op, err)
+		r.logFailure(ctx, err)
+		return nil, err
+	}
+	return res, nil
 }

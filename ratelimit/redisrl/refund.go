@@ -3,11 +3,9 @@ package redisrl
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/rampart-go/rampart/internal/redisx"
 	"github.com/rampart-go/rampart/ratelimit"
 )
 
@@ -53,26 +51,15 @@ var _ ratelimit.Refunder = (*Limiter)(nil)
 // server's clock. Failures wrap ratelimit.ErrBackend whatever the failure
 // mode (a lost refund only makes the caller wait longer than it had to).
 func (r *Limiter) Refund(ctx context.Context, key string, rt ratelimit.Rate, n int) (ratelimit.Decision, error) {
-	if err := rt.Validate(); err != nil {
+	if err := checkRate(rt); err != nil {
 		return ratelimit.Decision{}, err
-	}
-	if rt.Period < time.Microsecond {
-		return ratelimit.Decision{}, fmt.Errorf("%w: period %v is below the 1µs resolution of the Redis limiter", ratelimit.ErrInvalidRate, rt.Period)
 	}
 	if n < 0 {
 		return ratelimit.Decision{}, fmt.Errorf("%w: %d", ratelimit.ErrInvalidN, n)
 	}
 	burst := rt.Capacity()
-	res, err := redisx.Do(ctx, &r.conn, func(ctx context.Context) ([]int64, error) {
-		return refundScript.Run(ctx, r.conn.Client, []string{r.conn.Prefix + key},
-			rt.Limit, rt.Period.Microseconds(), burst, n, r.offset.Load()).Int64Slice()
-	})
-	if err == nil && len(res) != 2 {
-		err = fmt.Errorf("unexpected script reply of %d values", len(res))
-	}
+	res, err := r.run(ctx, refundScript, "refund", 2, key, rt, n)
 	if err != nil {
-		err = fmt.Errorf("%w: refund: %w", ratelimit.ErrBackend, err)
-		r.logFailure(ctx, err)
 		return ratelimit.Decision{Limit: burst}, err
 	}
 	return ratelimit.Decision{
